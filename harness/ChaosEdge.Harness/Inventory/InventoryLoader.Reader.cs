@@ -1,0 +1,454 @@
+using System.Globalization;
+using System.Net;
+using ChaosEdge.Secrets;
+using YamlDotNet.RepresentationModel;
+
+namespace ChaosEdge.Inventory;
+
+public static partial class InventoryLoader
+{
+    /// <summary>Reads the document tree into a <see cref="LabInventory"/>, reporting problems as it goes.</summary>
+    private sealed class Reader(YamlProblems problems, string baseDirectory)
+    {
+        private readonly Dictionary<IPAddress, string> addressOwners = [];
+
+        public LabInventory? Read(YamlMappingNode rootNode, string sourcePath)
+        {
+            var root = new YamlScope(rootNode, string.Empty, problems);
+            var version = root.Scalar("version", required: false);
+            if (version is not null && version != "1")
+            {
+                problems.Add(root.NodeOf("version")!, "version", $"'{version}' is not a supported inventory version; this ChaosEdge reads version '1'.");
+            }
+
+            var clusterName = ReadCluster(root);
+            var subnet = ReadSubnet(root);
+            var nodes = ReadNodes(root, subnet);
+            var controlPlane = ReadControlPlane(root, subnet);
+            var pool = ReadServices(root, subnet);
+            var sla = ReadPath(root, "sla", directory: false);
+            var artifacts = ReadPath(root, "artifacts", directory: true);
+            root.RejectUnknownKeys();
+
+            if (clusterName is null || subnet is null || nodes is null || controlPlane is null || pool is null)
+            {
+                return null;
+            }
+
+            return new LabInventory(sourcePath, clusterName, subnet.Value, nodes, controlPlane, pool, sla, artifacts);
+        }
+
+        private string? ReadCluster(YamlScope root)
+        {
+            var cluster = root.Mapping("cluster", required: true);
+            if (cluster is null)
+            {
+                return null;
+            }
+
+            var name = cluster.Scalar("name", required: true);
+            if (name is not null && !ValueParsers.IsDnsLabel(name))
+            {
+                problems.Add(cluster.NodeOf("name")!, cluster.FieldPath("name"), $"'{name}' is not a valid name (lower-case letters, digits and '-', at most 63 characters).");
+                name = null;
+            }
+
+            cluster.RejectUnknownKeys();
+            return name;
+        }
+
+        private IPNetwork? ReadSubnet(YamlScope root)
+        {
+            var network = root.Mapping("network", required: true);
+            if (network is null)
+            {
+                return null;
+            }
+
+            var text = network.Scalar("subnet", required: true);
+            IPNetwork? subnet = null;
+            if (text is not null)
+            {
+                if (ValueParsers.TryParseNetwork(text, out var parsed))
+                {
+                    subnet = parsed;
+                }
+                else
+                {
+                    problems.Add(network.NodeOf("subnet")!, network.FieldPath("subnet"), $"'{text}' is not a network in CIDR notation (such as '198.18.0.0/24', host bits zero).");
+                }
+            }
+
+            network.RejectUnknownKeys();
+            return subnet;
+        }
+
+        private List<NodeSpec>? ReadNodes(YamlScope root, IPNetwork? subnet)
+        {
+            var value = root.Required("nodes");
+            if (value is null)
+            {
+                return null;
+            }
+
+            if (value is not YamlSequenceNode sequence || sequence.Children.Count == 0)
+            {
+                problems.Add(value, "nodes", "must be a list of at least one node.");
+                return null;
+            }
+
+            var nodes = new List<NodeSpec>();
+            var names = new Dictionary<string, string>(StringComparer.Ordinal);
+            var ok = true;
+            for (var i = 0; i < sequence.Children.Count; i++)
+            {
+                var node = ReadNode(sequence.Children[i], $"nodes[{Number(i)}]", subnet, names);
+                if (node is null)
+                {
+                    ok = false;
+                }
+                else
+                {
+                    nodes.Add(node);
+                }
+            }
+
+            return ok ? nodes : null;
+        }
+
+        private NodeSpec? ReadNode(YamlNode yaml, string path, IPNetwork? subnet, Dictionary<string, string> names)
+        {
+            var scope = YamlScope.Open(yaml, path, problems);
+            if (scope is null)
+            {
+                return null;
+            }
+
+            var name = scope.Scalar("name", required: true);
+            if (name is not null)
+            {
+                if (!ValueParsers.IsDnsLabel(name))
+                {
+                    problems.Add(scope.NodeOf("name")!, scope.FieldPath("name"), $"'{name}' is not a valid node name (lower-case letters, digits and '-', at most 63 characters).");
+                    name = null;
+                }
+                else if (names.TryGetValue(name, out var first))
+                {
+                    problems.Add(scope.NodeOf("name")!, scope.FieldPath("name"), $"'{name}' is already the name of {first}.");
+                    name = null;
+                }
+                else
+                {
+                    names[name] = path;
+                }
+            }
+
+            var address = ReadAddress(scope, "address", required: true, subnet, claimAs: path);
+            var role = NodeRole.Server;
+            var roleText = scope.Scalar("role", required: false);
+            if (roleText is not null)
+            {
+                switch (roleText)
+                {
+                    case "server": role = NodeRole.Server; break;
+                    case "agent": role = NodeRole.Agent; break;
+                    default:
+                        problems.Add(scope.NodeOf("role")!, scope.FieldPath("role"), $"'{roleText}' is not a role; use 'server' or 'agent'.");
+                        roleText = null;
+                        break;
+                }
+            }
+
+            var nic = scope.Scalar("interface", required: true);
+            if (nic is not null && (nic.Length is 0 or > 15 || nic.Any(c => char.IsWhiteSpace(c) || c == '/')))
+            {
+                problems.Add(scope.NodeOf("interface")!, scope.FieldPath("interface"), $"'{nic}' is not a Linux interface name (1–15 characters, no spaces or '/').");
+                nic = null;
+            }
+
+            var ssh = ReadSsh(scope);
+            var bmc = ReadBmc(scope);
+            scope.RejectUnknownKeys();
+            var bmcOk = scope.NodeOf("bmc") is null || bmc is not null;
+            if (name is null || address is null || nic is null || ssh is null || !bmcOk || (roleText is null && scope.NodeOf("role") is not null))
+            {
+                return null;
+            }
+
+            return new NodeSpec(name, address, role, nic, ssh, bmc);
+        }
+
+        private SshSpec? ReadSsh(YamlScope node)
+        {
+            var ssh = node.Mapping("ssh", required: true);
+            if (ssh is null)
+            {
+                return null;
+            }
+
+            var ok = true;
+            var user = ssh.Scalar("user", required: false) ?? "root";
+            var port = ReadPort(ssh, "port", 22, ref ok);
+            var key = ReadPath(ssh, "privateKey", directory: false, required: true);
+            ok &= key is not null;
+
+            var fingerprint = ssh.Scalar("hostKey", required: false);
+            if (fingerprint is not null && !ValueParsers.IsSha256Fingerprint(fingerprint))
+            {
+                problems.Add(ssh.NodeOf("hostKey")!, ssh.FieldPath("hostKey"), $"'{fingerprint}' is not an SSH host-key fingerprint such as 'SHA256:' followed by 43 base64 characters (see 'ssh-keygen -lf').");
+                ok = false;
+            }
+
+            var tofuText = ssh.Scalar("trustOnFirstUse", required: false);
+            var tofu = false;
+            if (tofuText is not null && !bool.TryParse(tofuText, out tofu))
+            {
+                problems.Add(ssh.NodeOf("trustOnFirstUse")!, ssh.FieldPath("trustOnFirstUse"), $"'{tofuText}' is not 'true' or 'false'.");
+                ok = false;
+            }
+
+            // With trust-on-first-use the known_hosts file is where the key will be recorded, so it may not exist yet.
+            var knownHosts = ReadPath(ssh, "knownHosts", directory: false, required: false, mustExist: !tofu);
+            if (ssh.NodeOf("knownHosts") is not null && knownHosts is null)
+            {
+                ok = false;
+            }
+
+            if (fingerprint is not null && ssh.NodeOf("knownHosts") is not null)
+            {
+                problems.Add(ssh.NodeOf("knownHosts")!, ssh.FieldPath("knownHosts"), "cannot be combined with 'hostKey'; use one way of verifying the host key.");
+                ok = false;
+            }
+            else if (fingerprint is null && ssh.NodeOf("knownHosts") is null)
+            {
+                problems.Add(ssh.Node, ssh.FieldPath("hostKey"), "is required (or 'knownHosts'): the node's host key must be verified.");
+                ok = false;
+            }
+
+            if (tofu && ssh.NodeOf("knownHosts") is null)
+            {
+                problems.Add(ssh.NodeOf("trustOnFirstUse")!, ssh.FieldPath("trustOnFirstUse"), "needs 'knownHosts', the file the accepted key is recorded in.");
+                ok = false;
+            }
+
+            ssh.RejectUnknownKeys();
+            return ok ? new SshSpec(user, port, key!, fingerprint, knownHosts, tofu) : null;
+        }
+
+        private BmcSpec? ReadBmc(YamlScope node)
+        {
+            var bmc = node.Mapping("bmc", required: false);
+            if (bmc is null)
+            {
+                return null;
+            }
+
+            var ok = true;
+            var kindText = bmc.Scalar("kind", required: true);
+            var kind = BmcKind.Ipmi;
+            switch (kindText)
+            {
+                case "ipmi": kind = BmcKind.Ipmi; break;
+                case "redfish": kind = BmcKind.Redfish; break;
+                case null: ok = false; break;
+                default:
+                    problems.Add(bmc.NodeOf("kind")!, bmc.FieldPath("kind"), $"'{kindText}' is not a BMC kind; use 'ipmi' or 'redfish'.");
+                    ok = false;
+                    break;
+            }
+
+            var address = ReadAddress(bmc, "address", required: true, subnet: null, claimAs: bmc.Path);
+            var user = bmc.Scalar("username", required: true);
+            var password = ReadSecret(bmc, "password");
+            bmc.RejectUnknownKeys();
+            return ok && address is not null && user is not null && password is not null ? new BmcSpec(kind, address, user, password) : null;
+        }
+
+        private SecretReference? ReadSecret(YamlScope parent, string key)
+        {
+            var value = parent.Required(key);
+            if (value is null)
+            {
+                return null;
+            }
+
+            var field = parent.FieldPath(key);
+            if (value is not YamlMappingNode)
+            {
+                // Never echo the value: it is probably the secret itself.
+                problems.Add(value, field, "must be a secret reference ({ env: VARIABLE } or { file: PATH }), not a literal value.");
+                return null;
+            }
+
+            var scope = new YamlScope((YamlMappingNode)value, field, problems);
+            var env = scope.Scalar("env", required: false);
+            var file = scope.Scalar("file", required: false);
+            scope.RejectUnknownKeys();
+            if ((env is null) == (file is null))
+            {
+                problems.Add(value, field, "must name exactly one of 'env' or 'file'.");
+                return null;
+            }
+
+            if (env is not null)
+            {
+                return new SecretReference(SecretSource.Environment, env);
+            }
+
+            var path = Path.GetFullPath(Path.Combine(baseDirectory, file!));
+            if (!File.Exists(path))
+            {
+                problems.Add(scope.NodeOf("file")!, scope.FieldPath("file"), $"file '{file}' does not exist.");
+                return null;
+            }
+
+            return new SecretReference(SecretSource.File, path);
+        }
+
+        private ControlPlaneSpec? ReadControlPlane(YamlScope root, IPNetwork? subnet)
+        {
+            var cp = root.Mapping("controlPlane", required: true);
+            if (cp is null)
+            {
+                return null;
+            }
+
+            var ok = true;
+            var vip = ReadAddress(cp, "vip", required: true, subnet, claimAs: "controlPlane.vip");
+            var port = ReadPort(cp, "port", 6443, ref ok);
+            cp.RejectUnknownKeys();
+            return vip is not null && ok ? new ControlPlaneSpec(vip, port) : null;
+        }
+
+        private List<IPAddress>? ReadServices(YamlScope root, IPNetwork? subnet)
+        {
+            var services = root.Mapping("services", required: false);
+            if (services is null)
+            {
+                return root.NodeOf("services") is null ? [] : null;
+            }
+
+            var value = services.Optional("vipPool");
+            var result = new List<IPAddress>();
+            var ok = true;
+            if (value is YamlSequenceNode sequence)
+            {
+                for (var i = 0; i < sequence.Children.Count; i++)
+                {
+                    ok &= ReadPoolEntry(sequence.Children[i], services.FieldPath("vipPool") + $"[{Number(i)}]", subnet, result);
+                }
+            }
+            else if (value is YamlScalarNode)
+            {
+                ok &= ReadPoolEntry(value, services.FieldPath("vipPool"), subnet, result);
+            }
+            else if (value is not null)
+            {
+                problems.Add(value, services.FieldPath("vipPool"), "must be a list of addresses, ranges ('first-last') or CIDR networks.");
+                ok = false;
+            }
+
+            services.RejectUnknownKeys();
+            return ok ? result : null;
+        }
+
+        private bool ReadPoolEntry(YamlNode node, string field, IPNetwork? subnet, List<IPAddress> pool)
+        {
+            if (node is not YamlScalarNode { Value: { } text })
+            {
+                problems.Add(node, field, "must be an address, a range ('first-last') or a CIDR network.");
+                return false;
+            }
+
+            if (!ValueParsers.TryExpandPoolEntry(text, MaxPoolSize - pool.Count, out var addresses, out var error))
+            {
+                problems.Add(node, field, error!);
+                return false;
+            }
+
+            foreach (var address in addresses)
+            {
+                if (!CheckAddress(node, field, address, subnet, claimAs: field))
+                {
+                    return false;
+                }
+            }
+
+            pool.AddRange(addresses);
+            return true;
+        }
+
+        private IPAddress? ReadAddress(YamlScope scope, string key, bool required, IPNetwork? subnet, string claimAs)
+        {
+            var text = scope.Scalar(key, required);
+            if (text is null)
+            {
+                return null;
+            }
+
+            var node = scope.NodeOf(key)!;
+            var field = scope.FieldPath(key);
+            if (!ValueParsers.TryParseAddress(text, out var address))
+            {
+                problems.Add(node, field, $"'{text}' is not an IP address.");
+                return null;
+            }
+
+            return CheckAddress(node, field, address, subnet, claimAs == scope.Path ? field : claimAs) ? address : null;
+        }
+
+        private bool CheckAddress(YamlNode node, string field, IPAddress address, IPNetwork? subnet, string claimAs)
+        {
+            if (subnet is { } net && !net.Contains(address))
+            {
+                problems.Add(node, field, $"{Quote(address)} lies outside the nodes' subnet '{net}'.");
+                return false;
+            }
+
+            if (addressOwners.TryGetValue(address, out var owner))
+            {
+                problems.Add(node, field, $"{Quote(address)} is already used by {owner}.");
+                return false;
+            }
+
+            addressOwners[address] = claimAs.EndsWith(".address", StringComparison.Ordinal) ? claimAs[..^".address".Length] : claimAs;
+            return true;
+        }
+
+        private int ReadPort(YamlScope scope, string key, int fallback, ref bool ok)
+        {
+            var text = scope.Scalar(key, required: false);
+            if (text is null)
+            {
+                return fallback;
+            }
+
+            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            {
+                problems.Add(scope.NodeOf(key)!, scope.FieldPath(key), $"'{text}' is not a TCP port (1–65535).");
+                ok = false;
+                return fallback;
+            }
+
+            return port;
+        }
+
+        private string? ReadPath(YamlScope scope, string key, bool directory, bool required = false, bool mustExist = true)
+        {
+            var text = scope.Scalar(key, required);
+            if (text is null)
+            {
+                return null;
+            }
+
+            var path = Path.GetFullPath(Path.Combine(baseDirectory, text));
+            if (mustExist && !(directory ? Directory.Exists(path) : File.Exists(path)))
+            {
+                problems.Add(scope.NodeOf(key)!, scope.FieldPath(key), $"{(directory ? "directory" : "file")} '{text}' does not exist.");
+                return null;
+            }
+
+            return path;
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text;
+
+namespace ChaosEdge.Inventory;
+
+/// <summary>
+/// Writes an inventory as YAML that <see cref="InventoryLoader"/> reads back to an equal inventory. Paths under the
+/// file's directory are written relative to it, so a lab directory can be moved as a whole.
+/// </summary>
+public static class InventoryWriter
+{
+    /// <summary>Renders <paramref name="inventory"/> as inventory YAML.</summary>
+    /// <param name="inventory">The inventory to write.</param>
+    /// <param name="baseDirectory">The directory the file will live in.</param>
+    /// <param name="header">Comment lines put at the top of the file.</param>
+    public static string Write(LabInventory inventory, string baseDirectory, IEnumerable<string>? header = null)
+    {
+        var text = new StringBuilder();
+        foreach (var line in header ?? [])
+        {
+            text.Append("# ").AppendLine(line);
+        }
+
+        text.AppendLine("version: 1");
+        text.AppendLine("cluster:");
+        text.Append("  name: ").AppendLine(inventory.ClusterName);
+        text.AppendLine("network:");
+        text.Append("  subnet: ").AppendLine(inventory.Subnet.ToString());
+        text.AppendLine("nodes:");
+        foreach (var node in inventory.Nodes)
+        {
+            text.Append("  - name: ").AppendLine(node.Name);
+            text.Append("    address: ").AppendLine(node.Address.ToString());
+            text.Append("    role: ").AppendLine(node.Role == NodeRole.Server ? "server" : "agent");
+            text.Append("    interface: ").AppendLine(node.Interface);
+            text.AppendLine("    ssh:");
+            text.Append("      user: ").AppendLine(node.Ssh.User);
+            text.Append("      port: ").AppendLine(InventoryLoader.Number(node.Ssh.Port));
+            text.Append("      privateKey: ").AppendLine(Relative(node.Ssh.PrivateKeyPath, baseDirectory));
+            if (node.Ssh.HostKeyFingerprint is { } fingerprint)
+            {
+                text.Append("      hostKey: \"").Append(fingerprint).AppendLine("\"");
+            }
+
+            if (node.Ssh.KnownHostsPath is { } knownHosts)
+            {
+                text.Append("      knownHosts: ").AppendLine(Relative(knownHosts, baseDirectory));
+            }
+
+            if (node.Ssh.TrustOnFirstUse)
+            {
+                text.AppendLine("      trustOnFirstUse: true");
+            }
+
+            if (node.Bmc is { } bmc)
+            {
+                text.AppendLine("    bmc:");
+                text.Append("      kind: ").AppendLine(bmc.Kind == BmcKind.Ipmi ? "ipmi" : "redfish");
+                text.Append("      address: ").AppendLine(bmc.Address.ToString());
+                text.Append("      username: ").AppendLine(bmc.Username);
+                text.Append("      password: { ")
+                    .Append(bmc.Password.Source == Secrets.SecretSource.Environment ? "env: " : "file: ")
+                    .Append(bmc.Password.Source == Secrets.SecretSource.Environment ? bmc.Password.Name : Relative(bmc.Password.Name, baseDirectory))
+                    .AppendLine(" }");
+            }
+        }
+
+        text.AppendLine("controlPlane:");
+        text.Append("  vip: ").AppendLine(inventory.ControlPlane.Vip.ToString());
+        text.Append("  port: ").AppendLine(InventoryLoader.Number(inventory.ControlPlane.Port));
+        if (inventory.ServiceVipPool.Count > 0)
+        {
+            text.AppendLine("services:");
+            text.AppendLine("  vipPool:");
+            foreach (var address in inventory.ServiceVipPool)
+            {
+                text.Append("    - ").AppendLine(address.ToString());
+            }
+        }
+
+        if (inventory.SlaPath is { } sla)
+        {
+            text.Append("sla: ").AppendLine(Relative(sla, baseDirectory));
+        }
+
+        if (inventory.ArtifactsPath is { } artifacts)
+        {
+            text.Append("artifacts: ").AppendLine(Relative(artifacts, baseDirectory));
+        }
+
+        return text.ToString();
+    }
+
+    private static string Relative(string path, string baseDirectory)
+    {
+        var relative = Path.GetRelativePath(baseDirectory, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) ? path : relative;
+    }
+}

@@ -1,0 +1,84 @@
+using System.Net;
+
+namespace ChaosEdge.Inventory;
+
+/// <summary>
+/// One lab, as described by its inventory file (<c>lab.yaml</c>). Built only by <see cref="InventoryLoader"/>, so an
+/// instance is always valid: every path is absolute and exists, every address parses and lies in <see cref="Subnet"/>.
+/// </summary>
+/// <param name="SourcePath">The inventory file, absolute.</param>
+/// <param name="ClusterName">Name of the cluster, a DNS label.</param>
+/// <param name="Subnet">The nodes' network; all node addresses and VIPs lie in it.</param>
+/// <param name="Nodes">The nodes, in file order.</param>
+/// <param name="ControlPlane">The control-plane virtual IP.</param>
+/// <param name="ServiceVipPool">Addresses service VIPs (MetalLB's pool) are taken from, in file order.</param>
+/// <param name="SlaPath">The SLA file, absolute, or <c>null</c> for the shipped defaults.</param>
+/// <param name="ArtifactsPath">The artifacts directory, absolute, or <c>null</c>.</param>
+public sealed record LabInventory(
+    string SourcePath,
+    string ClusterName,
+    IPNetwork Subnet,
+    IReadOnlyList<NodeSpec> Nodes,
+    ControlPlaneSpec ControlPlane,
+    IReadOnlyList<IPAddress> ServiceVipPool,
+    string? SlaPath,
+    string? ArtifactsPath)
+{
+    /// <summary>The node with the given name.</summary>
+    /// <exception cref="KeyNotFoundException">No node has that name.</exception>
+    public NodeSpec Node(string name) =>
+        Nodes.FirstOrDefault(n => n.Name == name) ?? throw new KeyNotFoundException($"Inventory '{SourcePath}' has no node '{name}'.");
+
+    /// <summary>The server nodes (those running the control plane and an etcd member).</summary>
+    public IEnumerable<NodeSpec> Servers => Nodes.Where(n => n.Role == NodeRole.Server);
+}
+
+/// <summary>What a node runs.</summary>
+public enum NodeRole
+{
+    /// <summary>Control plane and an etcd member (<c>k3s server</c>).</summary>
+    Server,
+
+    /// <summary>Workloads only (<c>k3s agent</c>).</summary>
+    Agent,
+}
+
+/// <summary>One node of the lab.</summary>
+/// <param name="Name">Node name, a DNS label, unique in the lab.</param>
+/// <param name="Address">Address on the lab network, unique in the lab.</param>
+/// <param name="Role">Server (default) or agent.</param>
+/// <param name="Interface">The primary network interface, such as <c>eth0</c> or <c>enp1s0</c>.</param>
+/// <param name="Ssh">How to reach the node.</param>
+/// <param name="Bmc">The node's baseboard management controller, if it has one.</param>
+public sealed record NodeSpec(string Name, IPAddress Address, NodeRole Role, string Interface, SshSpec Ssh, BmcSpec? Bmc);
+
+/// <summary>SSH access to a node. Exactly one way of verifying the host key is set.</summary>
+/// <param name="User">Login user; <c>root</c> by default.</param>
+/// <param name="Port">TCP port, 1–65535; 22 by default.</param>
+/// <param name="PrivateKeyPath">Private key file, absolute.</param>
+/// <param name="HostKeyFingerprint">Pinned host-key fingerprint (<c>SHA256:…</c>, as <c>ssh-keygen -lf</c> prints it).</param>
+/// <param name="KnownHostsPath">A known_hosts file to verify against, absolute.</param>
+/// <param name="TrustOnFirstUse">Accept an unknown host key once and record it in <paramref name="KnownHostsPath"/>.</param>
+public sealed record SshSpec(string User, int Port, string PrivateKeyPath, string? HostKeyFingerprint, string? KnownHostsPath, bool TrustOnFirstUse);
+
+/// <summary>Which protocol a BMC speaks.</summary>
+public enum BmcKind
+{
+    /// <summary>IPMI over LAN (<c>ipmitool -I lanplus</c>).</summary>
+    Ipmi,
+
+    /// <summary>DMTF Redfish over HTTPS.</summary>
+    Redfish,
+}
+
+/// <summary>A node's baseboard management controller.</summary>
+/// <param name="Kind">IPMI or Redfish.</param>
+/// <param name="Address">The BMC's management address.</param>
+/// <param name="Username">Login user.</param>
+/// <param name="Password">Where the password comes from; never the password itself.</param>
+public sealed record BmcSpec(BmcKind Kind, IPAddress Address, string Username, Secrets.SecretReference Password);
+
+/// <summary>The control-plane virtual IP.</summary>
+/// <param name="Vip">The address clients use for the API server.</param>
+/// <param name="Port">The API server port; 6443 by default.</param>
+public sealed record ControlPlaneSpec(IPAddress Vip, int Port);
