@@ -25,9 +25,10 @@ public sealed record LabInventory(
     string? ArtifactsPath)
 {
     /// <summary>The node with the given name.</summary>
-    /// <exception cref="KeyNotFoundException">No node has that name.</exception>
+    /// <exception cref="Errors.ChaosEdgeException">No node has that name.</exception>
     public NodeSpec Node(string name) =>
-        Nodes.FirstOrDefault(n => n.Name == name) ?? throw new KeyNotFoundException($"Inventory '{SourcePath}' has no node '{name}'.");
+        Nodes.FirstOrDefault(n => n.Name == name)
+        ?? throw new Errors.ChaosEdgeException($"Inventory '{SourcePath}' has no node '{name}'; it has {string.Join(", ", Nodes.Select(n => $"'{n.Name}'"))}.");
 
     /// <summary>The server nodes (those running the control plane and an etcd member).</summary>
     public IEnumerable<NodeSpec> Servers => Nodes.Where(n => n.Role == NodeRole.Server);

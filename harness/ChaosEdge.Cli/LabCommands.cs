@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ChaosEdge.Cli.Terminal;
+using ChaosEdge.Provision.VirtualLab;
+
+namespace ChaosEdge.Cli;
+
+/// <summary><c>chaosedge lab up|down|status</c>: the built-in virtual lab.</summary>
+internal static class LabCommands
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+
+        // Fingerprints contain '+' and '/'; print them as ssh-keygen does.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static Command Create()
+    {
+        var name = new Option<string>("--name")
+        {
+            Description = $"Lab name, 1–{LabNames.MaxNameLength} lower-case letters and digits.",
+            DefaultValueFactory = _ => LabNames.DefaultName,
+        };
+        var nodes = new Option<int>("--nodes")
+        {
+            Description = $"Number of nodes, 1–{LabNames.MaxNodes}.",
+            DefaultValueFactory = _ => 3,
+        };
+        var json = new Option<bool>("--json") { Description = "Print the status as JSON." };
+
+        var up = new Command("up", "Build the virtual lab (needs root): namespaces on one bridge, an sshd per node, and its inventory.") { name, nodes };
+        up.SetAction((parse, token) => Output.GuardAsync(async () =>
+        {
+            var lab = new VirtualLab(parse.GetValue(name)!);
+            var result = await lab.UpAsync(parse.GetValue(nodes), Output.Progress(), token);
+            PrintStatus(result.Status);
+            return Output.Success;
+        }));
+
+        var down = new Command("down", "Remove the virtual lab and everything it made (needs root); also cleans up after a crashed 'up'.") { name };
+        down.SetAction((parse, token) => Output.GuardAsync(async () =>
+        {
+            await new VirtualLab(parse.GetValue(name)!).DownAsync(Output.Progress(), token);
+            return Output.Success;
+        }));
+
+        var status = new Command("status", "Show the virtual lab's nodes, addresses, reserved VIPs and paths.") { name, json };
+        status.SetAction((parse, token) => Output.GuardAsync(async () =>
+        {
+            var result = await new VirtualLab(parse.GetValue(name)!).StatusAsync(token);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(result, Json));
+            }
+            else
+            {
+                PrintStatus(result);
+            }
+
+            return result.Exists && result.Healthy ? Output.Success : Output.CouldNotComplete;
+        }));
+
+        return new Command("lab", "The built-in virtual lab: a cluster's machines as network namespaces on this host.") { up, down, status };
+    }
+
+    private static void PrintStatus(LabStatus status)
+    {
+        if (status.State is not { } state)
+        {
+            Console.WriteLine($"Lab '{status.Name}' does not exist. Build it with: chaosedge lab up --name {status.Name}");
+            return;
+        }
+
+        Console.WriteLine($"Lab '{status.Name}': {(status.Healthy ? "up" : "NOT HEALTHY")}");
+        Console.WriteLine($"  subnet          {state.Subnet} (harness {state.HarnessAddress} on bridge '{state.Bridge}')");
+        Console.WriteLine($"  control-plane   {state.ControlPlaneVip} (reserved)");
+        Console.WriteLine($"  service VIPs    {state.ServiceVipPool[0]}-{state.ServiceVipPool[^1]} (reserved)");
+        Console.WriteLine($"  BMC network     {state.ManagementSubnet} (reserved)");
+        Console.WriteLine("  nodes:");
+        foreach (var node in status.Nodes)
+        {
+            var processes = node.Processes.ToString(CultureInfo.InvariantCulture);
+            Console.WriteLine($"    {node.Name,-8} {node.Address,-15} ssh {(node.SshAnswers ? "up" : "DOWN"),-5} processes {processes}");
+        }
+
+        Console.WriteLine($"  inventory       {status.InventoryPath}");
+        Console.WriteLine($"  ssh key         {status.PrivateKeyPath}");
+        Console.WriteLine($"  try             chaosedge exec --inventory {status.InventoryPath} --node {state.Nodes[0].Name} -- hostname");
+    }
+}

@@ -1,0 +1,11 @@
+using System.CommandLine;
+using ChaosEdge.Cli;
+
+var root = new RootCommand("ChaosEdge: builds small bare-metal HA Kubernetes clusters, breaks them on purpose, and measures to the millisecond how long each service was gone.")
+{
+    LabCommands.Create(),
+    InventoryCommands.Create(),
+    ExecCommand.Create(),
+};
+
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,79 @@
+using System.Net;
+using ChaosEdge.Errors;
+using ChaosEdge.Ssh;
+using ChaosEdge.Waiting;
+
+namespace ChaosEdge.Provision.VirtualLab;
+
+public sealed partial class VirtualLab
+{
+    /// <summary>Starts the node's own sshd inside its namespace and cgroup; returns its host-key fingerprint.</summary>
+    private async Task<string> StartSshdAsync(string node, string ns, IPAddress address, CancellationToken cancellationToken)
+    {
+        var directory = NodeDirectory(node);
+        var sshDirectory = Path.Combine(directory, "ssh");
+        System.IO.Directory.CreateDirectory(sshDirectory);
+        System.IO.Directory.CreateDirectory(Path.Combine(directory, "log"));
+        System.IO.Directory.CreateDirectory("/run/sshd");
+        var hostKey = Path.Combine(sshDirectory, "ssh_host_ed25519_key");
+        await EnsureKeyAsync(hostKey, $"root@{node}", cancellationToken).ConfigureAwait(false);
+        var config = Path.Combine(sshDirectory, "sshd_config");
+        await File.WriteAllTextAsync(config, SshdConfig(node, address, hostKey, directory), cancellationToken).ConfigureAwait(false);
+
+        var cgroup = NodeCgroup.Create(Names.Lab, node);
+        var sshd = HostPrerequisites.Find("sshd")!;
+        var log = Path.Combine(directory, "log", "sshd.log");
+
+        // setsid detaches the node from the harness (it outlives this command). The shell joins the node's cgroup
+        // first: 'ip netns exec' mounts a fresh /sys, which hides the cgroup2 mount. Then the node's own UTS namespace
+        // (so 'hostname' is the node's name) and sshd.
+        var inner = $"hostname {ShellQuote.Quote(node)} && exec {sshd} -D -f {ShellQuote.Quote(config)} -E {ShellQuote.Quote(log)}";
+        var outer = $"echo $$ > {ShellQuote.Quote(cgroup.ProcsFile)} && exec ip netns exec {ShellQuote.Quote(ns)} unshare --uts sh -c {ShellQuote.Quote(inner)}";
+        var launch = $"exec setsid -f sh -c {ShellQuote.Quote(outer)} </dev/null >{ShellQuote.Quote(log + ".launch")} 2>&1";
+        await HostCommands.RunAsync("sh", ["-c", launch], cancellationToken).ConfigureAwait(false);
+        return Fingerprint(hostKey + ".pub");
+    }
+
+    private async Task WaitForSshdAsync(LabNodeState node, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Wait.UntilAsync(
+                $"The sshd of node '{node.Name}' ({node.Address})",
+                "accept connections",
+                async token => (await AnswersAsync(IPAddress.Parse(node.Address), 22, TimeSpan.FromMilliseconds(200), token).ConfigureAwait(false), null),
+                options.SshdStartTimeout,
+                TimeSpan.FromMilliseconds(10),
+                options.TimeProvider,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (GateTimeoutException e)
+        {
+            var log = Path.Combine(NodeDirectory(node.Name), "log", "sshd.log");
+            var tail = string.Join(Environment.NewLine, new[] { log + ".launch", log }.Where(File.Exists).SelectMany(f => File.ReadLines(f).TakeLast(10)));
+            throw new ChaosEdgeException($"{e.Message} Its log '{log}' ends with:{Environment.NewLine}{tail}", e);
+        }
+    }
+
+    private string SshdConfig(string node, IPAddress address, string hostKey, string directory) => $"""
+        # sshd of ChaosEdge virtual-lab node '{node}' (lab '{Names.Lab}'), written by 'chaosedge lab up'.
+        ListenAddress {address}:22
+        HostKey {hostKey}
+        PidFile {Path.Combine(directory, "sshd.pid")}
+        AuthorizedKeysFile {Path.Combine(Directory, "keys", "authorized_keys")}
+        PermitRootLogin prohibit-password
+        PubkeyAuthentication yes
+        PasswordAuthentication no
+        KbdInteractiveAuthentication no
+        UsePAM no
+        # The lab root can be anywhere (CHAOSEDGE_LAB_ROOT), including under a world-writable directory.
+        StrictModes no
+        Subsystem sftp internal-sftp
+        # The harness multiplexes many channels (commands, probes, streams) over one connection per node.
+        MaxSessions 200
+        MaxStartups 100:30:200
+        PrintMotd no
+        LogLevel INFO
+
+        """;
+}

@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Net;
+using ChaosEdge.Errors;
+using ChaosEdge.Inventory;
+using ChaosEdge.Ssh;
+
+namespace ChaosEdge.Provision.VirtualLab;
+
+public sealed partial class VirtualLab
+{
+    /// <summary>
+    /// Builds the lab with <paramref name="nodeCount"/> nodes, or does nothing when it is already up and healthy with
+    /// that many. Remnants of a crashed earlier attempt are removed first. Needs root.
+    /// </summary>
+    /// <param name="nodeCount">Number of nodes, 1–16; the first three are servers, the rest agents.</param>
+    /// <param name="progress">Receives one line per step.</param>
+    /// <param name="cancellationToken">Stops the build; call <see cref="DownAsync"/> to clean up after.</param>
+    public async Task<LabUpResult> UpAsync(int nodeCount = 3, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (nodeCount is < 1 or > LabNames.MaxNodes)
+        {
+            throw new ChaosEdgeException($"A lab has 1–{LabNames.MaxNodes} nodes; '{nodeCount}' were asked for.");
+        }
+
+        HostPrerequisites.RequireRoot();
+        var started = options.TimeProvider.GetTimestamp();
+        await HostPrerequisites.EnsureAsync(progress, cancellationToken).ConfigureAwait(false);
+        using (await LockAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var current = await StatusAsync(cancellationToken).ConfigureAwait(false);
+            if (current.Exists && current.Healthy)
+            {
+                if (current.State!.Nodes.Count != nodeCount)
+                {
+                    throw new ChaosEdgeException(
+                        $"Lab '{Names.Lab}' is up with {current.State.Nodes.Count} nodes, not {nodeCount}. Run 'chaosedge lab down --name {Names.Lab}' first to rebuild it.");
+                }
+
+                progress?.Report($"Lab '{Names.Lab}' is already up with {nodeCount} nodes; nothing changed.");
+                return new LabUpResult(current, Changed: false, options.TimeProvider.GetElapsedTime(started));
+            }
+
+            var slot = current.State?.Slot ?? AllocateSlot();
+            if (current.Exists || LiveRemnantsExist())
+            {
+                progress?.Report($"Removing what an earlier, unfinished 'lab up' of '{Names.Lab}' left behind");
+                await RemoveRuntimeAsync(keepFiles: true, removed: [], cancellationToken).ConfigureAwait(false);
+            }
+
+            var plan = new LabAddressPlan(slot);
+            var state = await BuildAsync(plan, nodeCount, progress, cancellationToken).ConfigureAwait(false);
+            state.Write(StatePath);
+            WriteInventory(state, plan);
+            var status = await StatusAsync(cancellationToken).ConfigureAwait(false);
+            var elapsed = options.TimeProvider.GetElapsedTime(started);
+            progress?.Report($"Lab '{Names.Lab}' is up: {nodeCount} nodes on {plan.Subnet} in {elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s. Inventory: {InventoryPath}");
+            return new LabUpResult(status, Changed: true, elapsed);
+        }
+    }
+
+    private async Task<LabState> BuildAsync(LabAddressPlan plan, int nodeCount, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        System.IO.Directory.CreateDirectory(Path.Combine(Directory, "keys"));
+        await EnsureKeyAsync(PrivateKeyPath, $"chaosedge-lab-{Names.Lab}", cancellationToken).ConfigureAwait(false);
+        File.Copy(PrivateKeyPath + ".pub", Path.Combine(Directory, "keys", "authorized_keys"), overwrite: true);
+
+        progress?.Report($"Creating bridge '{Names.Bridge}' with the harness at {plan.Harness}/24 and an unreachable route for {LabAddressPlan.LabRange}");
+        await HostCommands.IpAsync(cancellationToken, "route", "replace", "unreachable", LabAddressPlan.LabRange.ToString()).ConfigureAwait(false);
+        await HostCommands.IpAsync(cancellationToken, "link", "add", Names.Bridge, "type", "bridge", "stp_state", "0", "mcast_snooping", "0").ConfigureAwait(false);
+
+        // IPv6 off on every lab interface: the lab's traffic is 198.18.0.0/15 and nothing else.
+        await HostCommands.RunAsync("sysctl", ["-q", "-w", $"net.ipv6.conf.{Names.Bridge}.disable_ipv6=1"], cancellationToken).ConfigureAwait(false);
+        await HostCommands.IpAsync(cancellationToken, "addr", "add", $"{plan.Harness}/24", "dev", Names.Bridge).ConfigureAwait(false);
+        await HostCommands.IpAsync(cancellationToken, "link", "set", Names.Bridge, "up").ConfigureAwait(false);
+
+        var nodes = new List<LabNodeState>();
+        for (var i = 1; i <= nodeCount; i++)
+        {
+            var name = LabNames.NodeName(i);
+            progress?.Report($"Creating node '{name}' at {plan.Node(i)} (namespace '{Names.Namespace(name)}')");
+            nodes.Add(await CreateNodeAsync(plan, i, cancellationToken).ConfigureAwait(false));
+        }
+
+        foreach (var node in nodes)
+        {
+            await WaitForSshdAsync(node, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new LabState(
+            Names.Lab,
+            plan.Slot,
+            plan.Subnet.ToString(),
+            plan.Harness.ToString(),
+            Names.Bridge,
+            nodes,
+            plan.ControlPlaneVip.ToString(),
+            [.. plan.ServiceVipPool.Select(a => a.ToString())],
+            plan.ManagementSubnet.ToString());
+    }
+
+    private async Task<LabNodeState> CreateNodeAsync(LabAddressPlan plan, int index, CancellationToken cancellationToken)
+    {
+        var name = LabNames.NodeName(index);
+        var ns = Names.Namespace(name);
+        var link = Names.HostLink(index);
+        var address = plan.Node(index);
+        await HostCommands.IpAsync(cancellationToken, "netns", "add", ns).ConfigureAwait(false);
+        await HostCommands.IpAsync(cancellationToken, "link", "add", link, "type", "veth", "peer", "name", LabNames.NodeInterface, "netns", ns).ConfigureAwait(false);
+        await HostCommands.RunAsync("sysctl", ["-q", "-w", $"net.ipv6.conf.{link}.disable_ipv6=1"], cancellationToken).ConfigureAwait(false);
+        await HostCommands.IpAsync(cancellationToken, "link", "set", link, "master", Names.Bridge, "up").ConfigureAwait(false);
+        await HostCommands.RunAsync("ip", ["netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"], cancellationToken).ConfigureAwait(false);
+        await HostCommands.IpAsync(cancellationToken, "-n", ns, "addr", "add", $"{address}/24", "dev", LabNames.NodeInterface).ConfigureAwait(false);
+        await HostCommands.IpAsync(cancellationToken, "-n", ns, "link", "set", LabNames.NodeInterface, "up").ConfigureAwait(false);
+        await HostCommands.IpAsync(cancellationToken, "-n", ns, "link", "set", "lo", "up").ConfigureAwait(false);
+
+        var directory = NodeDirectory(name);
+        var data = Path.Combine(directory, "data");
+        System.IO.Directory.CreateDirectory(data);
+        var fingerprint = await StartSshdAsync(name, ns, address, cancellationToken).ConfigureAwait(false);
+        return new LabNodeState(name, index, address.ToString(), ns, link, LabNames.NodeInterface, fingerprint, data, plan.Bmc(index).ToString());
+    }
+
+    private int AllocateSlot()
+    {
+        var used = new HashSet<int>();
+        if (System.IO.Directory.Exists(options.Root))
+        {
+            foreach (var dir in System.IO.Directory.GetDirectories(options.Root))
+            {
+                if (LabState.Read(Path.Combine(dir, "state.json")) is { } other && other.Name != Names.Lab)
+                {
+                    used.Add(other.Slot);
+                }
+            }
+        }
+
+        for (var slot = 0; slot < LabAddressPlan.MaxSlots; slot++)
+        {
+            if (!used.Contains(slot))
+            {
+                return slot;
+            }
+        }
+
+        throw new ChaosEdgeException($"No free address slot for lab '{Names.Lab}': {LabAddressPlan.MaxSlots} labs exist on this host.");
+    }
+
+    private void WriteInventory(LabState state, LabAddressPlan plan)
+    {
+        var nodes = state.Nodes.Select(n => new NodeSpec(
+            n.Name,
+            IPAddress.Parse(n.Address),
+            n.Index <= 3 ? NodeRole.Server : NodeRole.Agent,
+            n.Interface,
+            new SshSpec("root", 22, PrivateKeyPath, n.HostKeyFingerprint, null, TrustOnFirstUse: false),
+            Bmc: null)).ToList();
+        var inventory = new LabInventory(InventoryPath, $"chaosedge-{Names.Lab}", plan.Subnet, nodes, new ControlPlaneSpec(plan.ControlPlaneVip, 6443), plan.ServiceVipPool, null, null);
+        File.WriteAllText(InventoryPath, InventoryWriter.Write(inventory, Directory, [$"Inventory of the ChaosEdge virtual lab '{Names.Lab}', written by 'chaosedge lab up'.", "Host keys are pinned to the keys the lab generated for each node."]));
+
+        // The lab's inventory must be one the harness accepts; check it as any user file is checked.
+        InventoryLoader.Load(InventoryPath);
+    }
+
+    private static async Task EnsureKeyAsync(string path, string comment, CancellationToken cancellationToken)
+    {
+        if (File.Exists(path) && File.Exists(path + ".pub"))
+        {
+            return;
+        }
+
+        File.Delete(path);
+        File.Delete(path + ".pub");
+        await HostCommands.RunAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", string.Empty, "-C", comment, "-f", path], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A host key's fingerprint, for callers that pin keys.</summary>
+    internal static string Fingerprint(string publicKeyPath) => HostKeyFingerprint.FromPublicKeyFile(publicKeyPath);
+}
