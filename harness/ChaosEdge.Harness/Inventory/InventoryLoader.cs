@@ -73,6 +73,13 @@ public static partial class InventoryLoader
             problems.Add((int)e.Start.Line, (int)e.Start.Column, string.Empty, $"is not valid YAML: {Sentence(message)}");
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this, without a position, when the file ends inside an open flow collection.
+            var lines = yaml.Split('\n').Length;
+            problems.Add(lines, 1, string.Empty, "is not valid YAML: the file ends inside an unclosed '[', '{' or quote.");
+            return null;
+        }
         catch (ArgumentException e)
         {
             // The representation model throws this for a key repeated in one mapping.

@@ -39,7 +39,8 @@ public static partial class ValueParsers
             return false;
         }
 
-        return IPNetwork.TryParse(text, out network);
+        // IPNetwork accepts '198.18.0.5/24' and quietly masks the host bits; a typo there must not pass.
+        return IPNetwork.TryParse(text, out network) && network.BaseAddress.ToString() == text[..slash];
     }
 
     /// <summary>A Kubernetes-style DNS label: lower-case letters, digits and '-', 1–63 characters.</summary>

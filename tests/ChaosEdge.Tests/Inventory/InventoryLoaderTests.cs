@@ -1,0 +1,221 @@
+using System.Net;
+using ChaosEdge.Errors;
+using ChaosEdge.Inventory;
+using ChaosEdge.Secrets;
+
+namespace ChaosEdge.Tests.Inventory;
+
+public sealed class InventoryLoaderTests
+{
+    // Line numbers in the expected messages refer to this file; each case edits one or more of its lines.
+    private const string Valid = """
+        version: 1
+        cluster:
+          name: plant-a
+        network:
+          subnet: 198.18.0.0/24
+        nodes:
+          - name: edge-1
+            address: 198.18.0.11
+            role: server
+            interface: eth0
+            ssh:
+              user: root
+              privateKey: id_ed25519
+              hostKey: "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+            bmc:
+              kind: ipmi
+              address: 198.18.128.11
+              username: admin
+              password: { env: BMC_PASSWORD }
+          - name: edge-2
+            address: 198.18.0.12
+            interface: eth0
+            ssh:
+              privateKey: id_ed25519
+              knownHosts: known_hosts
+        controlPlane:
+          vip: 198.18.0.100
+        services:
+          vipPool:
+            - 198.18.0.200-198.18.0.209
+        sla: sla.yaml
+        artifacts: artifacts
+
+        """;
+
+    private string directory = null!;
+
+    private static IEnumerable<TestCaseData> InvalidFiles()
+    {
+        yield return Case("address not an IP", ("address: 198.18.0.12", "address: 10.0.0.300"),
+            "lab.yaml:21:14 nodes[1].address: '10.0.0.300' is not an IP address.");
+        yield return Case("short IPv4 form is not accepted", ("address: 198.18.0.12", "address: 198.18.12"),
+            "lab.yaml:21:14 nodes[1].address: '198.18.12' is not an IP address.");
+        yield return Case("address outside subnet", ("address: 198.18.0.12", "address: 198.18.1.12"),
+            "lab.yaml:21:14 nodes[1].address: '198.18.1.12' lies outside the nodes' subnet '198.18.0.0/24'.");
+        yield return Case("duplicate node name", ("name: edge-2", "name: edge-1"),
+            "lab.yaml:20:11 nodes[1].name: 'edge-1' is already the name of nodes[0].");
+        yield return Case("duplicate node address", ("address: 198.18.0.12", "address: 198.18.0.11"),
+            "lab.yaml:21:14 nodes[1].address: '198.18.0.11' is already used by nodes[0].");
+        yield return Case("VIP is a node's address", ("vip: 198.18.0.100", "vip: 198.18.0.11"),
+            "lab.yaml:27:8 controlPlane.vip: '198.18.0.11' is already used by nodes[0].");
+        yield return Case("VIP outside subnet", ("vip: 198.18.0.100", "vip: 198.18.5.100"),
+            "lab.yaml:27:8 controlPlane.vip: '198.18.5.100' lies outside the nodes' subnet '198.18.0.0/24'.");
+        yield return Case("service pool overlaps the VIP", ("198.18.0.200-198.18.0.209", "198.18.0.95-198.18.0.105"),
+            "lab.yaml:30:7 services.vipPool[0]: '198.18.0.100' is already used by controlPlane.vip.");
+        yield return Case("service pool range backwards", ("198.18.0.200-198.18.0.209", "198.18.0.209-198.18.0.200"),
+            "lab.yaml:30:7 services.vipPool[0]: range '198.18.0.209-198.18.0.200' ends before it starts.");
+        yield return Case("typo in a key", ("address: 198.18.0.11", "adress: 198.18.0.11"),
+            "lab.yaml:7:5 nodes[0].address: is required.",
+            "lab.yaml:8:5 nodes[0].adress: unknown key 'adress' (did you mean 'address'?).");
+        yield return Case("unknown top-level key", ("artifacts: artifacts", "artifacts: artifacts\nextra: 1"),
+            "lab.yaml:33:1 extra: unknown key 'extra'.");
+        yield return Case("missing private key file", ("privateKey: id_ed25519\n      hostKey", "privateKey: id_missing\n      hostKey"),
+            "lab.yaml:13:19 nodes[0].ssh.privateKey: file 'id_missing' does not exist.");
+        yield return Case("literal BMC password", ("password: { env: BMC_PASSWORD }", "password: hunter2-literal"),
+            "lab.yaml:19:17 nodes[0].bmc.password: must be a secret reference ({ env: VARIABLE } or { file: PATH }), not a literal value.");
+        yield return Case("BMC password with both sources", ("password: { env: BMC_PASSWORD }", "password: { env: A, file: b }"),
+            "lab.yaml:19:17 nodes[0].bmc.password: must name exactly one of 'env' or 'file'.");
+        yield return Case("malformed host-key fingerprint", ("\"SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"", "MD5:aa"),
+            "lab.yaml:14:16 nodes[0].ssh.hostKey: 'MD5:aa' is not an SSH host-key fingerprint such as 'SHA256:' followed by 43 base64 characters (see 'ssh-keygen -lf').");
+        yield return Case("no way to verify the host key", ("      knownHosts: known_hosts\n", string.Empty),
+            "lab.yaml:24:7 nodes[1].ssh.hostKey: is required (or 'knownHosts'): the node's host key must be verified.");
+        yield return Case("unknown role", ("role: server", "role: master"),
+            "lab.yaml:9:11 nodes[0].role: 'master' is not a role; use 'server' or 'agent'.");
+        yield return Case("subnet with host bits", ("subnet: 198.18.0.0/24", "subnet: 198.18.0.5/24"),
+            "lab.yaml:5:11 network.subnet: '198.18.0.5/24' is not a network in CIDR notation (such as '198.18.0.0/24', host bits zero).");
+        yield return Case("port out of range", ("user: root", "user: root\n      port: 70000"),
+            "lab.yaml:13:13 nodes[0].ssh.port: '70000' is not a TCP port (1–65535).");
+        yield return Case("interface name too long", ("interface: eth0\n    ssh:\n      user", "interface: enp1s0f0np0-longer\n    ssh:\n      user"),
+            "lab.yaml:10:16 nodes[0].interface: 'enp1s0f0np0-longer' is not a Linux interface name (1–15 characters, no spaces or '/').");
+        yield return Case("missing control plane", ("controlPlane:\n  vip: 198.18.0.100\n", string.Empty),
+            "lab.yaml:1:1 controlPlane: is required.");
+        yield return Case("missing SLA file", ("sla: sla.yaml", "sla: missing-sla.yaml"),
+            "lab.yaml:31:6 sla: file 'missing-sla.yaml' does not exist.");
+        yield return Case("unsupported version", ("version: 1", "version: 2"),
+            "lab.yaml:1:10 version: '2' is not a supported inventory version; this ChaosEdge reads version '1'.");
+        yield return Case("nodes is not a list", ("nodes:\n  - name: edge-1", "nodes: edge-1\nunused:\n  - name: edge-1"),
+            "lab.yaml:6:8 nodes: must be a list of at least one node.",
+            "lab.yaml:7:1 unused: unknown key 'unused'.");
+        yield return Case("several mistakes, all reported at once",
+            [("address: 198.18.0.12", "address: 10.0.0.300"), ("vip: 198.18.0.100", "vip: 198.18.0.11"), ("password: { env: BMC_PASSWORD }", "password: hunter2-literal")],
+            "lab.yaml:19:17 nodes[0].bmc.password: must be a secret reference ({ env: VARIABLE } or { file: PATH }), not a literal value.",
+            "lab.yaml:21:14 nodes[1].address: '10.0.0.300' is not an IP address.",
+            "lab.yaml:27:8 controlPlane.vip: '198.18.0.11' is already used by nodes[0].");
+    }
+
+    [OneTimeSetUp]
+    public void CreateFiles()
+    {
+        directory = Directory.CreateTempSubdirectory("ce-inventory-").FullName;
+        File.WriteAllText(Path.Combine(directory, "id_ed25519"), "not a real key; only its existence is checked\n");
+        File.WriteAllText(Path.Combine(directory, "known_hosts"), string.Empty);
+        File.WriteAllText(Path.Combine(directory, "sla.yaml"), string.Empty);
+        Directory.CreateDirectory(Path.Combine(directory, "artifacts"));
+    }
+
+    [OneTimeTearDown]
+    public void RemoveFiles() => Directory.Delete(directory, recursive: true);
+
+    [Test]
+    public void A_valid_inventory_loads_with_defaults_and_absolute_paths()
+    {
+        var lab = Parse(Valid);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(lab.ClusterName, Is.EqualTo("plant-a"));
+            Assert.That(lab.Subnet.ToString(), Is.EqualTo("198.18.0.0/24"));
+            Assert.That(lab.Nodes.Select(n => n.Name), Is.EqualTo(new[] { "edge-1", "edge-2" }));
+            Assert.That(lab.Node("edge-2").Role, Is.EqualTo(NodeRole.Server), "role defaults to server");
+            Assert.That(lab.Node("edge-2").Ssh.User, Is.EqualTo("root"));
+            Assert.That(lab.Node("edge-2").Ssh.Port, Is.EqualTo(22));
+            Assert.That(lab.Node("edge-2").Ssh.KnownHostsPath, Is.EqualTo(Path.Combine(directory, "known_hosts")));
+            Assert.That(lab.Node("edge-1").Ssh.PrivateKeyPath, Is.EqualTo(Path.Combine(directory, "id_ed25519")));
+            Assert.That(lab.Node("edge-1").Bmc, Is.EqualTo(new BmcSpec(BmcKind.Ipmi, IPAddress.Parse("198.18.128.11"), "admin", new SecretReference(SecretSource.Environment, "BMC_PASSWORD"))));
+            Assert.That(lab.ControlPlane, Is.EqualTo(new ControlPlaneSpec(IPAddress.Parse("198.18.0.100"), 6443)));
+            Assert.That(lab.ServiceVipPool, Has.Count.EqualTo(10));
+            Assert.That(lab.ServiceVipPool[^1], Is.EqualTo(IPAddress.Parse("198.18.0.209")));
+            Assert.That(lab.SlaPath, Is.EqualTo(Path.Combine(directory, "sla.yaml")));
+            Assert.That(lab.ArtifactsPath, Is.EqualTo(Path.Combine(directory, "artifacts")));
+        });
+    }
+
+    [TestCaseSource(nameof(InvalidFiles))]
+    public void An_invalid_inventory_reports_every_problem_with_file_line_column_and_field(string yaml, string[] expected)
+    {
+        var error = Assert.Throws<ConfigurationInvalidException>(() => Parse(yaml))!;
+        Assert.That(error.Problems.Select(p => p.ToString()), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void The_message_lists_all_problems_and_never_echoes_a_literal_secret()
+    {
+        var yaml = Valid.Replace("password: { env: BMC_PASSWORD }", "password: hunter2-literal", StringComparison.Ordinal)
+            .Replace("address: 198.18.0.12", "address: 10.0.0.300", StringComparison.Ordinal);
+        var error = Assert.Throws<ConfigurationInvalidException>(() => Parse(yaml))!;
+        Assert.That(error.Message, Is.EqualTo(
+            "'lab.yaml' is invalid (2 problems):\n" +
+            "  lab.yaml:19:17 nodes[0].bmc.password: must be a secret reference ({ env: VARIABLE } or { file: PATH }), not a literal value.\n" +
+            "  lab.yaml:21:14 nodes[1].address: '10.0.0.300' is not an IP address."));
+        Assert.That(error.Message, Does.Not.Contain("hunter2"));
+    }
+
+    [Test]
+    public void Broken_yaml_is_reported_with_its_position()
+    {
+        var error = Assert.Throws<ConfigurationInvalidException>(() => Parse("cluster:\n  name: [unclosed\nnodes: 1\n"))!;
+        Assert.That(error.Problems, Has.Count.EqualTo(1));
+        Assert.That(error.Problems[0].ToString(), Does.StartWith("lab.yaml:").And.Contain("is not valid YAML"));
+        Assert.That(error.Problems[0].Line, Is.GreaterThan(1));
+    }
+
+    [Test]
+    public void An_empty_file_is_reported()
+    {
+        var error = Assert.Throws<ConfigurationInvalidException>(() => Parse(string.Empty))!;
+        Assert.That(error.Problems.Select(p => p.ToString()), Is.EqualTo(new[] { "lab.yaml: is empty." }));
+    }
+
+    [Test]
+    public void A_missing_file_names_the_file()
+    {
+        var error = Assert.Throws<ConfigurationInvalidException>(() => InventoryLoader.Load(Path.Combine(directory, "nope.yaml")))!;
+        Assert.That(error.Message, Does.Contain("nope.yaml").And.Contain("cannot be read"));
+    }
+
+    [Test]
+    public void Written_inventory_reads_back_equal()
+    {
+        var lab = Parse(Valid);
+        var text = InventoryWriter.Write(lab, directory);
+        var again = InventoryLoader.Parse(text, "lab.yaml", directory);
+        Assert.Multiple(() =>
+        {
+            Assert.That(again.Nodes, Is.EqualTo(lab.Nodes));
+            Assert.That(again.ControlPlane, Is.EqualTo(lab.ControlPlane));
+            Assert.That(again.ServiceVipPool, Is.EqualTo(lab.ServiceVipPool));
+            Assert.That(again.SlaPath, Is.EqualTo(lab.SlaPath));
+            Assert.That(again.ArtifactsPath, Is.EqualTo(lab.ArtifactsPath));
+            Assert.That(again.Subnet, Is.EqualTo(lab.Subnet));
+        });
+    }
+
+    private LabInventory Parse(string yaml) => InventoryLoader.Parse(yaml, "lab.yaml", directory);
+
+    private static TestCaseData Case(string name, (string Old, string New) edit, params string[] expected) => Case(name, [edit], expected);
+
+    private static TestCaseData Case(string name, (string Old, string New)[] edits, params string[] expected)
+    {
+        var yaml = Valid;
+        foreach (var (old, replacement) in edits)
+        {
+            Assert.That(yaml, Does.Contain(old), $"case '{name}' edits a line the base file does not have");
+            var at = yaml.IndexOf(old, StringComparison.Ordinal);
+            yaml = string.Concat(yaml.AsSpan(0, at), replacement, yaml.AsSpan(at + old.Length));
+        }
+
+        return new TestCaseData(yaml, expected).SetName("Invalid inventory: " + name);
+    }
+}
