@@ -1,0 +1,293 @@
+using System.Net;
+using ChaosEdge.Errors;
+using ChaosEdge.Inventory;
+using ChaosEdge.Processes;
+using ChaosEdge.Provision.VirtualLab;
+using ChaosEdge.Ssh;
+using ChaosEdge.Tests.Support;
+
+namespace ChaosEdge.Tests.VirtualLab;
+
+/// <summary>A 3-node virtual lab reached through the harness's node shell, exactly as hardware is reached.</summary>
+[RequiresRoot]
+[NonParallelizable]
+public sealed class LabNodeShellTests
+{
+    private ChaosEdge.Provision.VirtualLab.VirtualLab lab = null!;
+    private LabInventory inventory = null!;
+    private readonly List<OpenSshNodeShell> shells = [];
+
+    [OneTimeSetUp]
+    public async Task BringUpLab()
+    {
+        RequiresRootAttribute.Ensure();
+        lab = new ChaosEdge.Provision.VirtualLab.VirtualLab("cetest");
+        await lab.DownAsync();
+        var result = await lab.UpAsync(3);
+        Assert.That(result.Status.Healthy, Is.True);
+        inventory = InventoryLoader.Load(lab.InventoryPath);
+        foreach (var node in inventory.Nodes)
+        {
+            shells.Add(new OpenSshNodeShell(node));
+        }
+    }
+
+    [OneTimeTearDown]
+    public async Task TearDownLab()
+    {
+        foreach (var shell in shells)
+        {
+            await shell.DisposeAsync();
+        }
+
+        if (Environment.IsPrivilegedProcess)
+        {
+            await lab.DownAsync();
+        }
+    }
+
+    [Test]
+    public async Task Every_node_answers_through_the_node_shell_with_its_own_name()
+    {
+        foreach (var shell in shells)
+        {
+            var result = await shell.RunAsync("hostname; echo to-stderr >&2; exit 7");
+            Assert.Multiple(() =>
+            {
+                Assert.That(result.Stdout.Trim(), Is.EqualTo(shell.NodeName));
+                Assert.That(result.Stderr.Trim(), Is.EqualTo("to-stderr"));
+                Assert.That(result.ExitCode, Is.EqualTo(7));
+                Assert.That(result.Duration, Is.GreaterThan(TimeSpan.Zero));
+            });
+        }
+    }
+
+    [Test]
+    public async Task Each_node_sees_only_its_own_address()
+    {
+        foreach (var node in inventory.Nodes)
+        {
+            var shell = shells.Single(s => s.NodeName == node.Name);
+            var result = await shell.RunCheckedAsync("ip -o -4 addr show | awk '{print $4}'");
+            var addresses = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.That(addresses, Is.EquivalentTo(new[] { "127.0.0.1/8", $"{node.Address}/24" }), node.Name);
+        }
+    }
+
+    [Test]
+    public async Task Nodes_reach_each_other_over_the_bridge_and_nothing_beyond_it()
+    {
+        var first = shells[0];
+        var other = inventory.Nodes[1];
+        var reach = await first.RunAsync($"timeout 2 sh -c 'echo > /dev/tcp/{other.Address}/22' 2>&1 || bash -c 'exec 3<>/dev/tcp/{other.Address}/22' && echo reached");
+        Assert.That(reach.Stdout, Does.Contain("reached"), reach.Stderr);
+
+        var routes = await first.RunCheckedAsync("ip -4 route show");
+        Assert.That(routes.Stdout, Does.Not.Contain("default"), "a lab node has no way out");
+
+        var unreachable = await ProcessRunner.RunAsync("ip", ["route", "show", "type", "unreachable"]);
+        Assert.That(unreachable.Stdout, Does.Contain("198.18.0.0/15"));
+        var host = await ProcessRunner.RunAsync("ip", ["route", "get", "198.18.255.1"]);
+        Assert.That(host.ExitCode, Is.Not.Zero, "lab addresses outside a lab's subnet are unreachable from the harness host");
+        Assert.That(host.Stderr, Does.Contain("No route to host"));
+    }
+
+    [Test]
+    public async Task A_failing_command_throws_with_node_command_exit_code_and_output()
+    {
+        var error = Assert.ThrowsAsync<NodeCommandFailedException>(() => shells[0].RunCheckedAsync("echo partial; echo broken >&2; exit 3"))!;
+        Assert.That(error.Message, Is.EqualTo(
+            "Command on node 'edge-1' failed with exit code 3.\n" +
+            "  node: edge-1\n" +
+            "  command: echo partial; echo broken >&2; exit 3\n" +
+            "  exit code: 3\n" +
+            "  stdout:\n    partial\n" +
+            "  stderr:\n    broken"));
+        await Task.CompletedTask;
+    }
+
+    [Test]
+    public void Secrets_in_a_command_never_reach_the_exception()
+    {
+        var options = new NodeCommandOptions { Secrets = ["K10-join-token-value"] };
+        var error = Assert.ThrowsAsync<NodeCommandFailedException>(() => shells[0].RunCheckedAsync("echo K10-join-token-value; exit 1", options))!;
+        Assert.That(error.Message, Does.Not.Contain("K10-join-token-value"));
+        Assert.That(error.Command, Is.EqualTo("echo ***; exit 1"));
+        Assert.That(error.Stdout.Trim(), Is.EqualTo("***"));
+    }
+
+    [Test]
+    public async Task A_command_past_its_timeout_is_killed_on_the_node()
+    {
+        var shell = shells[1];
+        var options = new NodeCommandOptions { Timeout = TimeSpan.FromSeconds(1) };
+        var error = Assert.ThrowsAsync<NodeCommandTimeoutException>(() => shell.RunAsync("sleep 47; echo never", options))!;
+        Assert.That(error.Message, Does.StartWith("Command on node 'edge-2' did not finish within 00:00:01."));
+        // Live processes only: a killed process stays a zombie until the host's init reaps it.
+        var processes = await shell.RunCheckedAsync("ps -eo stat=,args=");
+        var alive = processes.Stdout.Split('\n').Select(l => l.Trim()).Where(l => l.EndsWith(" sleep 47", StringComparison.Ordinal) && !l.StartsWith('Z'));
+        Assert.That(alive, Is.Empty, "the command must not outlive its timeout on the node");
+    }
+
+    [Test]
+    public async Task Cancellation_stops_a_command()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        Assert.That(async () => await shells[2].RunAsync("sleep 30", null, cancel.Token), Throws.InstanceOf<OperationCanceledException>());
+        await Task.CompletedTask;
+    }
+
+    [Test]
+    public async Task Upload_copies_a_file_byte_for_byte()
+    {
+        var local = Path.GetTempFileName();
+        try
+        {
+            var bytes = new byte[256 * 1024];
+            new Random(42).NextBytes(bytes);
+            await File.WriteAllBytesAsync(local, bytes);
+            var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+
+            await shells[0].UploadAsync(local, "/tmp/chaosedge-upload-test.bin");
+            var sum = await shells[0].RunCheckedAsync("sha256sum /tmp/chaosedge-upload-test.bin && rm /tmp/chaosedge-upload-test.bin");
+            Assert.That(sum.Stdout.Split(' ')[0], Is.EqualTo(expected));
+        }
+        finally
+        {
+            File.Delete(local);
+        }
+    }
+
+    [Test]
+    public async Task Streamed_lines_arrive_while_the_command_is_still_running()
+    {
+        var arrivals = new List<(string Line, TimeSpan At)>();
+        var clock = TimeProvider.System.GetTimestamp();
+        await foreach (var line in shells[0].StreamLinesAsync("for i in 1 2 3 4; do echo line-$i; sleep 0.3; done"))
+        {
+            arrivals.Add((line, TimeProvider.System.GetElapsedTime(clock)));
+        }
+
+        Assert.That(arrivals.Select(a => a.Line), Is.EqualTo(new[] { "line-1", "line-2", "line-3", "line-4" }));
+
+        // The command runs 1.2 s; the first line must arrive long before it ends, i.e. streamed, not buffered.
+        Assert.That(arrivals[^1].At - arrivals[0].At, Is.GreaterThan(TimeSpan.FromMilliseconds(700)));
+    }
+
+    [Test]
+    public void A_streamed_command_that_fails_ends_with_its_exit_code()
+    {
+        async Task Drain()
+        {
+            await foreach (var _ in shells[0].StreamLinesAsync("echo one; echo gone >&2; exit 5"))
+            {
+            }
+        }
+
+        var error = Assert.ThrowsAsync<NodeCommandFailedException>(Drain)!;
+        Assert.That(error.ExitCode, Is.EqualTo(5));
+        Assert.That(error.Stderr.Trim(), Is.EqualTo("gone"));
+    }
+
+    [Test]
+    public async Task Many_commands_reuse_one_connection()
+    {
+        var shell = shells[2];
+        for (var i = 0; i < 20; i++)
+        {
+            await shell.RunCheckedAsync("true");
+        }
+
+        var harness = IPAddress.Parse((await lab.StatusAsync()).State!.HarnessAddress);
+        var connections = await shell.RunCheckedAsync($"ss -Htn state established '( sport = :22 )' | grep -c '{harness}:' || true");
+        Assert.That(connections.Stdout.Trim(), Is.EqualTo("1"));
+    }
+
+    [Test]
+    public void A_tampered_host_key_is_refused_showing_expected_and_presented_fingerprints()
+    {
+        var node = inventory.Nodes[0];
+        const string Wrong = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        var tampered = node with { Ssh = node.Ssh with { HostKeyFingerprint = Wrong } };
+
+        var error = Assert.ThrowsAsync<HostKeyMismatchException>(async () =>
+        {
+            await using var shell = new OpenSshNodeShell(tampered);
+            await shell.RunAsync("echo must-not-run");
+        })!;
+
+        Assert.That(error.Message, Is.EqualTo(
+            $"Host key of node 'edge-1' ({node.Address}) does not match: expected '{Wrong}', presented '{node.Ssh.HostKeyFingerprint}'. Refusing to connect."));
+    }
+
+    [Test]
+    public async Task A_known_hosts_file_verifies_and_trust_on_first_use_records_the_key()
+    {
+        var node = inventory.Nodes[1];
+        var directory = Directory.CreateTempSubdirectory("ce-known-hosts-").FullName;
+        try
+        {
+            var knownHosts = Path.Combine(directory, "known_hosts");
+            var tofu = node with { Ssh = node.Ssh with { HostKeyFingerprint = null, KnownHostsPath = knownHosts, TrustOnFirstUse = true } };
+            await using (var shell = new OpenSshNodeShell(tofu))
+            {
+                Assert.That((await shell.RunCheckedAsync("hostname")).Stdout.Trim(), Is.EqualTo("edge-2"));
+            }
+
+            var recorded = await File.ReadAllTextAsync(knownHosts);
+            Assert.That(recorded, Does.Contain(node.Address.ToString()));
+            var key = recorded.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0].Split(' ', 2)[1];
+            Assert.That(HostKeyFingerprint.FromPublicKeyLine(key), Is.EqualTo(node.Ssh.HostKeyFingerprint));
+
+            var strict = tofu with { Ssh = tofu.Ssh with { TrustOnFirstUse = false } };
+            await using (var shell = new OpenSshNodeShell(strict))
+            {
+                Assert.That((await shell.RunCheckedAsync("hostname")).Stdout.Trim(), Is.EqualTo("edge-2"));
+            }
+
+            // The same file, now listing another key for the node's address, must be refused.
+            var otherKey = Path.Combine(directory, "other");
+            await ProcessRunner.RunAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", string.Empty, "-f", otherKey]);
+            var otherLine = (await File.ReadAllTextAsync(otherKey + ".pub")).Split(' ');
+            await File.WriteAllTextAsync(knownHosts, $"{node.Address} {otherLine[0]} {otherLine[1]}\n");
+            Assert.ThrowsAsync<HostKeyMismatchException>(async () =>
+            {
+                await using var shell = new OpenSshNodeShell(strict);
+                await shell.RunAsync("echo must-not-run");
+            });
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task A_second_up_changes_nothing()
+    {
+        var before = await File.ReadAllTextAsync(lab.InventoryPath);
+        var pids = inventory.Nodes.Select(n => NodeCgroup.Of("cetest", n.Name).Processes().Min()).ToList();
+
+        var result = await lab.UpAsync(3);
+
+        Assert.That(result.Changed, Is.False);
+        Assert.That(await File.ReadAllTextAsync(lab.InventoryPath), Is.EqualTo(before));
+        Assert.That(inventory.Nodes.Select(n => NodeCgroup.Of("cetest", n.Name).Processes().Min()), Is.EqualTo(pids), "sshd processes were not restarted");
+    }
+
+    [Test]
+    public async Task A_nodes_processes_are_tracked_in_its_cgroup()
+    {
+        var shell = shells[0];
+        var pid = (await shell.RunCheckedAsync("sleep 30 >/dev/null 2>&1 & echo $!")).Stdout.Trim();
+        try
+        {
+            Assert.That(NodeCgroup.Of("cetest", "edge-1").Processes().Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture)), Does.Contain(pid));
+            Assert.That(NodeCgroup.Of("cetest", "edge-2").Processes().Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture)), Does.Not.Contain(pid));
+        }
+        finally
+        {
+            await shell.RunAsync($"kill {pid}");
+        }
+    }
+}
