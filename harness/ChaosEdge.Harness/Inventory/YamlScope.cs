@@ -54,15 +54,7 @@ internal sealed class YamlScope(YamlMappingNode node, string path, YamlProblems 
     public YamlNode? Optional(string key)
     {
         known.Add(key);
-        foreach (var (k, v) in Node.Children)
-        {
-            if (k is YamlScalarNode s && s.Value == key)
-            {
-                return IsNull(v) ? null : v;
-            }
-        }
-
-        return null;
+        return NodeOf(key) is { } value && !IsNull(value) ? value : null;
     }
 
     public YamlNode? Required(string key)

@@ -31,7 +31,7 @@ public sealed partial class VirtualLab
         var outer = $"echo $$ > {ShellQuote.Quote(cgroup.ProcsFile)} && exec ip netns exec {ShellQuote.Quote(ns)} unshare --uts sh -c {ShellQuote.Quote(inner)}";
         var launch = $"exec setsid -f sh -c {ShellQuote.Quote(outer)} </dev/null >{ShellQuote.Quote(log + ".launch")} 2>&1";
         await HostCommands.RunAsync("sh", ["-c", launch], cancellationToken).ConfigureAwait(false);
-        return Fingerprint(hostKey + ".pub");
+        return HostKeyFingerprint.FromPublicKeyFile(hostKey + ".pub");
     }
 
     private async Task WaitForSshdAsync(LabNodeState node, CancellationToken cancellationToken)

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using ChaosEdge.Errors;
 using ChaosEdge.Inventory;
-using ChaosEdge.Ssh;
 
 namespace ChaosEdge.Provision.VirtualLab;
 
@@ -172,7 +171,4 @@ public sealed partial class VirtualLab
         File.Delete(path + ".pub");
         await HostCommands.RunAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", string.Empty, "-C", comment, "-f", path], cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>A host key's fingerprint, for callers that pin keys.</summary>
-    internal static string Fingerprint(string publicKeyPath) => HostKeyFingerprint.FromPublicKeyFile(publicKeyPath);
 }
