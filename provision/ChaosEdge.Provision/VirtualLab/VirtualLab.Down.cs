@@ -86,6 +86,12 @@ public sealed partial class VirtualLab
             removed.Add($"the unreachable route for {LabAddressPlan.LabRange} (no lab is left)");
         }
 
+        if (!otherLabs && System.IO.Directory.Exists(NodeFilesystem.RancherMountPoint) && !System.IO.Directory.EnumerateFileSystemEntries(NodeFilesystem.RancherMountPoint).Any())
+        {
+            System.IO.Directory.Delete(NodeFilesystem.RancherMountPoint);
+            removed.Add($"the empty mount point '{NodeFilesystem.RancherMountPoint}' of the nodes' data (no lab is left)");
+        }
+
         if (!otherLabs && SafeCgroupPath() is { } labCgroup && Path.GetDirectoryName(labCgroup) is { } parent
             && System.IO.Directory.Exists(parent) && System.IO.Directory.GetDirectories(parent).Length == 0)
         {

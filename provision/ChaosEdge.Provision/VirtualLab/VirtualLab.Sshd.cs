@@ -23,11 +23,13 @@ public sealed partial class VirtualLab
         var cgroup = NodeCgroup.Create(Names.Lab, node);
         var sshd = HostPrerequisites.Find("sshd")!;
         var log = Path.Combine(directory, "log", "sshd.log");
+        var filesystem = NodeFilesystem.Prepare(directory);
 
         // setsid detaches the node from the harness (it outlives this command). The shell joins the node's cgroup
         // first: 'ip netns exec' mounts a fresh /sys, which hides the cgroup2 mount. Then the node's own UTS namespace
-        // (so 'hostname' is the node's name) and sshd.
-        var inner = $"hostname {ShellQuote.Quote(node)} && exec {sshd} -D -f {ShellQuote.Quote(config)} -E {ShellQuote.Quote(log)}";
+        // (so 'hostname' is the node's name), its own mounts (so /etc, /run, /root, /var/lib/rancher are the node's,
+        // as on a machine of its own; 'ip netns exec' already made the mount namespace private), and sshd.
+        var inner = $"{filesystem.MountScript()} && hostname {ShellQuote.Quote(node)} && exec {sshd} -D -f {ShellQuote.Quote(config)} -E {ShellQuote.Quote(log)}";
         var outer = $"echo $$ > {ShellQuote.Quote(cgroup.ProcsFile)} && exec ip netns exec {ShellQuote.Quote(ns)} unshare --uts sh -c {ShellQuote.Quote(inner)}";
         var launch = $"exec setsid -f sh -c {ShellQuote.Quote(outer)} </dev/null >{ShellQuote.Quote(log + ".launch")} 2>&1";
         await HostCommands.RunAsync("sh", ["-c", launch], cancellationToken).ConfigureAwait(false);

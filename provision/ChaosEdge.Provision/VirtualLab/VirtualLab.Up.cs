@@ -112,6 +112,11 @@ public sealed partial class VirtualLab
         await HostCommands.IpAsync(cancellationToken, "-n", ns, "link", "set", LabNames.NodeInterface, "up").ConfigureAwait(false);
         await HostCommands.IpAsync(cancellationToken, "-n", ns, "link", "set", "lo", "up").ConfigureAwait(false);
 
+        // A node forwards (kube-proxy sends service traffic on to endpoints on other nodes), and reaches the service
+        // range over its lab interface, where a real node's default route would take it.
+        await HostCommands.RunAsync("ip", ["netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], cancellationToken).ConfigureAwait(false);
+        await HostCommands.IpAsync(cancellationToken, "-n", ns, "route", "add", LabAddressPlan.ServiceRange.ToString(), "dev", LabNames.NodeInterface).ConfigureAwait(false);
+
         var directory = NodeDirectory(name);
         var data = Path.Combine(directory, "data");
         System.IO.Directory.CreateDirectory(data);
