@@ -31,4 +31,7 @@ public static partial class Logging
 
     [LoggerMessage(EventId = 2002, EventName = "LabCleanup", Level = LogLevel.Information, Message = "Lab '{Lab}': removed {What}.")]
     public static partial void LabCleanup(this ILogger logger, string lab, string what);
+
+    [LoggerMessage(EventId = 3000, EventName = "WatchReconnected", Level = LogLevel.Information, Message = "Watch of '{Path}' reconnects: {Reason} (last resourceVersion '{ResourceVersion}').")]
+    public static partial void WatchReconnected(this ILogger logger, string path, string reason, string resourceVersion);
 }

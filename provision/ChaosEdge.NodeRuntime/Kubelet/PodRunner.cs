@@ -1,0 +1,280 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ChaosEdge.Kubernetes;
+using ChaosEdge.Ssh;
+
+namespace ChaosEdge.NodeRuntime.Kubelet;
+
+/// <summary>
+/// Runs this node's pods as real processes in the node's network namespace (host networking: a pod's IP is its
+/// node's), each in a session and mount namespace of its own with its configMap and emptyDir volumes bound at their
+/// mount paths. The pod's PID is kept on disk, so pods outlive the kubelet (a stopped node service) and are adopted
+/// when it starts again. Readiness comes from the pod's real readinessProbe (tcpSocket, httpGet or exec).
+/// Only a pod's first container is run.
+/// </summary>
+internal sealed partial class PodRunner(KubeClient client, RuntimeOptions options, ILogger logger, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, PodState> states = new(StringComparer.Ordinal);
+    private KubeInformer? configMaps;
+
+    private sealed class PodState
+    {
+        public int Pid { get; set; }
+        public bool? Ready { get; set; }
+        public int Restarts { get; set; }
+        public long NextProbe { get; set; }
+        public string StartedAt { get; set; } = string.Empty;
+        public bool StatusDirty { get; set; } = true;
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var pods = new KubeInformer(client, ResourcePath.Pods.For(), logger, fieldSelector: $"spec.nodeName={options.NodeName}");
+        configMaps = new KubeInformer(client, ResourcePath.ConfigMaps.For(), logger);
+        var wake = new SemaphoreSlim(0);
+        pods.Changed += _ => wake.Release();
+        configMaps.Changed += _ => wake.Release();
+        var loops = new[] { pods.RunAsync(cancellationToken: cancellationToken), configMaps.RunAsync(cancellationToken: cancellationToken) };
+        Directory.CreateDirectory(options.PodsDir);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await wake.WaitAsync(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+                if (pods.Synced.IsCompleted)
+                {
+                    await SyncAsync(pods.Items, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is KubeApiException or HttpRequestException or TaskCanceledException or IOException)
+            {
+                logger.LogWarning("Pod sync failed: {Error}", e.Message);
+            }
+        }
+
+        await Task.WhenAll(loops).ConfigureAwait(false);
+    }
+
+    private async Task SyncAsync(IReadOnlyCollection<JsonObject> pods, CancellationToken cancellationToken)
+    {
+        var wanted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var pod in pods)
+        {
+            var uid = pod.Text("metadata.uid")!;
+            wanted.Add(uid);
+            var state = states.GetOrAdd(uid, _ => Adopt(uid));
+            if (pod["metadata"]?["deletionTimestamp"] is not null)
+            {
+                await StopAsync(uid, state, (int?)pod["metadata"]?["deletionGracePeriodSeconds"] ?? 30, cancellationToken).ConfigureAwait(false);
+                await client.DeleteAsync(ResourcePath.Pods.For(pod.Namespace(), pod.Name()), 0, cancellationToken).ConfigureAwait(false);
+                states.TryRemove(uid, out _);
+                logger.LogInformation("Pod '{Namespace}/{Pod}' stopped and deleted.", pod.Namespace(), pod.Name());
+                continue;
+            }
+
+            if (!Alive(state.Pid))
+            {
+                if (state.Pid != 0)
+                {
+                    state.Restarts++;
+                    logger.LogWarning("Pod '{Namespace}/{Pod}' exited; restarting (restart {Count}).", pod.Namespace(), pod.Name(), state.Restarts);
+                }
+
+                Start(pod, uid, state);
+            }
+
+            WriteVolumes(pod, uid);
+            await ProbeAsync(pod, state, cancellationToken).ConfigureAwait(false);
+            var reported = pod.Condition("Ready");
+            if (state.StatusDirty || reported != (Alive(state.Pid) && state.Ready == true ? "True" : "False") || pod.Text("status.podIP") is null)
+            {
+                await ReportAsync(pod, state, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        foreach (var uid in states.Keys.Except(wanted).ToList())
+        {
+            if (states.TryRemove(uid, out var orphan))
+            {
+                await StopAsync(uid, orphan, 2, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        // Pods this kubelet ran before a restart and the API no longer has.
+        foreach (var directory in Directory.GetDirectories(options.PodsDir))
+        {
+            var uid = Path.GetFileName(directory);
+            if (!wanted.Contains(uid) && !states.ContainsKey(uid))
+            {
+                await StopAsync(uid, Adopt(uid), 2, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private PodState Adopt(string uid)
+    {
+        var state = new PodState();
+        var pidFile = Path.Combine(options.PodsDir, uid, "pid");
+        if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture, out var pid) && Alive(pid))
+        {
+            state.Pid = pid;
+            state.StartedAt = File.GetLastWriteTimeUtc(pidFile).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            logger.LogInformation("Adopted running pod {Uid} (pid {Pid}).", uid, pid);
+        }
+
+        return state;
+    }
+
+    private void Start(JsonObject pod, string uid, PodState state)
+    {
+        var container = (pod["spec"]?["containers"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault();
+        var command = (container?["command"] as JsonArray ?? []).Concat(container?["args"] as JsonArray ?? []).Select(a => (string?)a).OfType<string>().ToList();
+        if (command.Count == 0)
+        {
+            logger.LogWarning("Pod '{Namespace}/{Pod}' has no command; the lab runs commands, not images.", pod.Namespace(), pod.Name());
+            return;
+        }
+
+        var directory = Path.Combine(options.PodsDir, uid);
+        Directory.CreateDirectory(directory);
+        WriteVolumes(pod, uid);
+        var mounts = new List<string>();
+        foreach (var mount in (container!["volumeMounts"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var source = Path.Combine(directory, "volumes", (string)mount["name"]!);
+            var target = (string)mount["mountPath"]!;
+            mounts.Add($"mkdir -p {ShellQuote.Quote(target)} && mount --bind {ShellQuote.Quote(source)} {ShellQuote.Quote(target)}");
+        }
+
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["POD_NAME"] = pod.Name(), ["POD_NAMESPACE"] = pod.Namespace() ?? "default", ["NODE_NAME"] = options.NodeName, ["POD_IP"] = options.NodeIp.ToString(),
+        };
+        foreach (var env in (container["env"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            environment[(string)env["name"]!] = Expand((string?)env["value"] ?? string.Empty, environment);
+        }
+
+        command = [.. command.Select(c => Expand(c, environment))];
+        var logDirectory = $"/var/log/pods/{pod.Namespace()}_{pod.Name()}_{uid}";
+        Directory.CreateDirectory(logDirectory);
+        var inner = string.Join(" && ", mounts.Append("exec " + string.Join(' ', command.Select(ShellQuote.Quote))));
+        var launch = $"echo $$ > {ShellQuote.Quote(Path.Combine(directory, "pid"))}; exec unshare --mount --propagation private sh -c {ShellQuote.Quote(inner)}";
+        var start = new ProcessStartInfo("setsid") { UseShellExecute = false, RedirectStandardInput = true };
+        foreach (var arg in new[] { "-f", "sh", "-c", launch + $" </dev/null >>{ShellQuote.Quote(Path.Combine(logDirectory, "0.log"))} 2>&1" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        File.Delete(Path.Combine(directory, "pid"));
+        using (var process = Process.Start(start)!)
+        {
+            process.WaitForExit();
+        }
+
+        for (var i = 0; i < 100 && !File.Exists(Path.Combine(directory, "pid")); i++)
+        {
+            Thread.Sleep(10);
+        }
+
+        state.Pid = int.TryParse(File.ReadAllText(Path.Combine(directory, "pid")).Trim(), CultureInfo.InvariantCulture, out var pid) ? pid : 0;
+        state.StartedAt = Api.ObjectStore.Now(time);
+        state.Ready = null;
+        state.NextProbe = 0;
+        state.StatusDirty = true;
+        logger.LogInformation("Started pod '{Namespace}/{Pod}' (pid {Pid}): {Command}", pod.Namespace(), pod.Name(), state.Pid, string.Join(' ', command));
+    }
+
+    private void WriteVolumes(JsonObject pod, string uid)
+    {
+        foreach (var volume in (pod["spec"]?["volumes"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var directory = Path.Combine(options.PodsDir, uid, "volumes", (string)volume["name"]!);
+            Directory.CreateDirectory(directory);
+            if (volume["configMap"] is JsonObject source && configMaps?.Get(pod.Namespace(), (string)source["name"]!) is { } map)
+            {
+                foreach (var (key, value) in map["data"] as JsonObject ?? [])
+                {
+                    var path = Path.Combine(directory, key);
+                    var text = (string?)value ?? string.Empty;
+                    if (!File.Exists(path) || File.ReadAllText(path) != text)
+                    {
+                        // Atomic replace, as the kubelet's projected volumes do; readers never see half a file.
+                        File.WriteAllText(path + ".tmp", text);
+                        File.Move(path + ".tmp", path, overwrite: true);
+                    }
+                }
+            }
+        }
+    }
+
+    private async Task StopAsync(string uid, PodState state, int graceSeconds, CancellationToken cancellationToken)
+    {
+        if (Alive(state.Pid))
+        {
+            Signal(state.Pid, "TERM");
+            var deadline = time.GetTimestamp() + (long)(Math.Max(1, graceSeconds) * time.TimestampFrequency);
+            while (Alive(state.Pid) && time.GetTimestamp() < deadline)
+            {
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (Alive(state.Pid))
+            {
+                Signal(state.Pid, "KILL");
+            }
+        }
+
+        var directory = Path.Combine(options.PodsDir, uid);
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static void Signal(int pid, string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", "--", $"-{pid}"]);
+        kill.WaitForExit();
+    }
+
+    internal static bool Alive(int pid)
+    {
+        if (pid <= 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var state = stat[(stat.LastIndexOf(')') + 2)..][0];
+            return state is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static string Expand(string text, Dictionary<string, string> environment)
+    {
+        foreach (var (key, value) in environment)
+        {
+            text = text.Replace($"$({key})", value, StringComparison.Ordinal);
+        }
+
+        return text;
+    }
+}

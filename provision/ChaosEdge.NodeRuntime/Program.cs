@@ -1,0 +1,43 @@
+using System.Runtime.InteropServices;
+using ChaosEdge.NodeRuntime;
+
+// ce-k3s: the k3s-shaped node runtime of the ChaosEdge virtual lab ('server' or 'agent'), and the lab's sample
+// edge workload ('edge-app'). Started by the node's k3s unit, as the real K3s binary is.
+using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
+{
+    o.SingleLine = true;
+    o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff ";
+}).SetMinimumLevel(LogLevel.Information));
+using var stop = new CancellationTokenSource();
+using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+});
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+});
+
+try
+{
+    if (args.Length > 0 && args[0] == "edge-app")
+    {
+        await EdgeApp.RunAsync(args[1..], stop.Token);
+        return 0;
+    }
+
+    var options = RuntimeOptions.Parse(args);
+    await new NodeRuntimeHost(options, loggers, TimeProvider.System).RunAsync(stop.Token);
+    return 0;
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine("ce-k3s: " + e.Message);
+    return 2;
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    return 0;
+}

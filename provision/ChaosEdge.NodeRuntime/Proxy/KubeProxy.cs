@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+using ChaosEdge.Kubernetes;
+
+namespace ChaosEdge.NodeRuntime.Proxy;
+
+/// <summary>
+/// kube-proxy in nftables mode, in miniature: table <c>ip kube-proxy</c> DNATs each service's cluster IP (and its
+/// load-balancer address) and port to its ready endpoints, chosen at random (<c>numgen random</c>); a service without
+/// ready endpoints rejects. Forwarded service traffic is masqueraded so replies come back the same way. The table is
+/// replaced in one nft transaction whenever services or endpoints change.
+/// </summary>
+internal sealed class KubeProxy(KubeClient client, ILogger logger)
+{
+    public const string Table = "kube-proxy";
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var services = new KubeInformer(client, ResourcePath.Services.For(), logger);
+        var endpoints = new KubeInformer(client, ResourcePath.Endpoints.For(), logger);
+        var wake = new SemaphoreSlim(0);
+        services.Changed += _ => wake.Release();
+        endpoints.Changed += _ => wake.Release();
+        var loops = new[] { services.RunAsync(cancellationToken: cancellationToken), endpoints.RunAsync(cancellationToken: cancellationToken) };
+        string? applied = null;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await wake.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+                if (!services.Synced.IsCompleted || !endpoints.Synced.IsCompleted)
+                {
+                    continue;
+                }
+
+                var ruleset = Render(services.Items, endpoints);
+                if (ruleset != applied)
+                {
+                    await ApplyAsync(ruleset, cancellationToken).ConfigureAwait(false);
+                    applied = ruleset;
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (InvalidOperationException e)
+            {
+                logger.LogWarning("kube-proxy could not apply its rules: {Error}", e.Message);
+            }
+        }
+
+        await Task.WhenAll(loops).ConfigureAwait(false);
+    }
+
+    internal static string Render(IEnumerable<JsonObject> services, KubeInformer endpoints)
+    {
+        var rules = new StringBuilder();
+        foreach (var service in services.OrderBy(s => s.Namespace(), StringComparer.Ordinal).ThenBy(s => s.Name(), StringComparer.Ordinal))
+        {
+            var clusterIp = service.Text("spec.clusterIP");
+            if (clusterIp is null || !Api.ObjectStore.IsIPv4(clusterIp))
+            {
+                continue;
+            }
+
+            var addresses = new List<string> { clusterIp };
+            addresses.AddRange((service["status"]?["loadBalancer"]?["ingress"] as JsonArray ?? []).Select(i => (string?)i?["ip"]).OfType<string>());
+            var subsets = (endpoints.Get(service.Namespace(), service.Name())?["subsets"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+            foreach (var port in (service["spec"]?["ports"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                var protocol = ((string?)port["protocol"] ?? "TCP").ToLowerInvariant();
+                var name = (string?)port["name"];
+                var targets = subsets
+                    .SelectMany(s => (s["addresses"] as JsonArray ?? []).Select(a => (string?)a?["ip"]).OfType<string>()
+                        .Select(ip => (ip, port: (s["ports"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(p => (string?)p["name"] == name && ((string?)p["protocol"] ?? "TCP").Equals(protocol, StringComparison.OrdinalIgnoreCase))?["port"])))
+                    .Where(t => t.port is not null).Select(t => (t.ip, port: (int)t.port!)).Distinct().OrderBy(t => t.ip, StringComparer.Ordinal).ToList();
+                var comment = $"comment \"{service.Namespace()}/{service.Name()}:{name ?? port["port"]?.ToString()}\"";
+                foreach (var address in addresses)
+                {
+                    var match = $"ip daddr {address} {protocol} dport {port["port"]}";
+                    if (targets.Count == 0)
+                    {
+                        rules.Append($"        {match} {(protocol == "tcp" ? "reject with tcp reset" : "reject")} {comment}\n");
+                    }
+                    else if (targets.Select(t => t.port).Distinct().Count() == 1)
+                    {
+                        var map = string.Join(", ", targets.Select((t, i) => $"{i} : {t.ip}"));
+                        rules.Append($"        {match} dnat to numgen random mod {targets.Count} map {{ {map} }} : {targets[0].port} {comment}\n");
+                    }
+                    else
+                    {
+                        var map = string.Join(", ", targets.Select((t, i) => $"{i} : {t.ip} . {t.port}"));
+                        rules.Append($"        {match} dnat ip to numgen random mod {targets.Count} map {{ {map} }} {comment}\n");
+                    }
+                }
+            }
+        }
+
+        return $$"""
+            table ip {{Table}}
+            delete table ip {{Table}}
+            table ip {{Table}} {
+                chain services {
+            {{rules}}    }
+                chain prerouting {
+                    type nat hook prerouting priority dstnat; policy accept;
+                    jump services
+                }
+                chain output {
+                    type nat hook output priority -100; policy accept;
+                    jump services
+                }
+                chain filter-output {
+                    type filter hook output priority filter; policy accept;
+                    jump services-reject
+                }
+                chain filter-forward {
+                    type filter hook forward priority filter; policy accept;
+                    jump services-reject
+                }
+                chain services-reject {
+                }
+                chain postrouting {
+                    type nat hook postrouting priority srcnat; policy accept;
+                    ct status dnat iifname != "lo" oifname != "lo" iifname != "" masquerade
+                }
+            }
+
+            """;
+    }
+
+    private async Task ApplyAsync(string ruleset, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("nft", ["-f", "-"]) { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardError = true };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("nft did not start.");
+        await process.StandardInput.WriteAsync(ruleset.AsMemory(), cancellationToken).ConfigureAwait(false);
+        process.StandardInput.Close();
+        var error = await process.StandardError.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"nft exited {process.ExitCode}: {error.Trim()}");
+        }
+
+        logger.LogInformation("kube-proxy rules updated ({Rules} service rules).", ruleset.Split('\n').Count(l => l.Contains("ip daddr", StringComparison.Ordinal)));
+    }
+}

@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Net;
+
+namespace ChaosEdge.NodeRuntime;
+
+/// <summary>
+/// The k3s-shaped command line: <c>server [--cluster-init | --server URL] --token T --node-name N --node-ip IP
+/// --tls-san VIP</c> or <c>agent --server URL --token T …</c>, plus K3s's pass-through component flags
+/// (<c>--kube-controller-manager-arg node-monitor-grace-period=40s</c>). The token can come from <c>K3S_TOKEN</c>.
+/// </summary>
+internal sealed class RuntimeOptions
+{
+    public bool IsServer { get; private set; }
+    public bool ClusterInit { get; private set; }
+    public Uri? ServerUrl { get; private set; }
+    public string Token { get; private set; } = string.Empty;
+    public string NodeName { get; private set; } = Environment.MachineName;
+    public IPAddress NodeIp { get; private set; } = IPAddress.Loopback;
+    public List<string> TlsSans { get; } = [];
+    public string DataDir { get; private set; } = "/var/lib/rancher/k3s";
+    public string KubeconfigPath { get; private set; } = "/etc/rancher/k3s/k3s.yaml";
+    public IPAddress ClusterDns { get; private set; } = IPAddress.Parse("198.19.0.10");
+    public IPNetwork ServiceCidr { get; private set; } = IPNetwork.Parse("198.19.0.0/16");
+    public string ClusterDomain { get; private set; } = "cluster.local";
+    public List<IPAddress> ServiceVipPool { get; } = [];
+    public int HttpsPort { get; private set; } = 6443;
+
+    // kube-controller-manager
+    public TimeSpan NodeMonitorGracePeriod { get; private set; } = TimeSpan.FromSeconds(40);
+    public TimeSpan NodeMonitorPeriod { get; private set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan LeaderElectLeaseDuration { get; private set; } = TimeSpan.FromSeconds(15);
+    public TimeSpan LeaderElectRenewDeadline { get; private set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan LeaderElectRetryPeriod { get; private set; } = TimeSpan.FromSeconds(2);
+
+    // kube-apiserver (DefaultTolerationSeconds admission)
+    public int DefaultNotReadyTolerationSeconds { get; private set; } = 300;
+    public int DefaultUnreachableTolerationSeconds { get; private set; } = 300;
+
+    // kubelet
+    public int NodeLeaseDurationSeconds { get; private set; } = 40;
+    public TimeSpan NodeStatusUpdateFrequency { get; private set; } = TimeSpan.FromSeconds(10);
+
+    // etcd, as K3s sets it
+    public int EtcdHeartbeatIntervalMs { get; private set; } = 500;
+    public int EtcdElectionTimeoutMs { get; private set; } = 5000;
+
+    public string ServerDir => Path.Combine(DataDir, "server");
+    public string TlsDir => Path.Combine(ServerDir, "tls");
+    public string EtcdDataDir => Path.Combine(ServerDir, "db", "etcd");
+    public string PodsDir => Path.Combine(DataDir, "agent", "pods");
+
+    public static RuntimeOptions Parse(IReadOnlyList<string> args)
+    {
+        if (args.Count == 0 || args[0] is not ("server" or "agent"))
+        {
+            throw new ArgumentException("usage: ce-k3s server|agent [flags]");
+        }
+
+        var options = new RuntimeOptions { IsServer = args[0] == "server", Token = Environment.GetEnvironmentVariable("K3S_TOKEN") ?? string.Empty };
+        for (var i = 1; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string? inline = null;
+            if (arg.IndexOf('=', StringComparison.Ordinal) is var eq and > 0 && arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                inline = arg[(eq + 1)..];
+                arg = arg[..eq];
+            }
+
+            string Value() => inline ?? (++i < args.Count ? args[i] : throw new ArgumentException($"Flag '{arg}' needs a value."));
+            switch (arg)
+            {
+                case "--cluster-init": options.ClusterInit = true; break;
+                case "--server": options.ServerUrl = new Uri(Value()); break;
+                case "--token": options.Token = Value(); break;
+                case "--node-name": options.NodeName = Value(); break;
+                case "--node-ip": options.NodeIp = IPAddress.Parse(Value()); break;
+                case "--tls-san": options.TlsSans.AddRange(Value().Split(',', StringSplitOptions.RemoveEmptyEntries)); break;
+                case "--data-dir": options.DataDir = Value(); break;
+                case "--write-kubeconfig": options.KubeconfigPath = Value(); break;
+                case "--cluster-dns": options.ClusterDns = IPAddress.Parse(Value()); break;
+                case "--service-cidr": options.ServiceCidr = IPNetwork.Parse(Value()); break;
+                case "--cluster-domain": options.ClusterDomain = Value(); break;
+                case "--https-listen-port": options.HttpsPort = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--service-lb-pool": options.ServiceVipPool.AddRange(Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(IPAddress.Parse)); break;
+                case "--etcd-arg": options.Component("etcd", Value()); break;
+                case "--kube-controller-manager-arg": options.Component("kube-controller-manager", Value()); break;
+                case "--kube-apiserver-arg": options.Component("kube-apiserver", Value()); break;
+                case "--kubelet-arg": options.Component("kubelet", Value()); break;
+                default: throw new ArgumentException($"Unknown flag '{arg}'.");
+            }
+        }
+
+        if (string.IsNullOrEmpty(options.Token))
+        {
+            throw new ArgumentException("A token is required (--token or K3S_TOKEN).");
+        }
+
+        if (!options.IsServer || !options.ClusterInit)
+        {
+            _ = options.ServerUrl ?? throw new ArgumentException("--server is required unless 'server --cluster-init'.");
+        }
+
+        return options;
+    }
+
+    private void Component(string component, string setting)
+    {
+        var eq = setting.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0)
+        {
+            throw new ArgumentException($"--{component}-arg '{setting}' is not KEY=VALUE.");
+        }
+
+        var (key, value) = (setting[..eq].TrimStart('-'), setting[(eq + 1)..]);
+        switch ($"{component}/{key}")
+        {
+            case "kube-controller-manager/node-monitor-grace-period": NodeMonitorGracePeriod = Duration(value); break;
+            case "kube-controller-manager/node-monitor-period": NodeMonitorPeriod = Duration(value); break;
+            case "kube-controller-manager/leader-elect-lease-duration": LeaderElectLeaseDuration = Duration(value); break;
+            case "kube-controller-manager/leader-elect-renew-deadline": LeaderElectRenewDeadline = Duration(value); break;
+            case "kube-controller-manager/leader-elect-retry-period": LeaderElectRetryPeriod = Duration(value); break;
+            case "kube-apiserver/default-not-ready-toleration-seconds": DefaultNotReadyTolerationSeconds = int.Parse(value, CultureInfo.InvariantCulture); break;
+            case "kube-apiserver/default-unreachable-toleration-seconds": DefaultUnreachableTolerationSeconds = int.Parse(value, CultureInfo.InvariantCulture); break;
+            case "kubelet/node-lease-duration-seconds": NodeLeaseDurationSeconds = int.Parse(value, CultureInfo.InvariantCulture); break;
+            case "kubelet/node-status-update-frequency": NodeStatusUpdateFrequency = Duration(value); break;
+            case "etcd/heartbeat-interval": EtcdHeartbeatIntervalMs = int.Parse(value, CultureInfo.InvariantCulture); break;
+            case "etcd/election-timeout": EtcdElectionTimeoutMs = int.Parse(value, CultureInfo.InvariantCulture); break;
+            default: throw new ArgumentException($"--{component}-arg '{key}' is not supported by the lab's node runtime.");
+        }
+    }
+
+    /// <summary>Go durations as Kubernetes flags take them: <c>40s</c>, <c>5m</c>, <c>1m30s</c>, <c>500ms</c>.</summary>
+    public static TimeSpan Duration(string text)
+    {
+        var total = TimeSpan.Zero;
+        var rest = text.Trim();
+        while (rest.Length > 0)
+        {
+            var digits = 0;
+            while (digits < rest.Length && (char.IsAsciiDigit(rest[digits]) || rest[digits] == '.'))
+            {
+                digits++;
+            }
+
+            var number = double.Parse(rest[..digits], CultureInfo.InvariantCulture);
+            var unit = new string([.. rest[digits..].TakeWhile(char.IsAsciiLetter)]);
+            total += unit switch
+            {
+                "ms" => TimeSpan.FromMilliseconds(number),
+                "s" => TimeSpan.FromSeconds(number),
+                "m" => TimeSpan.FromMinutes(number),
+                "h" => TimeSpan.FromHours(number),
+                _ => throw new ArgumentException($"'{text}' is not a duration (such as 40s, 5m, 500ms)."),
+            };
+            rest = rest[(digits + unit.Length)..];
+        }
+
+        return total;
+    }
+}

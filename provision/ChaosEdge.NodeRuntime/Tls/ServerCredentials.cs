@@ -1,0 +1,168 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json.Nodes;
+using ChaosEdge.Kubernetes;
+
+namespace ChaosEdge.NodeRuntime.Tls;
+
+/// <summary>
+/// A node's certificates and tokens, in K3s's layout under <c>server/tls</c>: the cluster CA and the etcd CA (created at
+/// cluster-init, fetched by joining servers over TLS verified with the token's CA hash), this node's API serving
+/// certificate (SANs: node IP, --tls-san, 127.0.0.1, the kubernetes service names) and its etcd certificates.
+/// </summary>
+internal sealed class ServerCredentials
+{
+    public required string ServerCaPem { get; init; }
+    public string? ServerCaKeyPem { get; init; }
+    public string? EtcdCaPem { get; init; }
+    public string? EtcdCaKeyPem { get; init; }
+    public required string AdminToken { get; init; }
+    public string ServingCertificatePem { get; private set; } = string.Empty;
+    public string ServingKeyPem { get; private set; } = string.Empty;
+    public string EtcdServerCertificatePath { get; private set; } = string.Empty;
+    public string EtcdServerKeyPath { get; private set; } = string.Empty;
+    public string EtcdCaPath { get; private set; } = string.Empty;
+    public X509Certificate2? EtcdClientCertificate { get; private set; }
+
+    public static async Task<ServerCredentials> PrepareServerAsync(RuntimeOptions options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var tls = options.TlsDir;
+        Directory.CreateDirectory(Path.Combine(tls, "etcd"));
+        ServerCredentials credentials;
+        if (File.Exists(Path.Combine(tls, "server-ca.key")))
+        {
+            credentials = new ServerCredentials
+            {
+                ServerCaPem = Read(tls, "server-ca.crt"), ServerCaKeyPem = Read(tls, "server-ca.key"),
+                EtcdCaPem = Read(tls, "etcd/server-ca.crt"), EtcdCaKeyPem = Read(tls, "etcd/server-ca.key"),
+                AdminToken = Read(options.ServerDir, "admin.token").Trim(),
+            };
+        }
+        else if (options.ClusterInit)
+        {
+            var serverCa = CertificateAuthority.Create("k3s-server-ca", time);
+            var etcdCa = CertificateAuthority.Create("etcd-server-ca", time);
+            credentials = new ServerCredentials
+            {
+                ServerCaPem = serverCa.CertificatePem, ServerCaKeyPem = serverCa.KeyPem, EtcdCaPem = etcdCa.CertificatePem, EtcdCaKeyPem = etcdCa.KeyPem,
+                AdminToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)),
+            };
+        }
+        else
+        {
+            var bootstrap = await FetchAsync(options, "/v1-k3s/server-bootstrap", cancellationToken).ConfigureAwait(false);
+            credentials = new ServerCredentials
+            {
+                ServerCaPem = (string)bootstrap["serverCa"]!, ServerCaKeyPem = (string)bootstrap["serverCaKey"]!,
+                EtcdCaPem = (string)bootstrap["etcdCa"]!, EtcdCaKeyPem = (string)bootstrap["etcdCaKey"]!, AdminToken = (string)bootstrap["adminToken"]!,
+            };
+        }
+
+        Write(tls, "server-ca.crt", credentials.ServerCaPem);
+        Write(tls, "server-ca.key", credentials.ServerCaKeyPem!);
+        Write(tls, "etcd/server-ca.crt", credentials.EtcdCaPem!);
+        Write(tls, "etcd/server-ca.key", credentials.EtcdCaKeyPem!);
+        Write(options.ServerDir, "admin.token", credentials.AdminToken);
+        Write(options.ServerDir, "token", ClusterToken.Parse(options.Token).Full(credentials.ServerCaPem));
+        Write(options.ServerDir, "node-token", ClusterToken.Parse(options.Token).Full(credentials.ServerCaPem));
+        credentials.IssueNodeCertificates(options, time);
+        return credentials;
+    }
+
+    public static async Task<ServerCredentials> PrepareAgentAsync(RuntimeOptions options, CancellationToken cancellationToken)
+    {
+        var bootstrap = await FetchAsync(options, "/v1-k3s/agent-bootstrap", cancellationToken).ConfigureAwait(false);
+        var directory = Path.Combine(options.DataDir, "agent");
+        Directory.CreateDirectory(directory);
+        Write(directory, "server-ca.crt", (string)bootstrap["serverCa"]!);
+        return new ServerCredentials { ServerCaPem = (string)bootstrap["serverCa"]!, AdminToken = (string)bootstrap["adminToken"]! };
+    }
+
+    private void IssueNodeCertificates(RuntimeOptions options, TimeProvider time)
+    {
+        var tls = options.TlsDir;
+        var sans = options.TlsSans.Where(s => !IPAddress.TryParse(s, out _)).Concat(["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", $"kubernetes.default.svc.{options.ClusterDomain}", options.NodeName]);
+        var apiService = FirstServiceIp(options.ServiceCidr);
+        var addresses = options.TlsSans.Select(s => IPAddress.TryParse(s, out var a) ? a : null).OfType<IPAddress>().Concat([options.NodeIp, IPAddress.Loopback, apiService]);
+        var serverCa = CertificateAuthority.Load(ServerCaPem, ServerCaKeyPem!);
+        (ServingCertificatePem, ServingKeyPem) = serverCa.Issue("kube-apiserver", sans, addresses, server: true, client: false, time);
+        Write(tls, "serving-kube-apiserver.crt", ServingCertificatePem);
+        Write(tls, "serving-kube-apiserver.key", ServingKeyPem);
+
+        var etcdCa = CertificateAuthority.Load(EtcdCaPem!, EtcdCaKeyPem!);
+        var (memberCert, memberKey) = etcdCa.Issue(options.NodeName, ["localhost", options.NodeName], [options.NodeIp, IPAddress.Loopback], server: true, client: true, time);
+        Write(tls, "etcd/server-client.crt", memberCert);
+        Write(tls, "etcd/server-client.key", memberKey);
+        var (clientCert, clientKey) = etcdCa.Issue("etcd-client", [], [], server: false, client: true, time);
+        Write(tls, "etcd/client.crt", clientCert);
+        Write(tls, "etcd/client.key", clientKey);
+        EtcdServerCertificatePath = Path.Combine(tls, "etcd/server-client.crt");
+        EtcdServerKeyPath = Path.Combine(tls, "etcd/server-client.key");
+        EtcdCaPath = Path.Combine(tls, "etcd/server-ca.crt");
+
+        // Loaded through PKCS#12 so that SslStream can present it as a client certificate.
+        using var ephemeral = X509Certificate2.CreateFromPem(clientCert, clientKey);
+        EtcdClientCertificate = X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pkcs12), null);
+    }
+
+    public static IPAddress FirstServiceIp(IPNetwork cidr)
+    {
+        var bytes = cidr.BaseAddress.GetAddressBytes();
+        bytes[3]++;
+        return new IPAddress(bytes);
+    }
+
+    /// <summary>
+    /// K3s's secure bootstrap: fetch <c>/cacerts</c> without trust, accept it only if its hash is the one in the token,
+    /// then make the authenticated request over TLS verified against that CA.
+    /// </summary>
+    private static async Task<JsonObject> FetchAsync(RuntimeOptions options, string path, CancellationToken cancellationToken)
+    {
+        var token = ClusterToken.Parse(options.Token);
+        if (token.CaHash is null)
+        {
+            throw new InvalidOperationException(
+                "Joining needs the full (secure) token, K10<CA hash>::server:<password>, from /var/lib/rancher/k3s/server/token on an existing server; a bare password cannot verify the server.");
+        }
+
+        string caPem;
+        using (var untrusted = new HttpClient(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true } }) { Timeout = TimeSpan.FromSeconds(10) })
+        {
+            caPem = await untrusted.GetStringAsync(new Uri(options.ServerUrl!, "/cacerts"), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (ClusterToken.Hash(caPem) != token.CaHash)
+        {
+            throw new InvalidOperationException($"The CA served by '{options.ServerUrl}' does not match the hash in the token; refusing to join.");
+        }
+
+        using var ca = X509Certificate2.CreateFromPem(caPem);
+        using var http = new HttpClient(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, c, _, e) => KubeClient.Verify(ca, c, e) } }) { Timeout = TimeSpan.FromSeconds(10) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(options.ServerUrl!, path));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("server:" + token.Password)));
+        request.Content = JsonContent.Create(new JsonObject { ["name"] = options.NodeName, ["address"] = options.NodeIp.ToString() });
+        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"'{options.ServerUrl}{path}' answered {(int)response.StatusCode}: {text}");
+        }
+
+        return JsonNode.Parse(text) as JsonObject ?? [];
+    }
+
+    internal static Task<JsonObject> JoinEtcdAsync(RuntimeOptions options, CancellationToken cancellationToken) =>
+        FetchAsync(options, "/v1-k3s/etcd-join", cancellationToken);
+
+    private static string Read(string directory, string file) => File.ReadAllText(Path.Combine(directory, file));
+
+    private static void Write(string directory, string file, string content)
+    {
+        var path = Path.Combine(directory, file);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+}
