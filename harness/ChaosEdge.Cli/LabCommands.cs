@@ -33,13 +33,19 @@ internal static class LabCommands
             DefaultValueFactory = _ => 3,
         };
         var json = new Option<bool>("--json") { Description = "Print the status as JSON." };
+        var provision = new Option<bool>("--provision") { Description = "Also provision the HA cluster on the lab (as 'chaosedge provision -i <lab inventory>')." };
 
-        var up = new Command("up", "Build the virtual lab (needs root): namespaces on one bridge, an sshd per node, and its inventory.") { name, nodes };
+        var up = new Command("up", "Build the virtual lab (needs root): namespaces on one bridge, an sshd per node, and its inventory.") { name, nodes, provision };
         up.SetAction((parse, token) => Output.GuardAsync(async () =>
         {
             var lab = new VirtualLab(parse.GetValue(name)!);
             var result = await lab.UpAsync(parse.GetValue(nodes), Output.Progress(), token);
             PrintStatus(result.Status);
+            if (parse.GetValue(provision))
+            {
+                await ProvisionCommand.RunAsync(lab.InventoryPath, null, token);
+            }
+
             return Output.Success;
         }));
 

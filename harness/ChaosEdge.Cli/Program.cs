@@ -6,6 +6,7 @@ var root = new RootCommand("ChaosEdge: builds small bare-metal HA Kubernetes clu
     LabCommands.Create(),
     InventoryCommands.Create(),
     ExecCommand.Create(),
+    ProvisionCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

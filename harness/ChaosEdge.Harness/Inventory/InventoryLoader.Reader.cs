@@ -21,7 +21,7 @@ public static partial class InventoryLoader
                 problems.Add(root.NodeOf("version")!, "version", $"'{version}' is not a supported inventory version; this ChaosEdge reads version '1'.");
             }
 
-            var clusterName = ReadCluster(root);
+            var (clusterName, settings) = ReadCluster(root);
             var subnet = ReadSubnet(root);
             var nodes = ReadNodes(root, subnet);
             var controlPlane = ReadControlPlane(root, subnet);
@@ -35,15 +35,15 @@ public static partial class InventoryLoader
                 return null;
             }
 
-            return new LabInventory(sourcePath, clusterName, subnet.Value, nodes, controlPlane, pool, sla, artifacts);
+            return new LabInventory(sourcePath, clusterName, subnet.Value, nodes, controlPlane, pool, sla, artifacts) { Cluster = settings };
         }
 
-        private string? ReadCluster(YamlScope root)
+        private (string? Name, ClusterSettings Settings) ReadCluster(YamlScope root)
         {
             var cluster = root.Mapping("cluster", required: true);
             if (cluster is null)
             {
-                return null;
+                return (null, ClusterSettings.Default);
             }
 
             var name = cluster.Scalar("name", required: true);
@@ -53,8 +53,74 @@ public static partial class InventoryLoader
                 name = null;
             }
 
+            var defaults = ClusterSettings.Default;
+            var grace = ReadDuration(cluster, "nodeMonitorGracePeriod", defaults.NodeMonitorGracePeriod, TimeSpan.FromSeconds(2), TimeSpan.FromHours(1));
+            var eviction = ReadDuration(cluster, "podEvictionTimeout", defaults.PodEvictionTimeout, TimeSpan.Zero, TimeSpan.FromDays(1));
+            var keepalived = defaults.Keepalived;
+            if (cluster.Mapping("keepalived", required: false) is { } k)
+            {
+                keepalived = new KeepalivedSettings(
+                    ReadInt(k, "advertInterval", keepalived.AdvertInterval, 1, 255), ReadInt(k, "priority", keepalived.Priority, 21, 254), ReadBool(k, "preempt", keepalived.Preempt));
+                k.RejectUnknownKeys();
+            }
+
+            var dns = defaults.Dns;
+            if (cluster.Mapping("dns", required: false) is { } d)
+            {
+                dns = new DnsSettings(ReadInt(d, "replicas", dns.Replicas, 1, 16), ReadBool(d, "antiAffinity", dns.AntiAffinity), ReadBool(d, "podDisruptionBudget", dns.PodDisruptionBudget));
+                d.RejectUnknownKeys();
+            }
+
             cluster.RejectUnknownKeys();
-            return name;
+            return (name, new ClusterSettings(grace, eviction, keepalived, dns));
+        }
+
+        private TimeSpan ReadDuration(YamlScope scope, string key, TimeSpan fallback, TimeSpan min, TimeSpan max)
+        {
+            var text = scope.Scalar(key, required: false);
+            if (text is null)
+            {
+                return fallback;
+            }
+
+            if (!ValueParsers.TryParseDuration(text, out var value) || value < min || value > max)
+            {
+                problems.Add(scope.NodeOf(key)!, scope.FieldPath(key), $"'{text}' is not a duration between {min} and {max} (write it as 40s, 5m or 1m30s).");
+                return fallback;
+            }
+
+            return value;
+        }
+
+        private int ReadInt(YamlScope scope, string key, int fallback, int min, int max)
+        {
+            var text = scope.Scalar(key, required: false);
+            if (text is null)
+            {
+                return fallback;
+            }
+
+            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+            {
+                problems.Add(scope.NodeOf(key)!, scope.FieldPath(key), $"'{text}' is not a whole number from {min} to {max}.");
+                return fallback;
+            }
+
+            return value;
+        }
+
+        private bool ReadBool(YamlScope scope, string key, bool fallback)
+        {
+            var text = scope.Scalar(key, required: false);
+            switch (text)
+            {
+                case null: return fallback;
+                case "true": return true;
+                case "false": return false;
+                default:
+                    problems.Add(scope.NodeOf(key)!, scope.FieldPath(key), $"'{text}' is not 'true' or 'false'.");
+                    return fallback;
+            }
         }
 
         private IPNetwork? ReadSubnet(YamlScope root)

@@ -24,6 +24,9 @@ public sealed record LabInventory(
     string? SlaPath,
     string? ArtifactsPath)
 {
+    /// <summary>Cluster shape and timings (the inventory's <c>cluster:</c> block); K3s's defaults when absent.</summary>
+    public ClusterSettings Cluster { get; init; } = ClusterSettings.Default;
+
     /// <summary>The node with the given name.</summary>
     /// <exception cref="Errors.ChaosEdgeException">No node has that name.</exception>
     public NodeSpec Node(string name) =>

@@ -139,4 +139,19 @@ public static partial class ValueParsers
 
     [GeneratedRegex("^SHA256:[A-Za-z0-9+/]{43}$", RegexOptions.CultureInvariant)]
     private static partial Regex Sha256Fingerprint();
+
+    /// <summary>Durations as Kubernetes and K3s flags write them: <c>40s</c>, <c>5m</c>, <c>1m30s</c>, <c>500ms</c>, <c>1h</c>.</summary>
+    public static bool TryParseDuration(string text, out TimeSpan value)
+    {
+        value = TimeSpan.Zero;
+        var match = System.Text.RegularExpressions.Regex.Match(text, "^(?:(\\d+)h)?(?:(\\d+)m(?!s))?(?:(\\d+)s)?(?:(\\d+)ms)?$");
+        if (text.Length == 0 || !match.Success)
+        {
+            return false;
+        }
+
+        int Part(int group) => match.Groups[group].Success ? int.Parse(match.Groups[group].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        value = new TimeSpan(0, Part(1), Part(2), Part(3), Part(4));
+        return true;
+    }
 }

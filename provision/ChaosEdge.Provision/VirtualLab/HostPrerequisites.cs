@@ -18,6 +18,16 @@ public static class HostPrerequisites
         ("setsid", "util-linux"),
         ("unshare", "util-linux"),
         ("timeout", "coreutils"),
+
+        // The cluster on the lab: real etcd, keepalived, a real DNS server, and what the nodes' health checks use.
+        ("etcd", "etcd-server"),
+        ("etcdctl", "etcd-client"),
+        ("keepalived", "keepalived"),
+        ("dnsmasq", "dnsmasq-base"),
+        ("curl", "curl"),
+        ("dig", "bind9-dnsutils"),
+        ("nsenter", "util-linux"),
+        ("tar", "tar"),
     ];
 
     private static readonly string[] SearchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];

@@ -1,0 +1,29 @@
+namespace ChaosEdge.Inventory;
+
+/// <summary>
+/// How the cluster is built and how fast it reacts, from the inventory's <c>cluster:</c> block. Defaults are those of
+/// K3s, Kubernetes and keepalived.
+/// </summary>
+/// <param name="NodeMonitorGracePeriod">kube-controller-manager <c>node-monitor-grace-period</c>: a node whose lease is older turns NotReady. Default 40 s.</param>
+/// <param name="PodEvictionTimeout">The default toleration of NotReady/unreachable nodes before pods are evicted (kube-apiserver <c>default-*-toleration-seconds</c>). Default 300 s.</param>
+/// <param name="Keepalived">VRRP timers of the control-plane VIP.</param>
+/// <param name="Dns">Shape of the cluster DNS.</param>
+public sealed record ClusterSettings(TimeSpan NodeMonitorGracePeriod, TimeSpan PodEvictionTimeout, KeepalivedSettings Keepalived, DnsSettings Dns)
+{
+    public static ClusterSettings Default { get; } = new(TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(300), KeepalivedSettings.Default, DnsSettings.Default);
+}
+
+/// <summary>keepalived's VRRP settings for the VIPs.</summary>
+/// <param name="AdvertInterval">Seconds between adverts, 1–255 (keepalived's default 1).</param>
+/// <param name="Priority">Priority of the first server, 1–254 (default 100); each next server is 10 lower.</param>
+/// <param name="Preempt">Whether a higher-priority node takes the VIP back when it returns (keepalived's default: yes).</param>
+public sealed record KeepalivedSettings(int AdvertInterval, int Priority, bool Preempt)
+{
+    public static KeepalivedSettings Default { get; } = new(1, 100, true);
+}
+
+/// <summary>The cluster DNS: K3s's default is one replica; the HA shape is several, spread by anti-affinity, with a PodDisruptionBudget.</summary>
+public sealed record DnsSettings(int Replicas, bool AntiAffinity, bool PodDisruptionBudget)
+{
+    public static DnsSettings Default { get; } = new(1, false, false);
+}

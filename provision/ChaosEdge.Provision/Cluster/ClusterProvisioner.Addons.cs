@@ -1,0 +1,153 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using ChaosEdge.Kubernetes;
+using ChaosEdge.Waiting;
+
+namespace ChaosEdge.Provision.Cluster;
+
+public sealed partial class ClusterProvisioner
+{
+    public const string DnsServiceIp = "198.19.0.10";
+
+    /// <summary>Cluster DNS in the inventory's shape, and the sample edge workload behind a LoadBalancer service.</summary>
+    private async Task ApplyAddonsAsync(KubeClient client, CancellationToken cancellationToken)
+    {
+        Report("Addons: cluster DNS, the sample edge workload and its LoadBalancer service");
+        var dns = inventory.Cluster.Dns;
+        var dnsLabels = new JsonObject { ["k8s-app"] = "kube-dns" };
+        var dnsPod = new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["labels"] = dnsLabels.DeepClone() },
+            ["spec"] = new JsonObject
+            {
+                ["hostNetwork"] = true,
+                ["containers"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = "coredns", ["image"] = "debian/dnsmasq",
+                    ["command"] = new JsonArray("dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--hostsdir=/etc/coredns", "--listen-address=$(POD_IP)",
+                        "--bind-interfaces", "--local=/cluster.local/", "--pid-file=", "--user=root", "--cache-size=0"),
+                    ["ports"] = new JsonArray(new JsonObject { ["containerPort"] = 53, ["protocol"] = "UDP", ["name"] = "dns" }, new JsonObject { ["containerPort"] = 53, ["protocol"] = "TCP", ["name"] = "dns-tcp" }),
+                    ["readinessProbe"] = new JsonObject { ["tcpSocket"] = new JsonObject { ["port"] = 53 }, ["periodSeconds"] = 2 },
+                    ["volumeMounts"] = new JsonArray(new JsonObject { ["name"] = "hosts", ["mountPath"] = "/etc/coredns" }),
+                }),
+                ["volumes"] = new JsonArray(new JsonObject { ["name"] = "hosts", ["configMap"] = new JsonObject { ["name"] = "coredns-hosts" } }),
+            },
+        };
+        if (dns.AntiAffinity)
+        {
+            dnsPod["spec"]!["affinity"] = new JsonObject
+            {
+                ["podAntiAffinity"] = new JsonObject
+                {
+                    ["requiredDuringSchedulingIgnoredDuringExecution"] = new JsonArray(new JsonObject
+                    {
+                        ["labelSelector"] = new JsonObject { ["matchLabels"] = dnsLabels.DeepClone() }, ["topologyKey"] = "kubernetes.io/hostname",
+                    }),
+                },
+            };
+            dnsPod["spec"]!["topologySpreadConstraints"] = new JsonArray(new JsonObject
+            {
+                ["maxSkew"] = 1, ["topologyKey"] = "kubernetes.io/hostname", ["whenUnsatisfiable"] = "DoNotSchedule",
+                ["labelSelector"] = new JsonObject { ["matchLabels"] = dnsLabels.DeepClone() },
+            });
+        }
+
+        await EnsureObjectAsync(client, ResourcePath.Deployments, "kube-system", Deployment("coredns", dns.Replicas, dnsLabels, dnsPod), cancellationToken).ConfigureAwait(false);
+        await EnsureObjectAsync(client, ResourcePath.Services, "kube-system", new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = "kube-dns", ["labels"] = dnsLabels.DeepClone() },
+            ["spec"] = new JsonObject
+            {
+                ["selector"] = dnsLabels.DeepClone(), ["clusterIP"] = DnsServiceIp,
+                ["ports"] = new JsonArray(
+                    new JsonObject { ["name"] = "dns", ["port"] = 53, ["protocol"] = "UDP", ["targetPort"] = 53 },
+                    new JsonObject { ["name"] = "dns-tcp", ["port"] = 53, ["protocol"] = "TCP", ["targetPort"] = 53 }),
+            },
+        }, cancellationToken).ConfigureAwait(false);
+        if (dns.PodDisruptionBudget)
+        {
+            await EnsureObjectAsync(client, ResourcePath.PodDisruptionBudgets, "kube-system", new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["name"] = "coredns" },
+                ["spec"] = new JsonObject { ["maxUnavailable"] = 1, ["selector"] = new JsonObject { ["matchLabels"] = dnsLabels.DeepClone() } },
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        var appLabels = new JsonObject { ["app"] = "edge-app" };
+        await EnsureObjectAsync(client, ResourcePath.Deployments, "default", Deployment("edge-app", 2, appLabels, new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["labels"] = appLabels.DeepClone() },
+            ["spec"] = new JsonObject
+            {
+                ["hostNetwork"] = true,
+                ["containers"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = "edge-app", ["image"] = "chaosedge/edge-app",
+                    ["command"] = new JsonArray("/usr/local/bin/k3s", "edge-app", "--listen", "$(POD_IP):1880"),
+                    ["ports"] = new JsonArray(new JsonObject { ["containerPort"] = 1880, ["protocol"] = "TCP", ["name"] = "http" }),
+                    ["readinessProbe"] = new JsonObject { ["httpGet"] = new JsonObject { ["port"] = 1880, ["path"] = "/" }, ["periodSeconds"] = 2 },
+                }),
+                ["topologySpreadConstraints"] = new JsonArray(new JsonObject
+                {
+                    ["maxSkew"] = 1, ["topologyKey"] = "kubernetes.io/hostname", ["whenUnsatisfiable"] = "ScheduleAnyway",
+                    ["labelSelector"] = new JsonObject { ["matchLabels"] = appLabels.DeepClone() },
+                }),
+            },
+        }), cancellationToken).ConfigureAwait(false);
+        await EnsureObjectAsync(client, ResourcePath.Services, "default", new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = "edge-app", ["labels"] = appLabels.DeepClone() },
+            ["spec"] = new JsonObject
+            {
+                ["type"] = "LoadBalancer", ["selector"] = appLabels.DeepClone(),
+                ["ports"] = new JsonArray(new JsonObject { ["name"] = "http", ["port"] = 80, ["protocol"] = "TCP", ["targetPort"] = 1880 }),
+            },
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static JsonObject Deployment(string name, int replicas, JsonObject labels, JsonObject template) => new()
+    {
+        ["metadata"] = new JsonObject { ["name"] = name, ["labels"] = labels.DeepClone() },
+        ["spec"] = new JsonObject { ["replicas"] = replicas, ["selector"] = new JsonObject { ["matchLabels"] = labels.DeepClone() }, ["template"] = template },
+    };
+
+    /// <summary>Creates the object, or merges the desired spec into it when it differs; unchanged objects are left alone.</summary>
+    private async Task EnsureObjectAsync(KubeClient client, ResourcePath resource, string ns, JsonObject desired, CancellationToken cancellationToken)
+    {
+        var name = desired.Name();
+        desired["apiVersion"] = resource.ApiVersion;
+        var current = await client.TryGetAsync(resource.For(ns, name), cancellationToken).ConfigureAwait(false);
+        if (current is null)
+        {
+            await client.CreateAsync(resource.For(ns), desired, cancellationToken).ConfigureAwait(false);
+            Changed($"Created {resource.Plural} '{ns}/{name}'.");
+            return;
+        }
+
+        var merged = (JsonObject)current.DeepClone();
+        merged["spec"] = MergeInto(current["spec"], desired["spec"]);
+        if (!JsonNode.DeepEquals(merged["spec"], current["spec"]))
+        {
+            await client.PatchAsync(resource.For(ns, name), new JsonObject { ["spec"] = desired["spec"]!.DeepClone() }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            Changed($"Updated {resource.Plural} '{ns}/{name}' to the inventory's shape.");
+        }
+    }
+
+    private static JsonNode? MergeInto(JsonNode? target, JsonNode? patch) =>
+        patch is JsonObject p && target is JsonObject t
+            ? p.Aggregate((JsonObject)t.DeepClone(), (acc, kv) => { acc[kv.Key] = MergeInto(acc[kv.Key], kv.Value); return acc; })
+            : patch?.DeepClone();
+
+    private async Task<IPAddress> WaitForServiceVipAsync(KubeClient client, CancellationToken cancellationToken)
+    {
+        IPAddress? vip = null;
+        await Wait.UntilAsync("Service 'default/edge-app'", "get a load-balancer address", async token =>
+        {
+            var service = await client.GetAsync(ResourcePath.Services.For("default", "edge-app"), token).ConfigureAwait(false);
+            var ip = (string?)(service["status"]?["loadBalancer"]?["ingress"] as JsonArray)?.FirstOrDefault()?["ip"];
+            vip = ip is null ? null : IPAddress.Parse(ip);
+            return (vip is not null, ip ?? "pending");
+        }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(500), options.TimeProvider, cancellationToken).ConfigureAwait(false);
+        return vip!;
+    }
+}

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Sockets;
+using ChaosEdge.Inventory;
+using ChaosEdge.Kubernetes;
+using ChaosEdge.Ssh;
+using ChaosEdge.Waiting;
+
+namespace ChaosEdge.Provision.Cluster;
+
+public sealed partial class ClusterProvisioner
+{
+    /// <summary>keepalived (VRRP) on every server, holding the control-plane VIP where the local API server is live.</summary>
+    private async Task ConfigureVipAsync(CancellationToken cancellationToken)
+    {
+        Report($"Control-plane VIP {Vip}: keepalived on {inventory.Servers.Count()} servers");
+        var index = 0;
+        foreach (var server in inventory.Servers)
+        {
+            var config = KeepalivedConfig(server, "k3s_api", 51, Vip, index++, trackApi: true);
+            var changed = await EnsureFileAsync(server, "/etc/keepalived/keepalived.conf", config, (UnixFileMode)0b110_100_100, cancellationToken).ConfigureAwait(false);
+            await EnsureKeepalivedAsync(server, "keepalived", "/etc/keepalived/keepalived.conf", changed, cancellationToken).ConfigureAwait(false);
+        }
+
+        await WaitForTcpAsync($"The control-plane VIP {Vip}", Vip, inventory.ControlPlane.Port, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A second keepalived instance announcing the LoadBalancer address (gratuitous ARP on takeover), as MetalLB's L2 speaker does.</summary>
+    private async Task ConfigureServiceVipAsync(IPAddress serviceVip, CancellationToken cancellationToken)
+    {
+        Report($"Service VIP {serviceVip}: keepalived-services on {inventory.Servers.Count()} servers");
+        var index = 0;
+        foreach (var server in inventory.Servers)
+        {
+            var config = KeepalivedConfig(server, "edge_services", 52, serviceVip, index++, trackApi: false);
+            var changed = await EnsureFileAsync(server, "/etc/keepalived/services.conf", config, (UnixFileMode)0b110_100_100, cancellationToken).ConfigureAwait(false);
+            await EnsureKeepalivedAsync(server, "keepalived-services", "/etc/keepalived/services.conf", changed, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task EnsureKeepalivedAsync(NodeSpec server, string unit, string config, bool configChanged, CancellationToken cancellationToken)
+    {
+        var exec = $"/usr/sbin/keepalived --dont-fork --log-console --vrrp --use-file={config} --pid=/run/{unit}.pid --vrrp_pid=/run/{unit}-vrrp.pid";
+        await EnsureServiceAsync(server, unit, exec, null, cancellationToken, killMode: "control-group").ConfigureAwait(false);
+        if (configChanged && (await Shell(server).RunAsync($"systemctl is-active {unit}", cancellationToken: cancellationToken).ConfigureAwait(false)).Succeeded)
+        {
+            await Shell(server).RunAsync($"systemctl restart {unit}", cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private string KeepalivedConfig(NodeSpec server, string instance, int routerId, IPAddress vip, int index, bool trackApi)
+    {
+        var settings = inventory.Cluster.Keepalived;
+        var prefix = inventory.Subnet.PrefixLength;
+        var track = trackApi ? $$"""
+
+            vrrp_script chk_apiserver {
+                script "/usr/bin/curl -sf --max-time 1 --cacert {{ServerCaPath}} https://127.0.0.1:6443/livez"
+                interval 1
+                timeout 2
+                fall 2
+                rise 2
+            }
+            """ : string.Empty;
+        return $$"""
+            # keepalived for '{{instance}}' on node '{{server.Name}}', written by 'chaosedge provision'.
+            global_defs {
+                router_id {{server.Name}}
+                script_user root
+                enable_script_security
+            }
+            {{track}}
+            vrrp_instance {{instance}} {
+                state BACKUP
+                interface {{server.Interface}}
+                virtual_router_id {{routerId}}
+                priority {{Math.Max(1, settings.Priority - (10 * index))}}
+                advert_int {{settings.AdvertInterval}}
+                {{(settings.Preempt ? string.Empty : "nopreempt")}}
+                virtual_ipaddress {
+                    {{vip}}/{{prefix}} dev {{server.Interface}}
+                }
+                {{(trackApi ? "track_script {\n        chk_apiserver\n    }" : string.Empty)}}
+            }
+
+            """;
+    }
+
+    private async Task WaitForTcpAsync(string resource, IPAddress address, int port, CancellationToken cancellationToken)
+    {
+        await Wait.UntilAsync(resource, $"accept TCP connections on port {port}", async token =>
+        {
+            using var client = new TcpClient();
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+            cts.CancelAfter(TimeSpan.FromSeconds(1));
+            try
+            {
+                await client.ConnectAsync(address, port, cts.Token).ConfigureAwait(false);
+                return (true, "connected");
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            {
+                return (false, e.Message);
+            }
+        }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250), options.TimeProvider, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<KubeConfig> WriteKubeconfigAsync(CancellationToken cancellationToken)
+    {
+        var ca = (await Shell(First).RunCheckedAsync($"cat {ServerCaPath}", cancellationToken: cancellationToken).ConfigureAwait(false)).Stdout;
+        var token = (await Shell(First).RunCheckedAsync("cat /var/lib/rancher/k3s/server/admin.token", cancellationToken: cancellationToken).ConfigureAwait(false)).Stdout.Trim();
+        Secrets.SecretRedactor.Register(token);
+        var config = new KubeConfig(new Uri($"https://{Vip}:{inventory.ControlPlane.Port}"), ca, token);
+        var before = File.Exists(KubeconfigPath) ? await File.ReadAllTextAsync(KubeconfigPath, cancellationToken).ConfigureAwait(false) : null;
+        config.Write(KubeconfigPath, inventory.ClusterName);
+        if (before != await File.ReadAllTextAsync(KubeconfigPath, cancellationToken).ConfigureAwait(false))
+        {
+            Changed($"Wrote kubeconfig '{KubeconfigPath}' (server https://{Vip}:{inventory.ControlPlane.Port}, CA verified, mode 0600).");
+        }
+
+        return config;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json.Nodes;
+using ChaosEdge.Inventory;
+using ChaosEdge.Kubernetes;
+using ChaosEdge.Ssh;
+using ChaosEdge.Waiting;
+
+namespace ChaosEdge.Provision.Cluster;
+
+/// <summary>
+/// The cluster is healthy when: every node is Ready through the VIP; every etcd member is healthy; the cluster DNS
+/// service answers <c>kubernetes.default.svc.cluster.local</c> from every node; the service VIP answers HTTP.
+/// </summary>
+public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<string, OpenSshNodeShell> shells, KubeClient client, TimeProvider time)
+{
+    public const string EtcdctlFlags =
+        "--cacert /var/lib/rancher/k3s/server/tls/etcd/server-ca.crt --cert /var/lib/rancher/k3s/server/tls/etcd/client.crt --key /var/lib/rancher/k3s/server/tls/etcd/client.key";
+
+    public async Task WaitHealthyAsync(System.Net.IPAddress serviceVip, TimeSpan timeout, Action<string> report, CancellationToken cancellationToken)
+    {
+        report("Health gate: nodes Ready, etcd members healthy, DNS answering on every node, service VIP answering");
+        await Wait.UntilAsync("The cluster's nodes", "all be Ready (read through the VIP)", async token =>
+        {
+            var (nodes, _) = await client.ListAsync(ResourcePath.Nodes.For(), cancellationToken: token).ConfigureAwait(false);
+            var notReady = inventory.Nodes.Select(n => n.Name).Where(n => nodes.FirstOrDefault(o => o.Name() == n)?.Condition("Ready") != "True").ToList();
+            return (notReady.Count == 0, notReady.Count == 0 ? "all Ready" : "not Ready: " + string.Join(", ", notReady));
+        }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
+
+        var first = inventory.Servers.First();
+        var endpoints = string.Join(',', inventory.Servers.Select(s => $"https://{s.Address}:2379"));
+        await Wait.UntilAsync("The etcd cluster", $"have {inventory.Servers.Count()} healthy members", async token =>
+        {
+            var result = await shells[first.Name].RunAsync($"ETCDCTL_API=3 etcdctl --endpoints={endpoints} {EtcdctlFlags} --command-timeout=3s endpoint health 2>&1", cancellationToken: token).ConfigureAwait(false);
+            return (result.Succeeded && result.Stdout.Split('\n').Count(l => l.Contains("is healthy", StringComparison.Ordinal)) == inventory.Servers.Count(), result.Stdout.Trim());
+        }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
+
+        foreach (var node in inventory.Nodes)
+        {
+            await Wait.UntilAsync($"The cluster DNS seen from node '{node.Name}'", $"answer kubernetes.default.svc.cluster.local at {ClusterProvisioner.DnsServiceIp}", async token =>
+            {
+                var result = await shells[node.Name].RunAsync($"dig +short +time=1 +tries=1 @{ClusterProvisioner.DnsServiceIp} kubernetes.default.svc.cluster.local", cancellationToken: token).ConfigureAwait(false);
+                return (result.Succeeded && result.Stdout.Trim() == "198.19.0.1", (result.Stdout + result.Stderr).Trim());
+            }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        await Wait.UntilAsync($"The service VIP {serviceVip}", "answer HTTP on port 80", async token =>
+        {
+            try
+            {
+                var body = await http.GetStringAsync(new Uri($"http://{serviceVip}/"), token).ConfigureAwait(false);
+                return (body.StartsWith("edge-app", StringComparison.Ordinal), body.Trim());
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return (false, e.Message);
+            }
+        }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
+        report("Health gate passed.");
+        _ = (JsonNode?)null;
+    }
+}
