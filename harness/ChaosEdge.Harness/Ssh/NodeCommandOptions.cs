@@ -14,4 +14,10 @@ public sealed class NodeCommandOptions
 
     /// <summary>Values that appear in the command and must be masked wherever it is shown (logs, exceptions).</summary>
     public IReadOnlyList<string> Secrets { get; init; } = [];
+
+    /// <summary>
+    /// The command prints a secret the caller needs (a join token): standard output is returned unredacted, and only to
+    /// the caller — it is never logged. A failure's exception still shows it redacted.
+    /// </summary>
+    public bool ReadsSecret { get; init; }
 }

@@ -74,7 +74,7 @@ public sealed partial class OpenSshNodeShell : INodeShell
         }
 
         options.Logger.NodeCommandCompleted(node.Name, display, result.ExitCode, result.Duration);
-        return new NodeCommandResult(node.Name, display, result.ExitCode, stdout, stderr, result.Duration);
+        return new NodeCommandResult(node.Name, display, result.ExitCode, commandOptions.ReadsSecret && result.ExitCode == 0 ? result.Stdout : stdout, stderr, result.Duration);
     }
 
     /// <inheritdoc />

@@ -153,8 +153,25 @@ internal sealed class ServerCredentials
         return JsonNode.Parse(text) as JsonObject ?? [];
     }
 
-    internal static Task<JsonObject> JoinEtcdAsync(RuntimeOptions options, CancellationToken cancellationToken) =>
-        FetchAsync(options, "/v1-k3s/etcd-join", cancellationToken);
+    /// <summary>
+    /// Asks a server to add this node as an etcd member. etcd refuses ("unhealthy cluster") until every current member
+    /// has been connected for 5 s — right after another member joined — so the request is retried for up to 2 minutes.
+    /// </summary>
+    internal static async Task<JsonObject> JoinEtcdAsync(RuntimeOptions options, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await FetchAsync(options, "/v1-k3s/etcd-join", cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (attempt < 60 && e is InvalidOperationException or HttpRequestException && !e.Message.Contains("refusing", StringComparison.Ordinal))
+            {
+                Console.Error.WriteLine($"Joining etcd through '{options.ServerUrl}' failed (attempt {attempt}): {e.Message}; retrying in 2 s.");
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 
     private static string Read(string directory, string file) => File.ReadAllText(Path.Combine(directory, file));
 

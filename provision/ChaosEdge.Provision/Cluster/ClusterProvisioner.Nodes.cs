@@ -130,7 +130,7 @@ public sealed partial class ClusterProvisioner
         Report($"Server '{node.Name}': k3s server {joinArgs.Split(' ')[0]}");
         var command = $"/usr/local/bin/k3s server {joinArgs} --node-name {node.Name} --node-ip {node.Address} {ComponentArgs()}";
         await EnsureServiceAsync(node, "k3s", command, $"K3S_TOKEN={token}\n", cancellationToken).ConfigureAwait(false);
-        await WaitOnNodeAsync(node, "k3s", $"its API server answers /readyz (its etcd member has joined and has a quorum)",
+        await WaitOnNodeAsync(node, "k3s", "answer /readyz on its API server (its etcd member has joined and has a quorum)",
             $"curl -sf --max-time 2 --cacert {ServerCaPath} https://127.0.0.1:6443/readyz", TimeSpan.FromSeconds(120), cancellationToken).ConfigureAwait(false);
     }
 
@@ -195,7 +195,7 @@ public sealed partial class ClusterProvisioner
         catch (Errors.GateTimeoutException e)
         {
             var log = await Shell(node).RunAsync($"tail -n 15 /var/log/{unit}.log", cancellationToken: cancellationToken).ConfigureAwait(false);
-            throw new ProvisionStepException($"start {unit}", node.Name, $"{e.Message} Last check said: '{last}'. /var/log/{unit}.log ends with:\n{log.Stdout}", e);
+            throw new ProvisionStepException($"start {unit}", node.Name, $"{e.Message} /var/log/{unit}.log ends with:\n{log.Stdout}", e);
         }
     }
 }

@@ -107,7 +107,7 @@ public sealed partial class ClusterProvisioner
     private async Task<KubeConfig> WriteKubeconfigAsync(CancellationToken cancellationToken)
     {
         var ca = (await Shell(First).RunCheckedAsync($"cat {ServerCaPath}", cancellationToken: cancellationToken).ConfigureAwait(false)).Stdout;
-        var token = (await Shell(First).RunCheckedAsync("cat /var/lib/rancher/k3s/server/admin.token", cancellationToken: cancellationToken).ConfigureAwait(false)).Stdout.Trim();
+        var token = (await Shell(First).RunCheckedAsync("cat /var/lib/rancher/k3s/server/admin.token", new NodeCommandOptions { ReadsSecret = true }, cancellationToken: cancellationToken).ConfigureAwait(false)).Stdout.Trim();
         Secrets.SecretRedactor.Register(token);
         var config = new KubeConfig(new Uri($"https://{Vip}:{inventory.ControlPlane.Port}"), ca, token);
         var before = File.Exists(KubeconfigPath) ? await File.ReadAllTextAsync(KubeconfigPath, cancellationToken).ConfigureAwait(false) : null;

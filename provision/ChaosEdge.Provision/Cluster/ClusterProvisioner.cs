@@ -46,7 +46,7 @@ public sealed partial class ClusterProvisioner(LabInventory inventory, Provision
         await InstallRuntimeAsync(cancellationToken).ConfigureAwait(false);
         var password = LoadOrCreatePassword();
         await StartServerAsync(First, $"--cluster-init", password, cancellationToken).ConfigureAwait(false);
-        var fullToken = (await Shell(First).RunCheckedAsync("cat /var/lib/rancher/k3s/server/token", cancellationToken: cancellationToken).ConfigureAwait(false)).Stdout.Trim();
+        var fullToken = (await Shell(First).RunCheckedAsync("cat /var/lib/rancher/k3s/server/token", new NodeCommandOptions { ReadsSecret = true }, cancellationToken: cancellationToken).ConfigureAwait(false)).Stdout.Trim();
         SecretRedactor.Register(fullToken);
         foreach (var server in inventory.Servers.Skip(1))
         {
@@ -126,7 +126,7 @@ public sealed partial class ClusterProvisioner(LabInventory inventory, Provision
     /// <summary>Writes a file on a node only if its content differs; returns whether it changed.</summary>
     private async Task<bool> EnsureFileAsync(NodeSpec node, string path, string content, UnixFileMode mode, CancellationToken cancellationToken, bool secret = false)
     {
-        var current = await Shell(node).RunAsync($"cat {ShellQuote.Quote(path)} 2>/dev/null", cancellationToken: cancellationToken).ConfigureAwait(false);
+        var current = await Shell(node).RunAsync($"cat {ShellQuote.Quote(path)} 2>/dev/null", new NodeCommandOptions { ReadsSecret = secret }, cancellationToken).ConfigureAwait(false);
         if (current.Succeeded && current.Stdout == content)
         {
             return false;
