@@ -159,6 +159,12 @@ internal sealed partial class ApiServer
         var response = context.Response;
         try
         {
+            // Headers go out at once, as kube-apiserver sends them: a quiet watch must not look like a hung request.
+            if (!string.IsNullOrEmpty(resourceVersion) && resourceVersion != "0")
+            {
+                await StartStreamAsync(context).ConfigureAwait(false);
+            }
+
             await foreach (var (type, obj) in store.WatchAsync(resource, ns, resourceVersion, labels, fields, cts.Token).ConfigureAwait(false))
             {
                 await StartStreamAsync(context).ConfigureAwait(false);

@@ -28,8 +28,9 @@ internal sealed class NodeAgent(KubeClient client, RuntimeOptions options, ILogg
 
                 await RenewLeaseAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is KubeApiException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
+                // Never let the heartbeat die: a silent kubelet turns its node NotReady for no real reason.
                 logger.LogWarning("Node heartbeat failed: {Error}", e.Message);
                 await Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
                 continue;
@@ -116,7 +117,7 @@ internal sealed class NodeAgent(KubeClient client, RuntimeOptions options, ILogg
             await client.CreateAsync(ResourcePath.Leases.For("kube-node-lease"), new JsonObject
             {
                 ["apiVersion"] = "coordination.k8s.io/v1", ["kind"] = "Lease",
-                ["metadata"] = new JsonObject { ["name"] = options.NodeName, ["namespace"] = "kube-node-lease" }, ["spec"] = spec,
+                ["metadata"] = new JsonObject { ["name"] = options.NodeName, ["namespace"] = "kube-node-lease" }, ["spec"] = spec.DeepClone(),
             }, cancellationToken).ConfigureAwait(false);
         }
     }

@@ -125,7 +125,7 @@ internal sealed class KubeProxy(KubeClient client, ILogger logger)
                 }
                 chain postrouting {
                     type nat hook postrouting priority srcnat; policy accept;
-                    ct status dnat iifname != "lo" oifname != "lo" iifname != "" masquerade
+                    ct status dnat iifname "eth0" oifname "eth0" masquerade
                 }
             }
 
