@@ -130,32 +130,6 @@ internal sealed class RuntimeOptions
         }
     }
 
-    /// <summary>Go durations as Kubernetes flags take them: <c>40s</c>, <c>5m</c>, <c>1m30s</c>, <c>500ms</c>.</summary>
-    public static TimeSpan Duration(string text)
-    {
-        var total = TimeSpan.Zero;
-        var rest = text.Trim();
-        while (rest.Length > 0)
-        {
-            var digits = 0;
-            while (digits < rest.Length && (char.IsAsciiDigit(rest[digits]) || rest[digits] == '.'))
-            {
-                digits++;
-            }
-
-            var number = double.Parse(rest[..digits], CultureInfo.InvariantCulture);
-            var unit = new string([.. rest[digits..].TakeWhile(char.IsAsciiLetter)]);
-            total += unit switch
-            {
-                "ms" => TimeSpan.FromMilliseconds(number),
-                "s" => TimeSpan.FromSeconds(number),
-                "m" => TimeSpan.FromMinutes(number),
-                "h" => TimeSpan.FromHours(number),
-                _ => throw new ArgumentException($"'{text}' is not a duration (such as 40s, 5m, 500ms)."),
-            };
-            rest = rest[(digits + unit.Length)..];
-        }
-
-        return total;
-    }
+    private static TimeSpan Duration(string text) =>
+        ChaosEdge.Inventory.ValueParsers.TryParseDuration(text, out var value) ? value : throw new ArgumentException($"'{text}' is not a duration (such as 40s, 5m, 500ms).");
 }

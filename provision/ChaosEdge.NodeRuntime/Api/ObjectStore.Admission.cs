@@ -8,7 +8,7 @@ namespace ChaosEdge.NodeRuntime.Api;
 internal sealed partial class ObjectStore
 {
     /// <summary>What kube-apiserver's admission and defaulting do on create, for the resources the lab uses.</summary>
-    private async Task AdmitAsync(ResourceInfo resource, string? ns, JsonObject obj, CancellationToken cancellationToken)
+    private async Task AdmitAsync(ResourceInfo resource, JsonObject obj, CancellationToken cancellationToken)
     {
         if (resource == ResourceCatalog.Pods)
         {
@@ -43,7 +43,6 @@ internal sealed partial class ObjectStore
             obj["status"] = new JsonObject { ["phase"] = "Active" };
         }
 
-        _ = ns;
     }
 
     private async Task<string> AllocateClusterIpAsync(string? requested, CancellationToken cancellationToken)

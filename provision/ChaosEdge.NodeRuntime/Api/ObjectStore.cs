@@ -80,7 +80,7 @@ internal sealed partial class ObjectStore(EtcdClient etcd, ResourceCatalog catal
             metadata["generation"] = 1;
         }
 
-        await AdmitAsync(resource, ns, obj, cancellationToken).ConfigureAwait(false);
+        await AdmitAsync(resource, obj, cancellationToken).ConfigureAwait(false);
         var revision = await etcd.PutIfAsync(resource.Key(ns, name), Encode(obj), 0, cancellationToken).ConfigureAwait(false)
             ?? throw ApiError.AlreadyExists(resource, name);
         metadata["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture);

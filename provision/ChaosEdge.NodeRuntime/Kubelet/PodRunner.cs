@@ -86,7 +86,7 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
                     logger.LogWarning("Pod '{Namespace}/{Pod}' exited; restarting (restart {Count}).", pod.Namespace(), pod.Name(), state.Restarts);
                 }
 
-                Start(pod, uid, state);
+                await StartAsync(pod, uid, state, cancellationToken).ConfigureAwait(false);
             }
 
             WriteVolumes(pod, uid);
@@ -131,7 +131,7 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
         return state;
     }
 
-    private void Start(JsonObject pod, string uid, PodState state)
+    private async Task StartAsync(JsonObject pod, string uid, PodState state, CancellationToken cancellationToken)
     {
         var container = (pod["spec"]?["containers"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault();
         var command = (container?["command"] as JsonArray ?? []).Concat(container?["args"] as JsonArray ?? []).Select(a => (string?)a).OfType<string>().ToList();
@@ -180,15 +180,17 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
         File.Delete(Path.Combine(directory, "pid"));
         using (var process = Process.Start(start)!)
         {
-            process.WaitForExit();
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        for (var i = 0; i < 100 && !File.Exists(Path.Combine(directory, "pid")); i++)
+        // 'setsid -f' returns before the forked shell has written its PID; wait for it (at most 1 s).
+        var deadline = time.GetTimestamp() + time.TimestampFrequency;
+        while (!File.Exists(Path.Combine(directory, "pid")) && time.GetTimestamp() < deadline)
         {
-            Thread.Sleep(10);
+            await Task.Delay(TimeSpan.FromMilliseconds(10), time, cancellationToken).ConfigureAwait(false);
         }
 
-        state.Pid = int.TryParse(File.ReadAllText(Path.Combine(directory, "pid")).Trim(), CultureInfo.InvariantCulture, out var pid) ? pid : 0;
+        state.Pid = File.Exists(Path.Combine(directory, "pid")) && int.TryParse(File.ReadAllText(Path.Combine(directory, "pid")).Trim(), CultureInfo.InvariantCulture, out var pid) ? pid : 0;
         state.StartedAt = Api.ObjectStore.Now(time);
         state.Ready = null;
         state.NextProbe = 0;

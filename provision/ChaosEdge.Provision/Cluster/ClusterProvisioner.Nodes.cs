@@ -141,8 +141,8 @@ public sealed partial class ClusterProvisioner
         await EnsureServiceAsync(node, "k3s", command, $"K3S_TOKEN={token}\n", cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Writes a unit (and its secret environment file), and (re)starts it when anything changed or it is not running.</summary>
-    private async Task EnsureServiceAsync(NodeSpec node, string unit, string execStart, string? environment, CancellationToken cancellationToken, string killMode = "process")
+    /// <summary>Writes a unit (and its secret environment file), and (re)starts it when anything changed or it is not running; returns whether it did.</summary>
+    private async Task<bool> EnsureServiceAsync(NodeSpec node, string unit, string execStart, string? environment, CancellationToken cancellationToken, string killMode = "process")
     {
         var envPath = $"/etc/systemd/system/{unit}.service.env";
         var text = $"""
@@ -177,7 +177,10 @@ public sealed partial class ClusterProvisioner
         {
             await Shell(node).RunCheckedAsync($"systemctl daemon-reload && systemctl enable {unit} && systemctl restart {unit}", cancellationToken: cancellationToken).ConfigureAwait(false);
             Changed($"Node '{node.Name}': {(active ? "restarted" : "started")} {unit}.");
+            return true;
         }
+
+        return false;
     }
 
     private async Task WaitOnNodeAsync(NodeSpec node, string unit, string condition, string check, TimeSpan timeout, CancellationToken cancellationToken)

@@ -13,14 +13,7 @@ public sealed partial class ClusterProvisioner
     private async Task ConfigureVipAsync(CancellationToken cancellationToken)
     {
         Report($"Control-plane VIP {Vip}: keepalived on {inventory.Servers.Count()} servers");
-        var index = 0;
-        foreach (var server in inventory.Servers)
-        {
-            var config = KeepalivedConfig(server, "k3s_api", 51, Vip, index++, trackApi: true);
-            var changed = await EnsureFileAsync(server, "/etc/keepalived/keepalived.conf", config, (UnixFileMode)0b110_100_100, cancellationToken).ConfigureAwait(false);
-            await EnsureKeepalivedAsync(server, "keepalived", "/etc/keepalived/keepalived.conf", changed, cancellationToken).ConfigureAwait(false);
-        }
-
+        await EnsureVrrpAsync("keepalived", "/etc/keepalived/keepalived.conf", "k3s_api", 51, Vip, trackApi: true, cancellationToken).ConfigureAwait(false);
         await WaitForTcpAsync($"The control-plane VIP {Vip}", Vip, inventory.ControlPlane.Port, cancellationToken).ConfigureAwait(false);
     }
 
@@ -28,22 +21,23 @@ public sealed partial class ClusterProvisioner
     private async Task ConfigureServiceVipAsync(IPAddress serviceVip, CancellationToken cancellationToken)
     {
         Report($"Service VIP {serviceVip}: keepalived-services on {inventory.Servers.Count()} servers");
+        await EnsureVrrpAsync("keepalived-services", "/etc/keepalived/services.conf", "edge_services", 52, serviceVip, trackApi: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One keepalived unit per server for one VIP; priorities fall by 10 from the first server on.</summary>
+    private async Task EnsureVrrpAsync(string unit, string config, string instance, int routerId, IPAddress vip, bool trackApi, CancellationToken cancellationToken)
+    {
         var index = 0;
         foreach (var server in inventory.Servers)
         {
-            var config = KeepalivedConfig(server, "edge_services", 52, serviceVip, index++, trackApi: false);
-            var changed = await EnsureFileAsync(server, "/etc/keepalived/services.conf", config, (UnixFileMode)0b110_100_100, cancellationToken).ConfigureAwait(false);
-            await EnsureKeepalivedAsync(server, "keepalived-services", "/etc/keepalived/services.conf", changed, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task EnsureKeepalivedAsync(NodeSpec server, string unit, string config, bool configChanged, CancellationToken cancellationToken)
-    {
-        var exec = $"/usr/sbin/keepalived --dont-fork --log-console --vrrp --use-file={config} --pid=/run/{unit}.pid --vrrp_pid=/run/{unit}-vrrp.pid";
-        await EnsureServiceAsync(server, unit, exec, null, cancellationToken, killMode: "control-group").ConfigureAwait(false);
-        if (configChanged && (await Shell(server).RunAsync($"systemctl is-active {unit}", cancellationToken: cancellationToken).ConfigureAwait(false)).Succeeded)
-        {
-            await Shell(server).RunAsync($"systemctl restart {unit}", cancellationToken: cancellationToken).ConfigureAwait(false);
+            var text = KeepalivedConfig(server, instance, routerId, vip, index++, trackApi);
+            var configChanged = await EnsureFileAsync(server, config, text, (UnixFileMode)0b110_100_100, cancellationToken).ConfigureAwait(false);
+            var exec = $"/usr/sbin/keepalived --dont-fork --log-console --vrrp --use-file={config} --pid=/run/{unit}.pid --vrrp_pid=/run/{unit}-vrrp.pid";
+            var restarted = await EnsureServiceAsync(server, unit, exec, null, cancellationToken, killMode: "control-group").ConfigureAwait(false);
+            if (configChanged && !restarted)
+            {
+                await Shell(server).RunCheckedAsync($"systemctl restart {unit}", cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using ChaosEdge.Inventory;
 using ChaosEdge.Kubernetes;
 using ChaosEdge.Ssh;
@@ -56,6 +55,5 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
             }
         }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
         report("Health gate passed.");
-        _ = (JsonNode?)null;
     }
 }
