@@ -11,6 +11,15 @@ namespace ChaosEdge.Inventory;
 public sealed record ClusterSettings(TimeSpan NodeMonitorGracePeriod, TimeSpan PodEvictionTimeout, KeepalivedSettings Keepalived, DnsSettings Dns)
 {
     public static ClusterSettings Default { get; } = new(TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(300), KeepalivedSettings.Default, DnsSettings.Default);
+
+    /// <summary>
+    /// The kubelet's node lease duration (<c>nodeLeaseDurationSeconds</c>, default 40 s); the kubelet renews the lease every
+    /// quarter of it, so node-monitor-grace-period must cover at least two renewals.
+    /// </summary>
+    public TimeSpan NodeLeaseDuration { get; init; } = TimeSpan.FromSeconds(40);
+
+    /// <summary>How often the kubelet renews a lease of <paramref name="leaseDuration"/>: a quarter of it, as the kubelet does.</summary>
+    public static TimeSpan RenewInterval(TimeSpan leaseDuration) => leaseDuration / 4;
 }
 
 /// <summary>keepalived's VRRP settings for the VIPs.</summary>

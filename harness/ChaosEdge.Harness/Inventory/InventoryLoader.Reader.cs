@@ -56,6 +56,15 @@ public static partial class InventoryLoader
             var defaults = ClusterSettings.Default;
             var grace = ReadDuration(cluster, "nodeMonitorGracePeriod", defaults.NodeMonitorGracePeriod, TimeSpan.FromSeconds(2), TimeSpan.FromHours(1));
             var eviction = ReadDuration(cluster, "podEvictionTimeout", defaults.PodEvictionTimeout, TimeSpan.Zero, TimeSpan.FromDays(1));
+            var lease = ReadDuration(cluster, "nodeLeaseDuration", defaults.NodeLeaseDuration, TimeSpan.FromSeconds(4), TimeSpan.FromHours(1));
+            if (grace < 2 * ClusterSettings.RenewInterval(lease))
+            {
+                // The kubelet renews every quarter of the lease; a grace period shorter than two renewals makes healthy nodes flap NotReady.
+                var at = cluster.NodeOf("nodeMonitorGracePeriod") is not null ? "nodeMonitorGracePeriod" : "nodeLeaseDuration";
+                problems.Add(cluster.NodeOf(at)!, cluster.FieldPath(at),
+                    $"nodeMonitorGracePeriod ({grace.TotalSeconds:0.#}s) must be at least two kubelet lease renewals ({2 * ClusterSettings.RenewInterval(lease).TotalSeconds:0.#}s: a renewal every nodeLeaseDuration/4 = {lease.TotalSeconds:0.#}s/4), or healthy nodes would flap NotReady. Lower nodeLeaseDuration or raise nodeMonitorGracePeriod.");
+            }
+
             var keepalived = defaults.Keepalived;
             if (cluster.Mapping("keepalived", required: false) is { } k)
             {
@@ -72,7 +81,7 @@ public static partial class InventoryLoader
             }
 
             cluster.RejectUnknownKeys();
-            return (name, new ClusterSettings(grace, eviction, keepalived, dns));
+            return (name, new ClusterSettings(grace, eviction, keepalived, dns) { NodeLeaseDuration = lease });
         }
 
         private TimeSpan ReadDuration(YamlScope scope, string key, TimeSpan fallback, TimeSpan min, TimeSpan max)

@@ -16,6 +16,7 @@ namespace ChaosEdge.Kubernetes;
 public sealed class KubeClient : IDisposable
 {
     private readonly HttpClient http;
+    private readonly TimeSpan requestTimeout;
 
     public KubeClient(KubeConfig config, TimeSpan? requestTimeout = null)
     {
@@ -28,7 +29,9 @@ public sealed class KubeClient : IDisposable
             PooledConnectionLifetime = TimeSpan.FromMinutes(1),
             SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, certificate, _, errors) => Verify(ca, certificate, errors) },
         };
-        http = new HttpClient(handler) { BaseAddress = config.Server, Timeout = requestTimeout ?? TimeSpan.FromSeconds(30) };
+        // The timeout applies per request (not to the whole HttpClient), so a watch can stream for its own duration.
+        this.requestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30);
+        http = new HttpClient(handler) { BaseAddress = config.Server, Timeout = Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", config.Token);
         http.DefaultRequestHeaders.UserAgent.ParseAdd("chaosedge/0.1");
     }
@@ -135,11 +138,23 @@ public sealed class KubeClient : IDisposable
     /// <summary>GET of a non-resource path (<c>/readyz</c>); returns the status code and body without throwing.</summary>
     public async Task<(HttpStatusCode Status, string Body)> GetRawAsync(string path, CancellationToken cancellationToken = default)
     {
-        using var response = await http.GetAsync(path, cancellationToken).ConfigureAwait(false);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(requestTimeout);
+        try
+        {
+            using var response = await http.GetAsync(path, timeout.Token).ConfigureAwait(false);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw TimedOut("GET", path, e);
+        }
     }
 
     public void Dispose() => http.Dispose();
+
+    private TaskCanceledException TimedOut(string method, string path, Exception inner) =>
+        new($"{method} {Config.Server}{path.TrimStart('/')} got no answer within {requestTimeout.TotalSeconds:0.#} s.", inner);
 
     private async Task<JsonObject> SendAsync(HttpMethod method, string path, string? body, string? contentType, CancellationToken cancellationToken)
     {
@@ -150,14 +165,23 @@ public sealed class KubeClient : IDisposable
             request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType ?? "application/json");
         }
 
-        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(requestTimeout);
+        try
         {
-            throw await ErrorAsync(method.Method, path, response, cancellationToken).ConfigureAwait(false);
-        }
+            using var response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await ErrorAsync(method.Method, path, response, timeout.Token).ConfigureAwait(false);
+            }
 
-        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        return JsonNode.Parse(text) as JsonObject ?? [];
+            var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+            return JsonNode.Parse(text) as JsonObject ?? [];
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw TimedOut(method.Method, path, e);
+        }
     }
 
     private static async Task<KubeApiException> ErrorAsync(string method, string path, HttpResponseMessage response, CancellationToken cancellationToken)

@@ -43,13 +43,14 @@ internal sealed partial class ControllerManager
 
             var ready = active.Take(replicas).Count(p => p.Condition("Ready") == "True");
             var status = deployment["status"];
-            if ((int?)status?["replicas"] != Math.Min(active.Count, replicas) || (int?)status?["readyReplicas"] != ready)
+            var generation = (long?)deployment["metadata"]?["generation"] ?? 1;
+            if ((int?)status?["replicas"] != Math.Min(active.Count, replicas) || (int?)status?["readyReplicas"] != ready || (long?)status?["observedGeneration"] != generation)
             {
                 await client.PatchAsync(ResourcePath.Deployments.For(deployment.Namespace(), deployment.Name(), "status"), new JsonObject
                 {
                     ["status"] = new JsonObject
                     {
-                        ["observedGeneration"] = (long?)deployment["metadata"]?["generation"] ?? 1, ["replicas"] = Math.Min(active.Count, replicas),
+                        ["observedGeneration"] = generation, ["replicas"] = Math.Min(active.Count, replicas),
                         ["readyReplicas"] = ready, ["availableReplicas"] = ready, ["updatedReplicas"] = Math.Min(active.Count, replicas),
                     },
                 }, cancellationToken: cancellationToken).ConfigureAwait(false);

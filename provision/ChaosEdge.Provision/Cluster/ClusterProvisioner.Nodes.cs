@@ -121,6 +121,7 @@ public sealed partial class ClusterProvisioner
         var pool = string.Join(',', inventory.ServiceVipPool);
         return $"--tls-san {Vip} --service-lb-pool {pool}"
             + $" --kube-controller-manager-arg node-monitor-grace-period={Seconds(settings.NodeMonitorGracePeriod)}s"
+            + $" --kubelet-arg node-lease-duration-seconds={Seconds(settings.NodeLeaseDuration)}"
             + $" --kube-apiserver-arg default-not-ready-toleration-seconds={Seconds(settings.PodEvictionTimeout)}"
             + $" --kube-apiserver-arg default-unreachable-toleration-seconds={Seconds(settings.PodEvictionTimeout)}";
     }
@@ -137,7 +138,7 @@ public sealed partial class ClusterProvisioner
     private async Task StartAgentAsync(NodeSpec node, string token, CancellationToken cancellationToken)
     {
         Report($"Agent '{node.Name}': k3s agent --server https://{Vip}:6443");
-        var command = $"/usr/local/bin/k3s agent --server https://{Vip}:6443 --node-name {node.Name} --node-ip {node.Address}";
+        var command = $"/usr/local/bin/k3s agent --server https://{Vip}:6443 --node-name {node.Name} --node-ip {node.Address} --kubelet-arg node-lease-duration-seconds={Seconds(inventory.Cluster.NodeLeaseDuration)}";
         await EnsureServiceAsync(node, "k3s", command, $"K3S_TOKEN={token}\n", cancellationToken).ConfigureAwait(false);
     }
 

@@ -6,7 +6,8 @@ using ChaosEdge.Waiting;
 namespace ChaosEdge.Provision.Cluster;
 
 /// <summary>
-/// The cluster is healthy when: every node is Ready through the VIP; every etcd member is healthy; the cluster DNS
+/// The cluster is healthy when: every node is Ready through the VIP; every deployment has all its replicas ready (at
+/// its current generation); every etcd member is healthy; the cluster DNS
 /// service answers <c>kubernetes.default.svc.cluster.local</c> from every node; the service VIP answers HTTP.
 /// </summary>
 public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<string, OpenSshNodeShell> shells, KubeClient client, TimeProvider time)
@@ -22,6 +23,13 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
             var (nodes, _) = await client.ListAsync(ResourcePath.Nodes.For(), cancellationToken: token).ConfigureAwait(false);
             var notReady = inventory.Nodes.Select(n => n.Name).Where(n => nodes.FirstOrDefault(o => o.Name() == n)?.Condition("Ready") != "True").ToList();
             return (notReady.Count == 0, notReady.Count == 0 ? "all Ready" : "not Ready: " + string.Join(", ", notReady));
+        }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
+
+        await Wait.UntilAsync("The cluster's deployments", "have every replica ready (cluster DNS in the inventory's shape, the edge workload)", async token =>
+        {
+            var (deployments, _) = await client.ListAsync(ResourcePath.Deployments.For(), cancellationToken: token).ConfigureAwait(false);
+            var waiting = deployments.Where(d => !Complete(d)).Select(d => $"{d.Namespace()}/{d.Name()} {(int?)d["status"]?["readyReplicas"] ?? 0}/{(int?)d["spec"]?["replicas"] ?? 1} ready").ToList();
+            return (waiting.Count == 0, waiting.Count == 0 ? "all ready" : string.Join(", ", waiting));
         }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
 
         var first = inventory.Servers.First();
@@ -56,4 +64,8 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
         }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
         report("Health gate passed.");
     }
+
+    private static bool Complete(System.Text.Json.Nodes.JsonObject deployment) =>
+        ((long?)deployment["status"]?["observedGeneration"] ?? 0) >= ((long?)deployment["metadata"]?["generation"] ?? 1)
+        && ((int?)deployment["status"]?["readyReplicas"] ?? 0) == ((int?)deployment["spec"]?["replicas"] ?? 1);
 }

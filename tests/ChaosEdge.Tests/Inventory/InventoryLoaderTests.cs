@@ -98,6 +98,14 @@ public sealed class InventoryLoaderTests
         yield return Case("nodes is not a list", ("nodes:\n  - name: edge-1", "nodes: edge-1\nunused:\n  - name: edge-1"),
             "lab.yaml:6:8 nodes: must be a list of at least one node.",
             "lab.yaml:7:1 unused: unknown key 'unused'.");
+        yield return Case("grace period shorter than two lease renewals", ("  name: plant-a", "  name: plant-a\n  nodeMonitorGracePeriod: 15s"),
+            "lab.yaml:4:27 cluster.nodeMonitorGracePeriod: nodeMonitorGracePeriod (15s) must be at least two kubelet lease renewals (20s: a renewal every nodeLeaseDuration/4 = 40s/4), or healthy nodes would flap NotReady. Lower nodeLeaseDuration or raise nodeMonitorGracePeriod.");
+        yield return Case("duration without a unit", ("  name: plant-a", "  name: plant-a\n  podEvictionTimeout: 300"),
+            "lab.yaml:4:23 cluster.podEvictionTimeout: '300' is not a duration between 00:00:00 and 1.00:00:00 (write it as 40s, 5m or 1m30s).");
+        yield return Case("keepalived priority out of range", ("  name: plant-a", "  name: plant-a\n  keepalived: { priority: 255 }"),
+            "lab.yaml:4:27 cluster.keepalived.priority: '255' is not a whole number from 21 to 254.");
+        yield return Case("unknown key in the DNS shape", ("  name: plant-a", "  name: plant-a\n  dns: { replica: 3 }"),
+            "lab.yaml:4:10 cluster.dns.replica: unknown key 'replica' (did you mean 'replicas'?).");
         yield return Case("several mistakes, all reported at once",
             [("address: 198.18.0.12", "address: 10.0.0.300"), ("vip: 198.18.0.100", "vip: 198.18.0.11"), ("password: { env: BMC_PASSWORD }", "password: hunter2-literal")],
             "lab.yaml:19:17 nodes[0].bmc.password: must be a secret reference ({ env: VARIABLE } or { file: PATH }), not a literal value.",
@@ -139,6 +147,30 @@ public sealed class InventoryLoaderTests
             Assert.That(lab.ServiceVipPool[^1], Is.EqualTo(IPAddress.Parse("198.18.0.209")));
             Assert.That(lab.SlaPath, Is.EqualTo(Path.Combine(directory, "sla.yaml")));
             Assert.That(lab.ArtifactsPath, Is.EqualTo(Path.Combine(directory, "artifacts")));
+        });
+    }
+
+    [Test]
+    public void The_cluster_block_sets_timings_and_shapes_and_defaults_to_K3s()
+    {
+        Assert.That(Parse(Valid).Cluster, Is.EqualTo(ClusterSettings.Default));
+
+        var lab = Parse(Valid.Replace("  name: plant-a", """
+              name: plant-a
+              nodeMonitorGracePeriod: 8s
+              nodeLeaseDuration: 8s
+              podEvictionTimeout: 1m30s
+              keepalived: { advertInterval: 2, priority: 150, preempt: false }
+              dns: { replicas: 3, antiAffinity: true, podDisruptionBudget: true }
+            """, StringComparison.Ordinal));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(lab.Cluster.NodeMonitorGracePeriod, Is.EqualTo(TimeSpan.FromSeconds(8)));
+            Assert.That(lab.Cluster.NodeLeaseDuration, Is.EqualTo(TimeSpan.FromSeconds(8)));
+            Assert.That(lab.Cluster.PodEvictionTimeout, Is.EqualTo(TimeSpan.FromSeconds(90)));
+            Assert.That(lab.Cluster.Keepalived, Is.EqualTo(new KeepalivedSettings(2, 150, false)));
+            Assert.That(lab.Cluster.Dns, Is.EqualTo(new DnsSettings(3, true, true)));
         });
     }
 
