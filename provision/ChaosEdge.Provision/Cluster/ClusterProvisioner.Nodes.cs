@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using ChaosEdge.Errors;
 using ChaosEdge.Inventory;
 using ChaosEdge.Processes;
 using ChaosEdge.Ssh;
@@ -26,7 +27,16 @@ public sealed partial class ClusterProvisioner
                 exit 0
                 """;
             var before = options.TimeProvider.GetUtcNow();
-            var result = await Shell(node).RunCheckedAsync(Script, cancellationToken: cancellationToken).ConfigureAwait(false);
+            NodeCommandResult result;
+            try
+            {
+                result = await Shell(node).RunCheckedAsync(Script, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (ChaosEdgeException e) when (e is not ProvisionStepException)
+            {
+                throw new ProvisionStepException("preflight", node.Name, e.Message, e);
+            }
+
             var after = options.TimeProvider.GetUtcNow();
             var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var remote = DateTimeOffset.FromUnixTimeMilliseconds((long)(double.Parse(lines[0], CultureInfo.InvariantCulture) * 1000));

@@ -1,0 +1,111 @@
+using System.Net;
+using ChaosEdge.Inventory;
+using ChaosEdge.Kubernetes;
+using ChaosEdge.Provision.Cluster;
+using ChaosEdge.Ssh;
+using ChaosEdge.Tests.Support;
+
+namespace ChaosEdge.Tests.Cluster;
+
+/// <summary>
+/// One 3-server lab cluster for every test in this namespace, provisioned once over SSH exactly as
+/// <c>chaosedge lab up --provision</c> does, in the HA DNS shape (3 replicas, anti-affinity, a PodDisruptionBudget) and with
+/// short node-lifecycle timings so the NotReady path is seen in seconds. Tests that break the cluster restore it and
+/// wait for the health gate before they end.
+/// </summary>
+[SetUpFixture]
+public sealed class ClusterLab
+{
+    public const string LabName = "cecl";
+
+    /// <summary>node-monitor-grace-period of this cluster (the kubelet renews every nodeLeaseDuration/4 = 2 s).</summary>
+    public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(8);
+
+    private static readonly Dictionary<string, OpenSshNodeShell> ShellsByName = new(StringComparer.Ordinal);
+    private static ChaosEdge.Provision.VirtualLab.VirtualLab? lab;
+
+    public static LabInventory Inventory { get; private set; } = null!;
+
+    public static ProvisionResult Provisioned { get; private set; } = null!;
+
+    public static KubeConfig KubeConfig { get; private set; } = null!;
+
+    public static IReadOnlyDictionary<string, OpenSshNodeShell> Shells => ShellsByName;
+
+    public static IPAddress Vip => Inventory.ControlPlane.Vip;
+
+    [OneTimeSetUp]
+    public async Task ProvisionAsync()
+    {
+        RequiresRootAttribute.Ensure();
+        lab = new ChaosEdge.Provision.VirtualLab.VirtualLab(LabName);
+        await lab.DownAsync();
+        await lab.UpAsync(3);
+        Inventory = InventoryLoader.Load(lab.InventoryPath) with
+        {
+            Cluster = ClusterSettings.Default with
+            {
+                NodeMonitorGracePeriod = GracePeriod,
+                NodeLeaseDuration = TimeSpan.FromSeconds(8),
+                Dns = new DnsSettings(3, AntiAffinity: true, PodDisruptionBudget: true),
+            },
+        };
+
+        await using (var provisioner = new ClusterProvisioner(Inventory))
+        {
+            Provisioned = await provisioner.ProvisionAsync(new Progress<string>(line => TestContext.Progress.WriteLine("provision: " + line)));
+        }
+
+        KubeConfig = KubeConfig.Load(Provisioned.KubeconfigPath);
+        foreach (var node in Inventory.Nodes)
+        {
+            ShellsByName[node.Name] = new OpenSshNodeShell(node);
+        }
+    }
+
+    [OneTimeTearDown]
+    public async Task TearDownAsync()
+    {
+        foreach (var shell in ShellsByName.Values)
+        {
+            await shell.DisposeAsync();
+        }
+
+        ShellsByName.Clear();
+        if (lab is not null && Environment.IsPrivilegedProcess)
+        {
+            await lab.DownAsync();
+        }
+    }
+
+    public static OpenSshNodeShell Shell(string node) => ShellsByName[node];
+
+    public static KubeClient Client(TimeSpan? requestTimeout = null) => new(KubeConfig, requestTimeout);
+
+    /// <summary>The nodes whose eth0 carries <paramref name="address"/> right now.</summary>
+    public static async Task<IReadOnlyList<string>> HoldersOfAsync(IPAddress address)
+    {
+        var holders = new List<string>();
+        foreach (var (name, shell) in ShellsByName)
+        {
+            var result = await shell.RunAsync("ip -4 -o addr show dev eth0");
+            if (result.Stdout.Contains($" {address}/", StringComparison.Ordinal))
+            {
+                holders.Add(name);
+            }
+        }
+
+        return holders;
+    }
+
+    /// <summary>Waits (up to 2 minutes) for the provisioner's health gate: the test leaves the cluster as it found it.</summary>
+    public static async Task WaitHealthyAsync()
+    {
+        using var client = Client();
+        var service = await client.GetAsync(ResourcePath.Services.For("default", "edge-app"));
+        var serviceVip = IPAddress.Parse((string?)service["status"]?["loadBalancer"]?["ingress"]?[0]?["ip"]
+            ?? throw new InvalidOperationException("Service default/edge-app has no load-balancer address."));
+        await new HealthGate(Inventory, ShellsByName, client, TimeProvider.System)
+            .WaitHealthyAsync(serviceVip, TimeSpan.FromMinutes(2), line => TestContext.Progress.WriteLine("health: " + line), CancellationToken.None);
+    }
+}
