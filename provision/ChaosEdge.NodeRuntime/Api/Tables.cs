@@ -60,7 +60,8 @@ internal static class Tables
             {
                 var containers = (o["spec"]?["containers"] as JsonArray)?.Count ?? 0;
                 var ready = (o["status"]?["containerStatuses"] as JsonArray ?? []).Count(c => (bool?)c?["ready"] == true);
-                var status = o["metadata"]?["deletionTimestamp"] is not null ? "Terminating" : o.Text("status.phase") ?? "Pending";
+                var waiting = (o["status"]?["containerStatuses"] as JsonArray ?? []).Select(c => (string?)c?["state"]?["waiting"]?["reason"]).FirstOrDefault(r => r is not null);
+                var status = o["metadata"]?["deletionTimestamp"] is not null ? "Terminating" : waiting ?? o.Text("status.phase") ?? "Pending";
                 var restarts = (o["status"]?["containerStatuses"] as JsonArray ?? []).Sum(c => (int?)c?["restartCount"] ?? 0);
                 return [o.Name(), $"{ready}/{containers}", status, restarts, Age(o), o.Text("status.podIP") ?? "<none>", o.Text("spec.nodeName") ?? "<none>"];
             });

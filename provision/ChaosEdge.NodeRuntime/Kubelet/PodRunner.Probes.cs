@@ -98,7 +98,7 @@ internal sealed partial class PodRunner
         var container = (pod["spec"]?["containers"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault();
         var status = new JsonObject
         {
-            ["phase"] = running ? "Running" : "Pending",
+            ["phase"] = running || state.Restarts > 0 ? "Running" : "Pending",
             ["hostIP"] = options.NodeIp.ToString(), ["podIP"] = options.NodeIp.ToString(),
             ["podIPs"] = new JsonArray(new JsonObject { ["ip"] = options.NodeIp.ToString() }),
             ["startTime"] = state.StartedAt,
@@ -111,7 +111,7 @@ internal sealed partial class PodRunner
             {
                 ["name"] = (string?)container?["name"] ?? "main", ["ready"] = ready, ["started"] = running, ["restartCount"] = state.Restarts,
                 ["image"] = (string?)container?["image"] ?? string.Empty, ["imageID"] = string.Empty, ["containerID"] = $"process://{state.Pid}",
-                ["state"] = running ? new JsonObject { ["running"] = new JsonObject { ["startedAt"] = state.StartedAt } } : new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "ContainerCreating" } },
+                ["state"] = running ? new JsonObject { ["running"] = new JsonObject { ["startedAt"] = state.StartedAt } } : new JsonObject { ["waiting"] = new JsonObject { ["reason"] = state.StartAfter != 0 ? "CrashLoopBackOff" : "ContainerCreating" } },
             }),
         };
         await client.PatchAsync(ResourcePath.Pods.For(pod.Namespace(), pod.Name(), "status"), new JsonObject { ["status"] = status }, cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -25,6 +25,13 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
         public bool? Ready { get; set; }
         public int Restarts { get; set; }
         public long NextProbe { get; set; }
+
+        /// <summary>When a crashed pod may start again (CrashLoopBackOff); 0 when it may start now.</summary>
+        public long StartAfter { get; set; }
+
+        public long StartedTimestamp { get; set; }
+
+        public int BackoffStep { get; set; }
         public string StartedAt { get; set; } = string.Empty;
         public bool StatusDirty { get; set; } = true;
     }
@@ -82,11 +89,19 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
             {
                 if (state.Pid != 0)
                 {
+                    var backoff = RestartBackoff(state);
                     state.Restarts++;
-                    logger.LogWarning("Pod '{Namespace}/{Pod}' exited; restarting (restart {Count}).", pod.Namespace(), pod.Name(), state.Restarts);
+                    state.Pid = 0;
+                    state.Ready = false;
+                    state.StatusDirty = true;
+                    state.StartAfter = time.GetTimestamp() + (long)(backoff.TotalSeconds * time.TimestampFrequency);
+                    logger.LogWarning("Pod '{Namespace}/{Pod}' exited; restarting in {Backoff} s (restart {Count}).", pod.Namespace(), pod.Name(), backoff.TotalSeconds, state.Restarts);
                 }
 
-                await StartAsync(pod, uid, state, cancellationToken).ConfigureAwait(false);
+                if (time.GetTimestamp() >= state.StartAfter)
+                {
+                    await StartAsync(pod, uid, state, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             WriteVolumes(pod, uid);
@@ -115,6 +130,22 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
                 await StopAsync(uid, Adopt(uid), 2, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// The kubelet's crash-loop back-off: 10 s after the first exit, doubling up to 5 minutes; a container that ran
+    /// 10 minutes without exiting starts again from 10 s.
+    /// </summary>
+    private TimeSpan RestartBackoff(PodState state)
+    {
+        if (state.StartedTimestamp != 0 && time.GetElapsedTime(state.StartedTimestamp) >= TimeSpan.FromMinutes(10))
+        {
+            state.BackoffStep = 0;
+        }
+
+        var backoff = TimeSpan.FromSeconds(Math.Min(300, 10 * (1 << Math.Min(state.BackoffStep, 5))));
+        state.BackoffStep++;
+        return backoff;
     }
 
     private PodState Adopt(string uid)
@@ -192,6 +223,8 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
 
         state.Pid = File.Exists(Path.Combine(directory, "pid")) && int.TryParse(File.ReadAllText(Path.Combine(directory, "pid")).Trim(), CultureInfo.InvariantCulture, out var pid) ? pid : 0;
         state.StartedAt = Api.ObjectStore.Now(time);
+        state.StartedTimestamp = time.GetTimestamp();
+        state.StartAfter = 0;
         state.Ready = null;
         state.NextProbe = 0;
         state.StatusDirty = true;
