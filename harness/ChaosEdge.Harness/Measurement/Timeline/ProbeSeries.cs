@@ -1,0 +1,16 @@
+namespace ChaosEdge.Measurement.Timeline;
+
+/// <summary>One probe's identity, cadence and samples on a <see cref="RunTimeline"/>.</summary>
+/// <param name="Name">Unique on the timeline: <c>vip-tcp</c>, <c>api-readyz-fresh</c>.</param>
+/// <param name="Kind">What kind of probe produced it (<c>tcp-connect</c>, <c>http</c>, <c>dns</c>, <c>vip-owner</c>).</param>
+/// <param name="Target">What it measures, for people: <c>198.18.0.100:6443</c>.</param>
+/// <param name="Interval">The cadence; the resolution of every time figure derived from it.</param>
+/// <param name="Timeout">How long one sample waits for an answer.</param>
+public sealed record ProbeSeries(string Name, string Kind, string Target, TimeSpan Interval, TimeSpan Timeout)
+{
+    /// <summary>The samples; probes append, analysis reads a sorted copy.</summary>
+    public SampleBuffer Samples { get; } = new();
+
+    /// <summary>For ownership probes: the names behind the bits of <see cref="Sample.Detail"/>.</summary>
+    public IReadOnlyList<string> Owners { get; init; } = [];
+}
