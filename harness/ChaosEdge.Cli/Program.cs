@@ -7,6 +7,7 @@ var root = new RootCommand("ChaosEdge: builds small bare-metal HA Kubernetes clu
     InventoryCommands.Create(),
     ExecCommand.Create(),
     ProvisionCommand.Create(),
+    MeasureCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

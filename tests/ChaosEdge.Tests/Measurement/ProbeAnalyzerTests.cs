@@ -53,6 +53,21 @@ public sealed class ProbeAnalyzerTests
     }
 
     [Test]
+    public void A_success_ends_the_outage_when_it_was_answered_not_when_it_was_sent()
+    {
+        // Sent at 1480, 1490 and 1500 ms during the outage, all answered at 1505 ms when the service came back.
+        var samples = Series(0, 300, t => t < 1000 || t >= 1510);
+        samples[148] = new Sample(ManualClock.At(1480), 25_000, ProbeOutcome.Success, 0);
+        samples[149] = new Sample(ManualClock.At(1490), 15_000, ProbeOutcome.Success, 0);
+        samples[150] = new Sample(ManualClock.At(1500), 5_000, ProbeOutcome.Success, 0);
+
+        var figures = Analyze(samples, 0, 3000, fault: 1000);
+
+        Assert.That(figures.TakeoverTime, Is.EqualTo(TimeSpan.FromMilliseconds(505)));
+        Assert.That(figures.Outages[0].End, Is.EqualTo(TimeSpan.FromMilliseconds(1505)));
+    }
+
+    [Test]
     public void An_outage_that_never_recovers_has_no_takeover_and_stays_open_to_the_end_of_the_window()
     {
         var samples = Series(0, 200, t => t < 500);
@@ -166,7 +181,7 @@ public sealed class ProbeAnalyzerTests
     }
 
     private static Sample[] Series(double fromMs, int count, Func<double, bool> up) =>
-        [.. Enumerable.Range(0, count).Select(i => fromMs + (i * 10)).Select(t => new Sample(ManualClock.At(t), up(t) ? 500 : 9000, up(t) ? ProbeOutcome.Success : ProbeOutcome.Timeout, 0))];
+        [.. Enumerable.Range(0, count).Select(i => fromMs + (i * 10)).Select(t => new Sample(ManualClock.At(t), up(t) ? 0 : 9000, up(t) ? ProbeOutcome.Success : ProbeOutcome.Timeout, 0))];
 
     private ProbeFigures Analyze(Sample[] samples, double fromMs, double toMs, double? fault = null) =>
         ProbeAnalyzer.Analyze(new ProbeSeries("vip-tcp", ProbeKinds.TcpConnect, "198.18.0.100:6443", Interval, TimeSpan.FromMilliseconds(8)),

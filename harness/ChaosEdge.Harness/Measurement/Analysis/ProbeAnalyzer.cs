@@ -76,9 +76,13 @@ public static class ProbeAnalyzer
                 if (sample.Succeeded)
                 {
                     latencies[successes++] = sample.LatencyMicroseconds;
+
+                    // A success proves the service only at the instant it was answered: a connection attempt sent during
+                    // the outage can wait in a neighbour queue and succeed the moment the new owner appears.
+                    var answeredAt = sample.Timestamp + (sample.LatencyMicroseconds * frequency / 1_000_000);
                     if (outageStart >= 0)
                     {
-                        outages.Add(Outage(clock, origin, outageStart, sample.Timestamp, outageFailures, outageCauses!));
+                        outages.Add(Outage(clock, origin, outageStart, answeredAt, outageFailures, outageCauses!));
                         outageStart = -1;
                     }
 
@@ -86,7 +90,7 @@ public static class ProbeAnalyzer
                     {
                         if (run == 0)
                         {
-                            runStart = sample.Timestamp;
+                            runStart = answeredAt;
                         }
 
                         if (++run >= options.SustainedSuccesses)

@@ -30,7 +30,8 @@ public sealed record ProbeFigures
     public TimeSpan? FaultTookEffect { get; init; }
 
     /// <summary>
-    /// From the fault taking effect to the first success followed by a sustained run of successes; <c>null</c> without
+    /// From the fault taking effect to the answer of the first success followed by a sustained run of successes (a
+    /// success counts from when it was answered, not from when it was sent); <c>null</c> without
     /// a fault, or when the probe had not recovered by the end of the window (see <see cref="Recovered"/>).
     /// </summary>
     public TimeSpan? TakeoverTime { get; init; }

@@ -1,0 +1,128 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using ChaosEdge.Cli.Terminal;
+using ChaosEdge.Errors;
+using ChaosEdge.Inventory;
+using ChaosEdge.Kubernetes;
+using ChaosEdge.Measurement.Analysis;
+using ChaosEdge.Measurement.Probes;
+using ChaosEdge.Measurement.Record;
+using ChaosEdge.Measurement.Timeline;
+
+namespace ChaosEdge.Cli;
+
+/// <summary>
+/// <c>chaosedge measure -i lab.yaml --duration 30s --out DIR</c>: runs the default probes against a lab (while someone
+/// faults it by hand, say), prints the figures and writes the run record.
+/// </summary>
+internal static class MeasureCommand
+{
+    public static Command Create()
+    {
+        var inventory = InventoryCommands.InventoryOption();
+        var duration = new Option<string>("--duration", "-d") { Description = "How long to measure (30s, 5m). Ctrl+C stops early and still reports.", DefaultValueFactory = _ => "30s" };
+        var output = new Option<string>("--out", "-o") { Description = "Directory for the run record (run.json).", Required = true };
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Kubeconfig whose CA verifies the API server. Default: 'kubeconfig' next to the inventory, when present." };
+        var command = new Command("measure", "Probe the lab's VIPs and API at millisecond cadence for a while, then print outages, availability and latency and write the run record.")
+            { inventory, duration, output, kubeconfig };
+        command.SetAction((parse, token) => Output.GuardAsync(async () =>
+        {
+            var text = parse.GetValue(duration)!;
+            if (!ValueParsers.TryParseDuration(text, out var length) || length <= TimeSpan.Zero)
+            {
+                throw new ChaosEdgeException($"--duration '{text}' is not a duration such as 30s, 5m or 1m30s.");
+            }
+
+            return await RunAsync(parse.GetValue(inventory)!, parse.GetValue(kubeconfig), length, parse.GetValue(output)!, token);
+        }));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string inventoryPath, string? kubeconfigPath, TimeSpan duration, string outDirectory, CancellationToken token)
+    {
+        var lab = InventoryLoader.Load(inventoryPath);
+        kubeconfigPath ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(inventoryPath))!, "kubeconfig");
+        var kubeConfig = File.Exists(kubeconfigPath) ? KubeConfig.Load(kubeconfigPath) : null;
+        var progress = Output.Progress();
+        if (kubeConfig is null)
+        {
+            progress.Report($"No kubeconfig at '{kubeconfigPath}': the API probes are left out.");
+        }
+
+        var service = kubeConfig is null ? null : await ServiceEndpointAsync(kubeConfig, token);
+        var timeline = new RunTimeline();
+        var probes = ProbeSet.Default(lab, kubeConfig, service);
+        progress.Report($"Measuring for {duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s: {string.Join(", ", probes.Select(p => $"{p.Series.Name} ({p.Series.Target}, every {p.Series.Interval.TotalMilliseconds} ms)"))}");
+        var runner = new ProbeRunner(timeline);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var running = runner.RunAsync(probes, duration, stop.Token);
+        while (!running.IsCompleted)
+        {
+            await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
+            if (!running.IsCompleted)
+            {
+                progress.Report(string.Join("  ", timeline.Probes.Select(p => $"{p.Name}: {p.Samples.Count} samples")));
+            }
+        }
+
+        await running;
+        foreach (var probe in probes)
+        {
+            await probe.DisposeAsync();
+        }
+
+        var end = timeline.Clock.GetTimestamp();
+        var figures = timeline.Probes
+            .Select(p => ProbeAnalyzer.Analyze(p, p.Samples.ToSortedArray(), timeline.Clock, timeline.StartTimestamp, timeline.StartTimestamp, end))
+            .ToList();
+        Print(figures);
+        var record = RunRecord.Build(timeline, figures, new Dictionary<string, string> { ["inventory"] = Path.GetFullPath(inventoryPath), ["cluster"] = lab.ClusterName });
+        var path = Path.Combine(outDirectory, "run.json");
+        await RunRecord.WriteAsync(path, record, CancellationToken.None);
+        Console.WriteLine($"  run record      {Path.GetFullPath(path)}");
+        return Output.Success;
+    }
+
+    private static async Task<IPEndPoint?> ServiceEndpointAsync(KubeConfig config, CancellationToken token)
+    {
+        try
+        {
+            using var client = new KubeClient(config, TimeSpan.FromSeconds(3));
+            var service = await client.TryGetAsync(ResourcePath.Services.For("default", "edge-app"), token);
+            var ip = (string?)service?["status"]?["loadBalancer"]?["ingress"]?[0]?["ip"];
+            var port = (int?)service?["spec"]?["ports"]?[0]?["port"] ?? 80;
+            return ip is null ? null : new IPEndPoint(IPAddress.Parse(ip), port);
+        }
+        catch (Exception e) when (e is KubeApiException or HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private static void Print(IReadOnlyList<ProbeFigures> figures)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"  {"probe",-18} {"samples",8} {"failed",7} {"missed",7} {"availability",13} {"outages",8} {"longest",10} {"p50",8} {"p99",8} {"max",8}  errors");
+        foreach (var f in figures)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {f.Probe,-18} {f.Samples,8} {f.Failures,7} {f.MissedSamples,7} {(f.Availability is { } a ? (a * 100).ToString("0.000", CultureInfo.InvariantCulture) + " %" : "-"),13} {f.Outages.Count,8} {Ms(f.LongestOutage),10} {Ms(f.Latency?.P50),8} {Ms(f.Latency?.P99),8} {Ms(f.Latency?.Max),8}  {string.Join(", ", f.Errors.Select(e => $"{e.Key} {e.Value}"))}"));
+        }
+
+        foreach (var f in figures.Where(f => f.Outages.Count > 0))
+        {
+            Console.WriteLine();
+            Console.WriteLine($"  {f.Probe}: outages (resolution {f.Resolution.TotalMilliseconds} ms)");
+            foreach (var o in f.Outages.Take(20))
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"    at {o.Start.TotalSeconds,8:0.000} s  for {Ms(o.Duration),10}  {o.FailedSamples,6} failed samples, mostly {o.Cause}{(o.Recovered ? string.Empty : " (not recovered)")}"));
+            }
+        }
+
+        Console.WriteLine();
+    }
+
+    private static string Ms(TimeSpan? value) => value is { } v ? v.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture) + " ms" : "-";
+}

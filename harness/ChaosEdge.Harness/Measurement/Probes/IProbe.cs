@@ -1,0 +1,16 @@
+using ChaosEdge.Measurement.Timeline;
+
+namespace ChaosEdge.Measurement.Probes;
+
+/// <summary>
+/// One independent measurement. The <see cref="ProbeRunner"/> calls <see cref="SampleAsync"/> at the probe's cadence
+/// without waiting for the previous call, so each call must end by itself within the series' timeout.
+/// </summary>
+public interface IProbe : IAsyncDisposable
+{
+    /// <summary>The probe's name, kind, target, cadence and timeout, and where its samples go.</summary>
+    ProbeSeries Series { get; }
+
+    /// <summary>Takes one sample, sent at <paramref name="sentAt"/> (a timestamp of <paramref name="clock"/>).</summary>
+    ValueTask<Sample> SampleAsync(long sentAt, TimeProvider clock, CancellationToken cancellationToken);
+}

@@ -1,0 +1,35 @@
+using System.Net;
+using ChaosEdge.Inventory;
+using ChaosEdge.Kubernetes;
+
+namespace ChaosEdge.Measurement.Probes;
+
+/// <summary>The default probes for a lab, at their default cadences.</summary>
+public static class ProbeSet
+{
+    /// <summary>
+    /// <c>vip-tcp</c> (a new TCP connection to the control-plane VIP every 10 ms), <c>api-readyz-fresh</c> and
+    /// <c>api-readyz-long</c> (<c>/readyz</c> through the VIP every 100 ms on new connections and on one long-lived HTTP/2
+    /// connection, the CA from <paramref name="kubeConfig"/>), and, when given, <c>service-vip-tcp</c> to the service VIP.
+    /// </summary>
+    public static IReadOnlyList<IProbe> Default(LabInventory inventory, KubeConfig? kubeConfig, IPEndPoint? serviceEndpoint = null)
+    {
+        ArgumentNullException.ThrowIfNull(inventory);
+        var vip = inventory.ControlPlane;
+        var probes = new List<IProbe> { new TcpConnectProbe("vip-tcp", new IPEndPoint(vip.Vip, vip.Port)) };
+        if (kubeConfig is not null)
+        {
+            var readyz = new Uri($"https://{vip.Vip}:{vip.Port}/readyz");
+            var ca = kubeConfig.CertificateAuthority();
+            probes.Add(new HttpProbe("api-readyz-fresh", readyz, ca, HttpConnectionMode.Fresh));
+            probes.Add(new HttpProbe("api-readyz-long", readyz, ca, HttpConnectionMode.LongLived));
+        }
+
+        if (serviceEndpoint is not null)
+        {
+            probes.Add(new TcpConnectProbe("service-vip-tcp", serviceEndpoint));
+        }
+
+        return probes;
+    }
+}
