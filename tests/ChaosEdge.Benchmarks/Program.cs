@@ -1,3 +1,10 @@
 using BenchmarkDotNet.Running;
+using ChaosEdge.Benchmarks.Measurement;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+if (args is ["engine-overhead"])
+{
+    await EngineOverhead.RunAsync();
+    return;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(EngineOverhead).Assembly).Run(args);

@@ -28,8 +28,18 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
         await Wait.UntilAsync("The cluster's deployments", "have every replica ready (cluster DNS in the inventory's shape, the edge workload)", async token =>
         {
             var (deployments, _) = await client.ListAsync(ResourcePath.Deployments.For(), cancellationToken: token).ConfigureAwait(false);
-            var waiting = deployments.Where(d => !Complete(d)).Select(d => $"{d.Namespace()}/{d.Name()} {(int?)d["status"]?["readyReplicas"] ?? 0}/{(int?)d["spec"]?["replicas"] ?? 1} ready").ToList();
-            return (waiting.Count == 0, waiting.Count == 0 ? "all ready" : string.Join(", ", waiting));
+            var waiting = deployments.Where(d => !Complete(d)).ToList();
+            if (waiting.Count == 0)
+            {
+                return (true, "all ready");
+            }
+
+            // The evidence names each pod of the waiting deployments: where it runs and what its kubelet last reported.
+            var (pods, _) = await client.ListAsync(ResourcePath.Pods.For(), cancellationToken: token).ConfigureAwait(false);
+            return (false, string.Join("; ", waiting.Select(d =>
+                $"{d.Namespace()}/{d.Name()} {(int?)d["status"]?["readyReplicas"] ?? 0}/{(int?)d["spec"]?["replicas"] ?? 1} ready (generation {d.Text("metadata.generation")}, observed {d.Text("status.observedGeneration")}): "
+                + string.Join(", ", pods.Where(p => p.Namespace() == d.Namespace() && (p["metadata"]?["ownerReferences"] as System.Text.Json.Nodes.JsonArray ?? []).Any(o => (string?)o?["uid"] == d.Text("metadata.uid")))
+                    .Select(p => $"{p.Name()} on {p.Text("spec.nodeName") ?? "no node"} Ready={p.Condition("Ready") ?? "?"} {p.Text("status.phase")} restarts={(int?)p["status"]?["containerStatuses"]?[0]?["restartCount"] ?? 0}")))));
         }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
 
         var first = inventory.Servers.First();
