@@ -1,0 +1,74 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using ChaosEdge.Kubernetes;
+using ChaosEdge.Measurement.Analysis;
+using ChaosEdge.Measurement.Probes;
+using ChaosEdge.Measurement.Timeline;
+using ChaosEdge.Tests.Support;
+
+namespace ChaosEdge.Tests.Cluster;
+
+/// <summary>The probes against the real lab cluster: a healthy cluster is measured as healthy, and each failure is named right.</summary>
+[RequiresRoot]
+[NonParallelizable]
+public sealed class ProbeTests
+{
+    [Test]
+    public async Task The_default_probes_measure_a_healthy_cluster_as_fully_available_at_their_cadence()
+    {
+        using var client = ClusterLab.Client();
+        var service = await client.GetAsync(ResourcePath.Services.For("default", "edge-app"));
+        var serviceVip = IPAddress.Parse((string)service["status"]!["loadBalancer"]!["ingress"]![0]!["ip"]!);
+        var probes = ProbeSet.Default(ClusterLab.Inventory, ClusterLab.KubeConfig, new IPEndPoint(serviceVip, 80));
+        var timeline = new RunTimeline();
+
+        await new ProbeRunner(timeline).RunAsync(probes, TimeSpan.FromSeconds(3));
+        foreach (var probe in probes)
+        {
+            await probe.DisposeAsync();
+        }
+
+        var end = timeline.Clock.GetTimestamp();
+        var figures = timeline.Probes.Select(p => ProbeAnalyzer.Analyze(p, p.Samples.ToSortedArray(), timeline.Clock, timeline.StartTimestamp, timeline.StartTimestamp, end)).ToList();
+        foreach (var f in figures)
+        {
+            await TestContext.Out.WriteLineAsync($"{f.Probe}: {f.Samples} samples, {f.Failures} failed, {f.MissedSamples} missed, p50 {f.Latency?.P50.TotalMilliseconds:0.00} ms, p99 {f.Latency?.P99.TotalMilliseconds:0.00} ms");
+        }
+
+        Assert.That(figures.Select(f => f.Probe), Is.EquivalentTo(new[] { "vip-tcp", "api-readyz-fresh", "api-readyz-long", "service-vip-tcp" }));
+        Assert.Multiple(() =>
+        {
+            foreach (var f in figures)
+            {
+                Assert.That(f.Availability, Is.EqualTo(1.0), $"{f.Probe}: {string.Join(", ", f.Errors.Select(e => $"{e.Key} {e.Value}"))}");
+                Assert.That(f.Samples, Is.GreaterThanOrEqualTo((int)(0.9 * 3 / f.Resolution.TotalSeconds)), $"{f.Probe} keeps its cadence");
+            }
+        });
+    }
+
+    [Test]
+    public async Task A_closed_port_is_measured_as_refused()
+    {
+        var node = ClusterLab.Inventory.Nodes[0].Address;
+        await using var probe = new TcpConnectProbe("closed", new IPEndPoint(node, 9));
+
+        var sample = await probe.SampleAsync(TimeProvider.System.GetTimestamp(), TimeProvider.System, CancellationToken.None);
+
+        Assert.That(sample.Outcome, Is.EqualTo(ProbeOutcome.Refused));
+    }
+
+    [Test]
+    public async Task An_API_server_certificate_from_another_CA_is_measured_as_a_TLS_failure_never_as_available()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=not-the-cluster-ca", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using var otherCa = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        await using var probe = new HttpProbe("wrong-ca", new Uri($"https://{ClusterLab.Vip}:6443/readyz"), otherCa, HttpConnectionMode.Fresh);
+
+        var sample = await probe.SampleAsync(TimeProvider.System.GetTimestamp(), TimeProvider.System, CancellationToken.None);
+
+        Assert.That(sample.Outcome, Is.EqualTo(ProbeOutcome.Tls));
+    }
+}
