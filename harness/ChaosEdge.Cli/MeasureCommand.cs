@@ -8,6 +8,7 @@ using ChaosEdge.Kubernetes;
 using ChaosEdge.Measurement.Analysis;
 using ChaosEdge.Measurement.Probes;
 using ChaosEdge.Measurement.Record;
+using ChaosEdge.Measurement.Sla;
 using ChaosEdge.Measurement.Timeline;
 
 namespace ChaosEdge.Cli;
@@ -24,8 +25,10 @@ internal static class MeasureCommand
         var duration = new Option<string>("--duration", "-d") { Description = "How long to measure (30s, 5m). Ctrl+C stops early and still reports.", DefaultValueFactory = _ => "30s" };
         var output = new Option<string>("--out", "-o") { Description = "Directory for the run record (run.json).", Required = true };
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Kubeconfig whose CA verifies the API server. Default: 'kubeconfig' next to the inventory, when present." };
-        var command = new Command("measure", "Probe the lab's VIPs and API at millisecond cadence for a while, then print outages, availability and latency and write the run record.")
-            { inventory, duration, output, kubeconfig };
+        var sla = new Option<string?>("--sla") { Description = "SLA file to judge the figures by. Default: the inventory's 'sla', else the shipped sla/lab-sla.yaml." };
+        var scenario = new Option<string>("--scenario") { Description = "Which scenario's thresholds of the SLA file apply.", DefaultValueFactory = _ => SlaDocument.DefaultScenario };
+        var command = new Command("measure", "Probe the lab's VIPs and API at millisecond cadence for a while, then print outages, availability, latency and SLA verdicts and write the run record.")
+            { inventory, duration, output, kubeconfig, sla, scenario };
         command.SetAction((parse, token) => Output.GuardAsync(async () =>
         {
             var text = parse.GetValue(duration)!;
@@ -34,14 +37,16 @@ internal static class MeasureCommand
                 throw new ChaosEdgeException($"--duration '{text}' is not a duration such as 30s, 5m or 1m30s.");
             }
 
-            return await RunAsync(parse.GetValue(inventory)!, parse.GetValue(kubeconfig), length, parse.GetValue(output)!, token);
+            return await RunAsync(parse.GetValue(inventory)!, parse.GetValue(kubeconfig), length, parse.GetValue(output)!, parse.GetValue(sla), parse.GetValue(scenario)!, token);
         }));
         return command;
     }
 
-    private static async Task<int> RunAsync(string inventoryPath, string? kubeconfigPath, TimeSpan duration, string outDirectory, CancellationToken token)
+    private static async Task<int> RunAsync(string inventoryPath, string? kubeconfigPath, TimeSpan duration, string outDirectory, string? slaPath, string scenario, CancellationToken token)
     {
+        // Everything is read and validated before anything is contacted.
         var lab = InventoryLoader.Load(inventoryPath);
+        var sla = SlaLoader.Load(slaPath ?? lab.SlaPath ?? Path.Combine(AppContext.BaseDirectory, "sla", "lab-sla.yaml"));
         kubeconfigPath ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(inventoryPath))!, "kubeconfig");
         var kubeConfig = File.Exists(kubeconfigPath) ? KubeConfig.Load(kubeconfigPath) : null;
         var progress = Output.Progress();
@@ -77,11 +82,16 @@ internal static class MeasureCommand
             .Select(p => ProbeAnalyzer.Analyze(p, p.Samples.ToSortedArray(), timeline.Clock, timeline.StartTimestamp, timeline.StartTimestamp, end))
             .ToList();
         Print(figures);
-        var record = RunRecord.Build(timeline, figures, new Dictionary<string, string> { ["inventory"] = Path.GetFullPath(inventoryPath), ["cluster"] = lab.ClusterName });
+        var verdicts = SlaJudge.Judge(sla, scenario, figures);
+        PrintVerdicts(sla, scenario, verdicts);
+        var record = RunRecord.Build(timeline, figures, new Dictionary<string, string>
+        {
+            ["inventory"] = Path.GetFullPath(inventoryPath), ["cluster"] = lab.ClusterName, ["sla"] = sla.SourcePath, ["scenario"] = scenario,
+        }, verdicts);
         var path = Path.Combine(outDirectory, "run.json");
         await RunRecord.WriteAsync(path, record, CancellationToken.None);
         Console.WriteLine($"  run record      {Path.GetFullPath(path)}");
-        return Output.Success;
+        return verdicts.Any(v => v.Outcome == SlaOutcome.Fail) ? Output.Failed : Output.Success;
     }
 
     private static async Task<IPEndPoint?> ServiceEndpointAsync(KubeConfig config, CancellationToken token)
@@ -119,6 +129,17 @@ internal static class MeasureCommand
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"    at {o.Start.TotalSeconds,8:0.000} s  for {Ms(o.Duration),10}  {o.FailedSamples,6} failed samples, mostly {o.Cause}{(o.Recovered ? string.Empty : " (not recovered)")}"));
             }
+        }
+
+        Console.WriteLine();
+    }
+
+    private static void PrintVerdicts(SlaDocument sla, string scenario, IReadOnlyList<SlaVerdict> verdicts)
+    {
+        Console.WriteLine($"  SLA '{sla.SourcePath}', scenario '{scenario}':");
+        foreach (var v in verdicts)
+        {
+            Console.WriteLine($"    {v.Outcome.ToString().ToUpperInvariant(),-13} {v.Threshold.Probe,-18} {v.Threshold.Metric,-14} {v.Measured,14} limit {v.Threshold.Text,-8} margin {v.Margin,-11} {v.Reason}");
         }
 
         Console.WriteLine();

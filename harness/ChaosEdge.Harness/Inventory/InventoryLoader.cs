@@ -58,7 +58,7 @@ public static partial class InventoryLoader
         return inventory;
     }
 
-    private static YamlMappingNode? ReadRoot(string yaml, YamlProblems problems)
+    internal static YamlMappingNode? ReadRoot(string yaml, YamlProblems problems, string rootShape = "must be a mapping with keys 'cluster', 'network', 'nodes', 'controlPlane'.")
     {
         var stream = new YamlStream();
         try
@@ -95,7 +95,7 @@ public static partial class InventoryLoader
 
         if (stream.Documents[0].RootNode is not YamlMappingNode mapping)
         {
-            problems.Add(stream.Documents[0].RootNode, string.Empty, "must be a mapping with keys 'cluster', 'network', 'nodes', 'controlPlane'.");
+            problems.Add(stream.Documents[0].RootNode, string.Empty, rootShape);
             return null;
         }
 

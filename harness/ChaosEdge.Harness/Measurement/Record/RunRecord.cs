@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChaosEdge.Measurement.Analysis;
+using ChaosEdge.Measurement.Sla;
 using ChaosEdge.Measurement.Timeline;
 
 namespace ChaosEdge.Measurement.Record;
@@ -15,7 +16,7 @@ public static class RunRecord
 {
     public const string Schema = "chaosedge.run/1";
 
-    public static JsonObject Build(RunTimeline timeline, IEnumerable<ProbeFigures> figures, IReadOnlyDictionary<string, string>? context = null)
+    public static JsonObject Build(RunTimeline timeline, IEnumerable<ProbeFigures> figures, IReadOnlyDictionary<string, string>? context = null, IEnumerable<SlaVerdict>? verdicts = null)
     {
         ArgumentNullException.ThrowIfNull(timeline);
         var probes = new JsonArray();
@@ -43,6 +44,11 @@ public static class RunRecord
                 ["atMs"] = Ms(timeline.Offset(e.Timestamp)), ["kind"] = e.Kind.ToString(), ["subject"] = e.Subject, ["detail"] = e.Detail,
             })]),
             ["figures"] = JsonSerializer.SerializeToNode(figures.Select(Figures).ToList()),
+            ["verdicts"] = new JsonArray([.. (verdicts ?? []).Select(v => (JsonNode)new JsonObject
+            {
+                ["probe"] = v.Threshold.Probe, ["metric"] = v.Threshold.Metric.ToString(), ["limit"] = v.Threshold.Text, ["source"] = v.Threshold.Source,
+                ["outcome"] = v.Outcome.ToString(), ["measured"] = v.Measured, ["margin"] = v.Margin, ["reason"] = v.Reason,
+            })]),
         };
     }
 

@@ -1,0 +1,119 @@
+using System.Globalization;
+using ChaosEdge.Errors;
+using ChaosEdge.Inventory;
+using YamlDotNet.RepresentationModel;
+
+namespace ChaosEdge.Measurement.Sla;
+
+/// <summary>
+/// Reads an SLA file: <c>version: 1</c> and <c>scenarios:</c>, a mapping of scenario name (or <c>default</c>) to probe name
+/// to metric thresholds, with units: times as <c>5s</c> / <c>250ms</c> / <c>1m30s</c>, availability as <c>99.9%</c>. Every
+/// problem is reported at once with file, line, column and field.
+/// </summary>
+public static class SlaLoader
+{
+    private static readonly Dictionary<string, SlaMetric> Metrics = new(StringComparer.Ordinal)
+    {
+        ["takeover"] = SlaMetric.Takeover, ["longestOutage"] = SlaMetric.LongestOutage, ["availability"] = SlaMetric.Availability,
+        ["latencyP99"] = SlaMetric.LatencyP99, ["duplicateOwner"] = SlaMetric.DuplicateOwner,
+    };
+
+    public static SlaDocument Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationInvalidException(path, [new ConfigurationProblem(path, 0, 0, string.Empty, $"cannot be read: {e.Message}")]);
+        }
+
+        return Parse(text, path, Path.GetFullPath(path));
+    }
+
+    public static SlaDocument Parse(string yaml, string displayName, string? sourcePath = null)
+    {
+        var problems = new YamlProblems(displayName);
+        var root = InventoryLoader.ReadRoot(yaml, problems, "must be a mapping with keys 'version' and 'scenarios'.");
+        var scenarios = new Dictionary<string, IReadOnlyList<SlaThreshold>>(StringComparer.Ordinal);
+        if (root is not null && YamlScope.Open(root, string.Empty, problems) is { } top)
+        {
+            if (top.Scalar("version", required: true) is { } version && version != "1")
+            {
+                problems.Add(top.NodeOf("version")!, "version", $"'{version}' is not a supported SLA version; this ChaosEdge reads version '1'.");
+            }
+
+            if (top.Mapping("scenarios", required: true) is { } all)
+            {
+                foreach (var (key, value) in all.Node.Children)
+                {
+                    var scenario = ((YamlScalarNode)key).Value ?? string.Empty;
+                    all.Optional(scenario);
+                    if (YamlScope.Open(value, all.FieldPath(scenario), problems) is { } probes)
+                    {
+                        scenarios[scenario] = ReadProbes(probes, displayName, problems);
+                    }
+                }
+            }
+
+            top.RejectUnknownKeys();
+        }
+
+        if (problems.All.Count > 0)
+        {
+            throw new ConfigurationInvalidException(displayName, [.. problems.All.OrderBy(p => p.Line).ThenBy(p => p.Column)]);
+        }
+
+        return new SlaDocument(sourcePath ?? displayName, scenarios);
+    }
+
+    private static List<SlaThreshold> ReadProbes(YamlScope probes, string file, YamlProblems problems)
+    {
+        var thresholds = new List<SlaThreshold>();
+        foreach (var (key, value) in probes.Node.Children)
+        {
+            var probe = ((YamlScalarNode)key).Value ?? string.Empty;
+            probes.Optional(probe);
+            if (YamlScope.Open(value, probes.FieldPath(probe), problems) is not { } metrics)
+            {
+                continue;
+            }
+
+            foreach (var (name, metric) in Metrics)
+            {
+                if (metrics.Scalar(name, required: false) is not { } text)
+                {
+                    continue;
+                }
+
+                var node = metrics.NodeOf(name)!;
+                var source = $"{file}:{node.Start.Line}:{node.Start.Column}";
+                if (metric == SlaMetric.Availability)
+                {
+                    if (text.EndsWith('%') && double.TryParse(text[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var percent) && percent is > 0 and <= 100)
+                    {
+                        thresholds.Add(new SlaThreshold(probe, metric, Math.Round(percent / 100, 12), text, source));
+                    }
+                    else
+                    {
+                        problems.Add(node, metrics.FieldPath(name), $"'{text}' is not a percentage such as 99.9% (above 0, at most 100).");
+                    }
+                }
+                else if (ValueParsers.TryParseDuration(text, out var limit))
+                {
+                    thresholds.Add(new SlaThreshold(probe, metric, limit.TotalMilliseconds, text, source));
+                }
+                else
+                {
+                    problems.Add(node, metrics.FieldPath(name), $"'{text}' is not a duration such as 5s, 250ms or 1m30s.");
+                }
+            }
+
+            metrics.RejectUnknownKeys();
+        }
+
+        return thresholds;
+    }
+}

@@ -1,0 +1,42 @@
+namespace ChaosEdge.Measurement.Sla;
+
+/// <summary>A figure an SLA can bound, how it is written, and which way is good.</summary>
+public enum SlaMetric
+{
+    /// <summary><c>takeover</c>: takeover / recovery time after the fault, a maximum (<c>5s</c>, <c>800ms</c>).</summary>
+    Takeover,
+
+    /// <summary><c>longestOutage</c>: the longest outage in the window, a maximum.</summary>
+    LongestOutage,
+
+    /// <summary><c>availability</c>: successful samples over all, a minimum (<c>99.9%</c>).</summary>
+    Availability,
+
+    /// <summary><c>latencyP99</c>: 99th percentile latency of successful samples, a maximum.</summary>
+    LatencyP99,
+
+    /// <summary><c>duplicateOwner</c>: time two nodes held the VIP at once, a maximum.</summary>
+    DuplicateOwner,
+}
+
+/// <summary>One threshold from the SLA file, with where it was written.</summary>
+/// <param name="Probe">The probe it bounds (<c>vip-tcp</c>).</param>
+/// <param name="Metric">The figure.</param>
+/// <param name="Limit">Milliseconds for times; a fraction 0–1 for availability.</param>
+/// <param name="Text">As written in the file (<c>5s</c>, <c>99.9%</c>), for reports.</param>
+/// <param name="Source">Where it was written: <c>sla.yaml:12:15</c>.</param>
+public sealed record SlaThreshold(string Probe, SlaMetric Metric, double Limit, string Text, string Source);
+
+/// <summary>The thresholds of an SLA file: per scenario, with <c>default</c> for scenarios without their own.</summary>
+public sealed record SlaDocument(string SourcePath, IReadOnlyDictionary<string, IReadOnlyList<SlaThreshold>> Scenarios)
+{
+    public const string DefaultScenario = "default";
+
+    /// <summary>The thresholds that apply to <paramref name="scenario"/>: its own, and the defaults for probes and metrics it does not set.</summary>
+    public IReadOnlyList<SlaThreshold> For(string scenario)
+    {
+        var own = Scenarios.GetValueOrDefault(scenario) ?? [];
+        var defaults = scenario == DefaultScenario ? [] : Scenarios.GetValueOrDefault(DefaultScenario) ?? [];
+        return [.. own, .. defaults.Where(d => !own.Any(o => o.Probe == d.Probe && o.Metric == d.Metric))];
+    }
+}

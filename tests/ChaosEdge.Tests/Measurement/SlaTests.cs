@@ -1,0 +1,107 @@
+using ChaosEdge.Errors;
+using ChaosEdge.Measurement.Analysis;
+using ChaosEdge.Measurement.Sla;
+
+namespace ChaosEdge.Tests.Measurement;
+
+public sealed class SlaTests
+{
+    private const string Sla = """
+        version: 1
+        scenarios:
+          default:
+            vip-tcp: { availability: 99.9%, longestOutage: 50ms }
+          keepalived-stop:
+            vip-tcp: { takeover: 1500ms }
+        """;
+
+    [Test]
+    public void The_shipped_lab_SLA_is_valid()
+    {
+        var path = Path.Combine(TestContext.CurrentContext.TestDirectory, "sla", "lab-sla.yaml");
+
+        var sla = SlaLoader.Load(path);
+
+        Assert.That(sla.For("keepalived-stop").Select(t => (t.Probe, t.Metric)), Does.Contain(("vip-tcp", SlaMetric.Takeover)));
+    }
+
+    [Test]
+    public void A_scenario_gets_its_own_thresholds_and_the_defaults_it_does_not_override()
+    {
+        var sla = SlaLoader.Parse(Sla, "sla.yaml");
+
+        var thresholds = sla.For("keepalived-stop");
+
+        Assert.That(thresholds.Select(t => $"{t.Probe} {t.Metric} {t.Limit} {t.Source}"), Is.EquivalentTo(new[]
+        {
+            "vip-tcp Takeover 1500 sla.yaml:6:26",
+            "vip-tcp Availability 0.999 sla.yaml:4:30",
+            "vip-tcp LongestOutage 50 sla.yaml:4:52",
+        }));
+    }
+
+    [Test]
+    public void Every_mistake_is_reported_with_file_line_column_and_field()
+    {
+        var yaml = Sla.Replace("99.9%", "99.9", StringComparison.Ordinal).Replace("1500ms", "1.5 seconds", StringComparison.Ordinal).Replace("longestOutage", "longestOutag", StringComparison.Ordinal);
+
+        var error = Assert.Throws<ConfigurationInvalidException>(() => SlaLoader.Parse(yaml, "sla.yaml"))!;
+
+        Assert.That(error.Problems.Select(p => p.ToString()), Is.EqualTo(new[]
+        {
+            "sla.yaml:4:30 scenarios.default.vip-tcp.availability: '99.9' is not a percentage such as 99.9% (above 0, at most 100).",
+            "sla.yaml:4:36 scenarios.default.vip-tcp.longestOutag: unknown key 'longestOutag' (did you mean 'longestOutage'?).",
+            "sla.yaml:6:26 scenarios.keepalived-stop.vip-tcp.takeover: '1.5 seconds' is not a duration such as 5s, 250ms or 1m30s.",
+        }));
+    }
+
+    [TestCase(600, 1, SlaOutcome.Pass, "+900.0 ms")]
+    [TestCase(1600, 1, SlaOutcome.Fail, "-100.0 ms")]
+    [TestCase(1495, 1, SlaOutcome.Inconclusive, "+5.0 ms")]
+    public void Takeover_is_judged_with_its_margin_and_the_probes_resolution(double takeoverMs, int missed, SlaOutcome expected, string margin)
+    {
+        var sla = SlaLoader.Parse(Sla, "sla.yaml");
+
+        var verdict = SlaJudge.Judge(sla, "keepalived-stop", [Figures(takeoverMs, missed)]).Single(v => v.Threshold.Metric == SlaMetric.Takeover);
+
+        Assert.That((verdict.Outcome, verdict.Margin), Is.EqualTo((expected, margin)));
+    }
+
+    [Test]
+    public void A_probe_that_missed_samples_makes_every_verdict_inconclusive()
+    {
+        var sla = SlaLoader.Parse(Sla, "sla.yaml");
+
+        var verdicts = SlaJudge.Judge(sla, "keepalived-stop", [Figures(600, missed: 50)]);
+
+        Assert.That(verdicts.Select(v => v.Outcome), Has.All.EqualTo(SlaOutcome.Inconclusive));
+        Assert.That(verdicts[0].Reason, Does.Contain("missed 50 of 1050 samples"));
+    }
+
+    [Test]
+    public void A_probe_without_samples_is_inconclusive_and_an_outage_that_never_ends_fails()
+    {
+        var sla = SlaLoader.Parse(Sla, "sla.yaml");
+
+        var none = SlaJudge.Judge(sla, "keepalived-stop", []);
+        var stuck = SlaJudge.Judge(sla, "keepalived-stop", [Figures(600, 0) with { TakeoverTime = null, Recovered = false }]);
+
+        Assert.That(none.Select(v => v.Outcome), Has.All.EqualTo(SlaOutcome.Inconclusive));
+        Assert.That(stuck.Single(v => v.Threshold.Metric == SlaMetric.Takeover).Outcome, Is.EqualTo(SlaOutcome.Fail));
+    }
+
+    private static ProbeFigures Figures(double takeoverMs, int missed) => new()
+    {
+        Probe = "vip-tcp",
+        Resolution = TimeSpan.FromMilliseconds(10),
+        WindowStart = TimeSpan.Zero,
+        WindowEnd = TimeSpan.FromSeconds(10),
+        Samples = 1000,
+        Failures = 60,
+        MissedSamples = missed,
+        Outages = [new OutageWindow(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5) + TimeSpan.FromMilliseconds(takeoverMs), 60, "Timeout") { Duration = TimeSpan.FromMilliseconds(takeoverMs) }],
+        FaultTookEffect = TimeSpan.FromSeconds(5),
+        TakeoverTime = TimeSpan.FromMilliseconds(takeoverMs),
+        Errors = new Dictionary<string, int> { ["Timeout"] = 60 },
+    };
+}
