@@ -54,11 +54,6 @@ public static class ProbeAnalyzer
                 if (i > 0 && intervalTicks > 0)
                 {
                     var gap = sample.Timestamp - window[i - 1].Timestamp;
-                    if (gap > 2 * intervalTicks)
-                    {
-                        missed += (int)(gap / intervalTicks) - 1;
-                    }
-
                     if (owners)
                     {
                         if (BitOperations.PopCount(window[i - 1].Detail) >= 2)
@@ -116,6 +111,13 @@ public static class ProbeAnalyzer
                     outageFailures++;
                     outageCauses![cause] = outageCauses.GetValueOrDefault(cause) + 1;
                 }
+            }
+
+            if (window.Length > 1 && intervalTicks > 0)
+            {
+                // The slots the cadence called for between the first and the last sample, less the samples taken.
+                var slots = (long)Math.Round((double)(window[^1].Timestamp - window[0].Timestamp) / intervalTicks) + 1;
+                missed = (int)Math.Max(0, slots - window.Length);
             }
 
             if (outageStart >= 0)

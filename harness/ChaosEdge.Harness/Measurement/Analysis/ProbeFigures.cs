@@ -16,7 +16,7 @@ public sealed record ProbeFigures
 
     public required int Failures { get; init; }
 
-    /// <summary>Samples the cadence called for but the probe did not take (gaps longer than two intervals).</summary>
+    /// <summary>Samples the cadence called for between the window's first and last sample but the probe did not take.</summary>
     public required int MissedSamples { get; init; }
 
     /// <summary>Successful samples over all samples, 0–1; <c>null</c> without samples.</summary>
