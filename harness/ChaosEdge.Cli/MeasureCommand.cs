@@ -10,6 +10,7 @@ using ChaosEdge.Measurement.Probes;
 using ChaosEdge.Measurement.Record;
 using ChaosEdge.Measurement.Sla;
 using ChaosEdge.Measurement.Timeline;
+using ChaosEdge.Ssh;
 
 namespace ChaosEdge.Cli;
 
@@ -57,9 +58,11 @@ internal static class MeasureCommand
 
         var service = kubeConfig is null ? null : await ServiceEndpointAsync(kubeConfig, token);
         var timeline = new RunTimeline();
-        var probes = ProbeSet.Default(lab, kubeConfig, service);
-        progress.Report($"Measuring for {duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s: {string.Join(", ", probes.Select(p => $"{p.Series.Name} ({p.Series.Target}, every {p.Series.Interval.TotalMilliseconds} ms)"))}");
-        var runner = new ProbeRunner(timeline);
+        var shells = lab.Servers.ToDictionary(n => n.Name, n => (INodeShell)new OpenSshNodeShell(n), StringComparer.Ordinal);
+        await using var closeShells = new AsyncDisposables(shells.Values);
+        var probes = ProbeSet.Default(lab, kubeConfig, service, shells);
+        progress.Report($"Measuring for {duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s after a 0.5 s warm-up: {string.Join(", ", probes.Select(p => $"{p.Series.Name} ({p.Series.Target}, every {p.Series.Interval.TotalMilliseconds} ms)"))}");
+        var runner = new ProbeRunner(timeline) { WarmUp = TimeSpan.FromMilliseconds(500) };
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
         var running = runner.RunAsync(probes, duration, stop.Token);
         while (!running.IsCompleted)
@@ -79,7 +82,7 @@ internal static class MeasureCommand
 
         var end = timeline.Clock.GetTimestamp();
         var figures = timeline.Probes
-            .Select(p => ProbeAnalyzer.Analyze(p, p.Samples.ToSortedArray(), timeline.Clock, timeline.StartTimestamp, timeline.StartTimestamp, end))
+            .Select(p => ProbeAnalyzer.Analyze(p, p.Samples.ToSortedArray(), timeline.Clock, timeline.StartTimestamp, runner.RecordingStarted, end))
             .ToList();
         Print(figures);
         var verdicts = SlaJudge.Judge(sla, scenario, figures);
@@ -113,11 +116,11 @@ internal static class MeasureCommand
     private static void Print(IReadOnlyList<ProbeFigures> figures)
     {
         Console.WriteLine();
-        Console.WriteLine($"  {"probe",-18} {"samples",8} {"failed",7} {"missed",7} {"availability",13} {"outages",8} {"longest",10} {"p50",8} {"p99",8} {"max",8}  errors");
+        Console.WriteLine($"  {"probe",-18} {"samples",8} {"failed",7} {"missed",7} {"availability",13} {"outages",8} {"longest",10} {"p50",8} {"p99",8} {"max",8} {"2 owners",9}  errors");
         foreach (var f in figures)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {f.Probe,-18} {f.Samples,8} {f.Failures,7} {f.MissedSamples,7} {(f.Availability is { } a ? (a * 100).ToString("0.000", CultureInfo.InvariantCulture) + " %" : "-"),13} {f.Outages.Count,8} {Ms(f.LongestOutage),10} {Ms(f.Latency?.P50),8} {Ms(f.Latency?.P99),8} {Ms(f.Latency?.Max),8}  {string.Join(", ", f.Errors.Select(e => $"{e.Key} {e.Value}"))}"));
+                $"  {f.Probe,-18} {f.Samples,8} {f.Failures,7} {f.MissedSamples,7} {(f.Availability is { } a ? (a * 100).ToString("0.000", CultureInfo.InvariantCulture) + " %" : "-"),13} {f.Outages.Count,8} {Ms(f.LongestOutage),10} {Ms(f.Latency?.P50),8} {Ms(f.Latency?.P99),8} {Ms(f.Latency?.Max),8} {Ms(f.DuplicateOwnerTime),9}  {string.Join(", ", f.Errors.Select(e => $"{e.Key} {e.Value}"))}"));
         }
 
         foreach (var f in figures.Where(f => f.Outages.Count > 0))
@@ -146,4 +149,15 @@ internal static class MeasureCommand
     }
 
     private static string Ms(TimeSpan? value) => value is { } v ? v.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture) + " ms" : "-";
+
+    private sealed class AsyncDisposables(IEnumerable<IAsyncDisposable> items) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var item in items)
+            {
+                await item.DisposeAsync();
+            }
+        }
+    }
 }

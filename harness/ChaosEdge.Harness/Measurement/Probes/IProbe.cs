@@ -14,3 +14,10 @@ public interface IProbe : IAsyncDisposable
     /// <summary>Takes one sample, sent at <paramref name="sentAt"/> (a timestamp of <paramref name="clock"/>).</summary>
     ValueTask<Sample> SampleAsync(long sentAt, TimeProvider clock, CancellationToken cancellationToken);
 }
+
+/// <summary>A probe that has to set something up (a monitor on the nodes) before its first sample.</summary>
+public interface IStartableProbe : IProbe
+{
+    /// <summary>Prepares the probe; the runner takes no sample before this completes.</summary>
+    Task StartAsync(CancellationToken cancellationToken = default);
+}

@@ -12,6 +12,16 @@ namespace ChaosEdge.Measurement.Probes;
 public sealed class ProbeRunner(RunTimeline timeline)
 {
     private long inFlight;
+    private long recordFrom;
+
+    /// <summary>
+    /// How long the probes run before their samples are recorded (default 0): the first samples of a cold process pay for
+    /// the JIT and for opening connection pools, which says nothing about the cluster.
+    /// </summary>
+    public TimeSpan WarmUp { get; init; }
+
+    /// <summary>The timestamp from which samples are recorded (the end of the warm-up); valid once <see cref="RunAsync"/> has started sampling.</summary>
+    public long RecordingStarted => Interlocked.Read(ref recordFrom);
 
     /// <summary>Samples every probe until <paramref name="cancellationToken"/> is cancelled or <paramref name="duration"/> passes, then waits for samples in flight.</summary>
     public async Task RunAsync(IReadOnlyList<IProbe> probes, TimeSpan? duration = null, CancellationToken cancellationToken = default)
@@ -27,6 +37,8 @@ public sealed class ProbeRunner(RunTimeline timeline)
             timeline.Add(probe.Series);
         }
 
+        await Task.WhenAll(probes.OfType<IStartableProbe>().Select(p => p.StartAsync(cancellationToken))).ConfigureAwait(false);
+
         var clock = timeline.Clock;
         var tick = probes.Min(p => p.Series.Interval);
         var intervals = probes.Select(p => (long)(p.Series.Interval.TotalSeconds * clock.TimestampFrequency)).ToArray();
@@ -35,10 +47,11 @@ public sealed class ProbeRunner(RunTimeline timeline)
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (duration is { } d)
         {
-            stop.CancelAfter(d);
+            stop.CancelAfter(d + WarmUp);
         }
 
         // Disposing the timer ends the wait; not passing the token to every wait keeps each tick free of allocations.
+        Interlocked.Exchange(ref recordFrom, clock.GetTimestamp() + (long)(WarmUp.TotalSeconds * clock.TimestampFrequency));
         using var timer = new PeriodicTimer(tick, clock);
         await using (stop.Token.Register(timer.Dispose).ConfigureAwait(false))
         {
@@ -73,7 +86,10 @@ public sealed class ProbeRunner(RunTimeline timeline)
         {
             // Samples in flight finish after a stop (bounded by their timeout): the last ones are data too.
             var sample = await probe.SampleAsync(sentAt, timeline.Clock, CancellationToken.None).ConfigureAwait(false);
-            probe.Series.Samples.Add(sample);
+            if (sentAt >= Interlocked.Read(ref recordFrom))
+            {
+                probe.Series.Samples.Add(sample);
+            }
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using ChaosEdge.Inventory;
 using ChaosEdge.Kubernetes;
+using ChaosEdge.Ssh;
 
 namespace ChaosEdge.Measurement.Probes;
 
@@ -10,9 +11,10 @@ public static class ProbeSet
     /// <summary>
     /// <c>vip-tcp</c> (a new TCP connection to the control-plane VIP every 10 ms), <c>api-readyz-fresh</c> and
     /// <c>api-readyz-long</c> (<c>/readyz</c> through the VIP every 100 ms on new connections and on one long-lived HTTP/2
-    /// connection, the CA from <paramref name="kubeConfig"/>), and, when given, <c>service-vip-tcp</c> to the service VIP.
+    /// connection, the CA from <paramref name="kubeConfig"/>), when given <c>service-vip-tcp</c> to the service VIP, and
+    /// with shells to the servers <c>vip-owner</c> (which servers carry the control-plane VIP, every 10 ms).
     /// </summary>
-    public static IReadOnlyList<IProbe> Default(LabInventory inventory, KubeConfig? kubeConfig, IPEndPoint? serviceEndpoint = null)
+    public static IReadOnlyList<IProbe> Default(LabInventory inventory, KubeConfig? kubeConfig, IPEndPoint? serviceEndpoint = null, IReadOnlyDictionary<string, INodeShell>? shells = null)
     {
         ArgumentNullException.ThrowIfNull(inventory);
         var vip = inventory.ControlPlane;
@@ -28,6 +30,11 @@ public static class ProbeSet
         if (serviceEndpoint is not null)
         {
             probes.Add(new TcpConnectProbe("service-vip-tcp", serviceEndpoint));
+        }
+
+        if (shells is not null)
+        {
+            probes.Add(new VipOwnerProbe("vip-owner", vip.Vip, [.. inventory.Servers.Select(n => (shells[n.Name], n.Interface))]));
         }
 
         return probes;

@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Net;
+using ChaosEdge.Measurement.Timeline;
+using ChaosEdge.Ssh;
+
+namespace ChaosEdge.Measurement.Probes;
+
+/// <summary>
+/// VIP ownership: which nodes carry the VIP on their interface, followed through the kernel's own address events on
+/// every node (<c>ip monitor address</c>, streamed over SSH) and sampled every 10 ms. Each sample's
+/// <see cref="Sample.Detail"/> is the bit set of owners (bit i = <see cref="ProbeSeries.Owners"/>[i]), so two owners at
+/// once — split brain — is a measured duration; no owner at all is a failed sample. The monitors on the nodes end with
+/// the probe, and at the latest after <c>maxLifetime</c> (enforced on the node).
+/// </summary>
+public sealed class VipOwnerProbe : IStartableProbe
+{
+    private readonly IPAddress vip;
+    private readonly IReadOnlyList<(INodeShell Shell, string Interface)> nodes;
+    private readonly TimeSpan maxLifetime;
+    private readonly CancellationTokenSource stop = new();
+    private readonly List<Task> monitors = [];
+    private readonly int[] remotePids;
+    private int owners;
+
+    public VipOwnerProbe(string name, IPAddress vip, IReadOnlyList<(INodeShell Shell, string Interface)> nodes, TimeSpan? interval = null, TimeSpan? maxLifetime = null)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        if (nodes.Count > 16)
+        {
+            throw new ArgumentException("The ownership probe follows at most 16 nodes.", nameof(nodes));
+        }
+
+        this.vip = vip;
+        this.nodes = nodes;
+        this.maxLifetime = maxLifetime ?? TimeSpan.FromHours(1);
+        remotePids = new int[nodes.Count];
+        var cadence = interval ?? TimeSpan.FromMilliseconds(10);
+        Series = new ProbeSeries(name, ProbeKinds.VipOwner, $"{vip} on {string.Join(", ", nodes.Select(n => $"{n.Shell.NodeName}/{n.Interface}"))}", cadence, cadence)
+        {
+            Owners = [.. nodes.Select(n => n.Shell.NodeName)],
+        };
+    }
+
+    public ProbeSeries Series { get; }
+
+    /// <summary>The current owners' bit set.</summary>
+    public int Owners => Volatile.Read(ref owners);
+
+    /// <summary>Starts the monitors on every node and returns once each has reported the VIP's current state.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        var ready = nodes.Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            monitors.Add(FollowAsync(i, ready[i]));
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        await Task.WhenAll(ready.Select(r => r.Task)).WaitAsync(timeout.Token).ConfigureAwait(false);
+    }
+
+    public ValueTask<Sample> SampleAsync(long sentAt, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var set = Owners;
+        return ValueTask.FromResult(new Sample(sentAt, 0, set == 0 ? ProbeOutcome.Error : ProbeOutcome.Success, (ushort)set));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync().ConfigureAwait(false);
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            if (Volatile.Read(ref remotePids[i]) is > 0 and var pid)
+            {
+                await nodes[i].Shell.RunAsync($"kill {pid.ToString(CultureInfo.InvariantCulture)} 2>/dev/null; true").ConfigureAwait(false);
+            }
+        }
+
+        await Task.WhenAll(monitors).ConfigureAwait(false);
+        stop.Dispose();
+    }
+
+    private async Task FollowAsync(int index, TaskCompletionSource ready)
+    {
+        var (shell, iface) = nodes[index];
+        var bit = 1 << index;
+
+        // The monitor starts first, then the current addresses are listed in the same format: no change can fall between.
+        var command = $"sh -c 'ip -o monitor address dev {iface} & echo pid $!; sleep 0.05; ip -o -4 addr show dev {iface}; echo listed; wait'";
+        try
+        {
+            await foreach (var line in shell.StreamLinesAsync(command, new NodeCommandOptions { Timeout = maxLifetime }, stop.Token).ConfigureAwait(false))
+            {
+                if (line.StartsWith("pid ", StringComparison.Ordinal))
+                {
+                    Volatile.Write(ref remotePids[index], int.Parse(line.AsSpan(4), CultureInfo.InvariantCulture));
+                }
+                else if (line == "listed")
+                {
+                    ready.TrySetResult();
+                }
+                else if (line.Contains($" inet {vip}/", StringComparison.Ordinal))
+                {
+                    var deleted = line.StartsWith("Deleted", StringComparison.Ordinal);
+                    int current, next;
+                    do
+                    {
+                        current = Volatile.Read(ref owners);
+                        next = deleted ? current & ~bit : current | bit;
+                    }
+                    while (Interlocked.CompareExchange(ref owners, next, current) != current);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is Errors.ChaosEdgeException && stop.IsCancellationRequested)
+        {
+            // Killing the monitor at the end makes its command exit non-zero.
+        }
+        finally
+        {
+            ready.TrySetException(new Errors.ChaosEdgeException($"The VIP ownership monitor on node '{shell.NodeName}' ended before it listed the node's addresses."));
+        }
+    }
+}
