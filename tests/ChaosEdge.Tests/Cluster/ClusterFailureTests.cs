@@ -107,7 +107,7 @@ public sealed class ClusterFailureTests
         {
             await ClusterLab.Shell(target.Name).RunCheckedAsync("systemctl stop k3s");
             var stopped = clock.Elapsed;
-            var dns = await ClusterLab.Shell(target.Name).RunAsync($"pgrep -f 'dnsmasq .*--listen-address={target.Address} '");
+            var dns = await ClusterLab.Shell(target.Name).RunAsync($"pgrep -f '^dnsmasq .*--listen-address={target.Address} '");
             var etcd = await ClusterLab.Shell(target.Name).RunAsync($"pgrep -f {EtcdPattern(target.Address)}");
             Assert.That(dns.ExitCode, Is.Zero, "the node's DNS pod keeps running when its service stops, as K3s leaves containers running");
             Assert.That(etcd.ExitCode, Is.EqualTo(1), $"the node's etcd member stops with its service: {etcd.Stdout}");

@@ -5,6 +5,8 @@ using ChaosEdge.Kubernetes;
 using ChaosEdge.Measurement.Analysis;
 using ChaosEdge.Measurement.Probes;
 using ChaosEdge.Measurement.Timeline;
+using ChaosEdge.Provision.VirtualLab;
+using ChaosEdge.Ssh;
 using ChaosEdge.Tests.Support;
 
 namespace ChaosEdge.Tests.Cluster;
@@ -73,5 +75,37 @@ public sealed class ProbeTests
         var sample = await probe.SampleAsync(TimeProvider.System.GetTimestamp(), TimeProvider.System, CancellationToken.None);
 
         Assert.That(sample.Outcome, Is.EqualTo(ProbeOutcome.Tls));
+    }
+
+    [Test]
+    public async Task Two_owners_of_the_VIP_at_once_are_measured_as_duplicate_owner_time_close_to_the_kernels_events()
+    {
+        var clock = TimeProvider.System;
+        var names = new LabNames(ClusterLab.LabName);
+        using var truth = new AddressMonitor(ClusterLab.Inventory.Nodes.ToDictionary(n => n.Name, n => names.Namespace(n.Name)), clock);
+        var holder = (await ClusterLab.HoldersOfAsync(ClusterLab.Vip)).Single();
+        var intruder = ClusterLab.Inventory.Servers.First(s => s.Name != holder);
+        var shells = ClusterLab.Inventory.Servers.ToDictionary(n => n.Name, n => (INodeShell)ClusterLab.Shell(n.Name));
+        var probe = new VipOwnerProbe("vip-owner", ClusterLab.Vip, [.. ClusterLab.Inventory.Servers.Select(n => (shells[n.Name], n.Interface))]);
+        var timeline = new RunTimeline(clock);
+        var running = new ProbeRunner(timeline).RunAsync([probe], TimeSpan.FromSeconds(4));
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await ClusterLab.Shell(intruder.Name).RunCheckedAsync($"ip addr add {ClusterLab.Vip}/32 dev eth0; sleep 0.5; ip addr del {ClusterLab.Vip}/32 dev eth0");
+        await running;
+        await probe.DisposeAsync();
+
+        var events = truth.Events.Where(e => e.Node == intruder.Name && e.Address.Equals(ClusterLab.Vip)).ToList();
+        Assert.That(events.Select(e => e.Deleted), Is.EqualTo(new[] { false, true }), "the kernel saw the address come and go on the intruder");
+        var truthDuplicate = clock.GetElapsedTime(events[0].Timestamp, events[1].Timestamp);
+        var samples = probe.Series.Samples.ToSortedArray();
+        var figures = ProbeAnalyzer.Analyze(probe.Series, samples, clock, timeline.StartTimestamp, samples[0].Timestamp, samples[^1].Timestamp + 1);
+        await TestContext.Out.WriteLineAsync($"Two owners ({holder}, {intruder.Name}): kernel {truthDuplicate.TotalMilliseconds:0.0} ms, measured {figures.DuplicateOwnerTime?.TotalMilliseconds:0.0} ms.");
+
+        Assert.That(figures.DuplicateOwnerTime!.Value - truthDuplicate, Is.LessThan(TimeSpan.FromMilliseconds(30)).And.GreaterThan(TimeSpan.FromMilliseconds(-30)));
+        Assert.That(figures.OwnerChanges, Is.EqualTo(2));
+        Assert.That(samples[^1].Detail, Is.EqualTo(1 << ClusterLab.Inventory.Servers.ToList().FindIndex(s => s.Name == holder)), "the holder alone owns the VIP at the end");
+        var left = await ClusterLab.Shell(holder).RunAsync("pgrep -f '[i]p -o monitor address'");
+        Assert.That(left.ExitCode, Is.EqualTo(1), "no monitor is left running on the nodes");
     }
 }
