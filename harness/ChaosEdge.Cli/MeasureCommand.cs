@@ -116,11 +116,11 @@ internal static class MeasureCommand
     private static void Print(IReadOnlyList<ProbeFigures> figures)
     {
         Console.WriteLine();
-        Console.WriteLine($"  {"probe",-18} {"samples",8} {"failed",7} {"missed",7} {"availability",13} {"outages",8} {"longest",10} {"p50",8} {"p99",8} {"max",8} {"2 owners",9}  errors");
+        Console.WriteLine($"  {"probe",-18} {"samples",8} {"failed",7} {"missed",7} {"availability",13} {"outages",8} {"longest",10} {"p50",8} {"p99",8} {"max",8} {"2 owners",9} {"changes",7}  errors");
         foreach (var f in figures)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {f.Probe,-18} {f.Samples,8} {f.Failures,7} {f.MissedSamples,7} {(f.Availability is { } a ? (a * 100).ToString("0.000", CultureInfo.InvariantCulture) + " %" : "-"),13} {f.Outages.Count,8} {Ms(f.LongestOutage),10} {Ms(f.Latency?.P50),8} {Ms(f.Latency?.P99),8} {Ms(f.Latency?.Max),8} {Ms(f.DuplicateOwnerTime),9}  {string.Join(", ", f.Errors.Select(e => $"{e.Key} {e.Value}"))}"));
+                $"  {f.Probe,-18} {f.Samples,8} {f.Failures,7} {f.MissedSamples,7} {(f.Availability is { } a ? (a * 100).ToString("0.000", CultureInfo.InvariantCulture) + " %" : "-"),13} {f.Outages.Count,8} {Ms(f.LongestOutage),10} {Ms(f.Latency?.P50),8} {Ms(f.Latency?.P99),8} {Ms(f.Latency?.Max),8} {Ms(f.DuplicateOwnerTime),9} {(f.OwnerChanges ?? f.LeaderChanges)?.ToString(CultureInfo.InvariantCulture) ?? "-",7}  {string.Join(", ", f.Errors.Select(e => $"{e.Key} {e.Value}"))}"));
         }
 
         foreach (var f in figures.Where(f => f.Outages.Count > 0))

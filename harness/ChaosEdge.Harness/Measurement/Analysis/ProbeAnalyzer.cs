@@ -44,6 +44,8 @@ public static class ProbeAnalyzer
         long duplicateTicks = 0;
         var ownerChanges = 0;
         var owners = series.Kind == ProbeKinds.VipOwner;
+        var etcd = series.Kind == ProbeKinds.Etcd;
+        var leaderChanges = 0;
         var latencies = ArrayPool<int>.Shared.Rent(Math.Max(1, window.Length));
         var successes = 0;
         try
@@ -54,6 +56,11 @@ public static class ProbeAnalyzer
                 if (i > 0 && intervalTicks > 0)
                 {
                     var gap = sample.Timestamp - window[i - 1].Timestamp;
+                    if (etcd && (window[i - 1].Detail >> 8) != (sample.Detail >> 8))
+                    {
+                        leaderChanges++;
+                    }
+
                     if (owners)
                     {
                         if (BitOperations.PopCount(window[i - 1].Detail) >= 2)
@@ -149,6 +156,7 @@ public static class ProbeAnalyzer
                 Latency = successes == 0 ? null : Percentiles(latencies.AsSpan(0, successes)),
                 DuplicateOwnerTime = owners ? TimeSpan.FromSeconds((double)duplicateTicks / frequency) : null,
                 OwnerChanges = owners ? ownerChanges : null,
+                LeaderChanges = etcd ? leaderChanges : null,
             };
         }
         finally

@@ -49,6 +49,9 @@ public sealed record ProbeFigures
 
     /// <summary>For ownership probes: how often the set of owners changed.</summary>
     public int? OwnerChanges { get; init; }
+
+    /// <summary>For the etcd probe: how often the leader changed (to another member or to none).</summary>
+    public int? LeaderChanges { get; init; }
 }
 
 /// <summary>Latency percentiles of the successful samples.</summary>

@@ -7,4 +7,5 @@ public static class ProbeKinds
     public const string Http = "http";
     public const string Dns = "dns";
     public const string VipOwner = "vip-owner";
+    public const string Etcd = "etcd";
 }

@@ -12,7 +12,8 @@ public static class ProbeSet
     /// <c>vip-tcp</c> (a new TCP connection to the control-plane VIP every 10 ms), <c>api-readyz-fresh</c> and
     /// <c>api-readyz-long</c> (<c>/readyz</c> through the VIP every 100 ms on new connections and on one long-lived HTTP/2
     /// connection, the CA from <paramref name="kubeConfig"/>), when given <c>service-vip-tcp</c> to the service VIP, and
-    /// with shells to the servers <c>vip-owner</c> (which servers carry the control-plane VIP, every 10 ms).
+    /// with shells to the servers <c>vip-owner</c> (which servers carry the control-plane VIP, every 10 ms) and <c>etcd</c>
+    /// (members answering and the leader, every 500 ms).
     /// </summary>
     public static IReadOnlyList<IProbe> Default(LabInventory inventory, KubeConfig? kubeConfig, IPEndPoint? serviceEndpoint = null, IReadOnlyDictionary<string, INodeShell>? shells = null)
     {
@@ -35,6 +36,8 @@ public static class ProbeSet
         if (shells is not null)
         {
             probes.Add(new VipOwnerProbe("vip-owner", vip.Vip, [.. inventory.Servers.Select(n => (shells[n.Name], n.Interface))]));
+            var first = inventory.Servers.First();
+            probes.Add(new EtcdProbe("etcd", shells[first.Name], [.. inventory.Servers.Select(n => (n.Name, $"https://{n.Address}:2379"))]));
         }
 
         return probes;

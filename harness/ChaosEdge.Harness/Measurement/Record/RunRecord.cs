@@ -70,7 +70,7 @@ public static class RunRecord
         ["outages"] = f.Outages.Select(o => new Dictionary<string, object?> { ["startMs"] = Ms(o.Start), ["endMs"] = o.End is { } end ? Ms(end) : null, ["durationMs"] = Ms(o.Duration), ["failedSamples"] = o.FailedSamples, ["cause"] = o.Cause }).ToList(),
         ["errors"] = f.Errors,
         ["latencyMs"] = f.Latency is { } l ? new Dictionary<string, double> { ["p50"] = Ms(l.P50), ["p90"] = Ms(l.P90), ["p99"] = Ms(l.P99), ["max"] = Ms(l.Max) } : null,
-        ["duplicateOwnerMs"] = f.DuplicateOwnerTime is { } d ? Ms(d) : null, ["ownerChanges"] = f.OwnerChanges,
+        ["duplicateOwnerMs"] = f.DuplicateOwnerTime is { } d ? Ms(d) : null, ["ownerChanges"] = f.OwnerChanges, ["leaderChanges"] = f.LeaderChanges,
     };
 
     private static double Ms(TimeSpan value) => Math.Round(value.TotalMilliseconds, 3);
