@@ -25,14 +25,15 @@ public sealed class ProbeTests
         var probes = ProbeSet.Default(ClusterLab.Inventory, ClusterLab.KubeConfig, new IPEndPoint(serviceVip, 80));
         var timeline = new RunTimeline();
 
-        await new ProbeRunner(timeline).RunAsync(probes, TimeSpan.FromSeconds(3));
+        var runner = new ProbeRunner(timeline) { WarmUp = TimeSpan.FromMilliseconds(500) };
+        await runner.RunAsync(probes, TimeSpan.FromSeconds(3));
         foreach (var probe in probes)
         {
             await probe.DisposeAsync();
         }
 
         var end = timeline.Clock.GetTimestamp();
-        var figures = timeline.Probes.Select(p => ProbeAnalyzer.Analyze(p, p.Samples.ToSortedArray(), timeline.Clock, timeline.StartTimestamp, timeline.StartTimestamp, end)).ToList();
+        var figures = timeline.Probes.Select(p => ProbeAnalyzer.Analyze(p, p.Samples.ToSortedArray(), timeline.Clock, timeline.StartTimestamp, runner.RecordingStarted, end)).ToList();
         foreach (var f in figures)
         {
             await TestContext.Out.WriteLineAsync($"{f.Probe}: {f.Samples} samples, {f.Failures} failed, {f.MissedSamples} missed, p50 {f.Latency?.P50.TotalMilliseconds:0.00} ms, p99 {f.Latency?.P99.TotalMilliseconds:0.00} ms");

@@ -20,4 +20,7 @@ public interface IStartableProbe : IProbe
 {
     /// <summary>Prepares the probe; the runner takes no sample before this completes.</summary>
     Task StartAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Whether the probe records its own samples (a node-side agent streaming them); the runner then does not tick it.</summary>
+    bool SamplesItself => false;
 }

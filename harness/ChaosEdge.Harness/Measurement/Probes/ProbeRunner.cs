@@ -60,6 +60,11 @@ public sealed class ProbeRunner(RunTimeline timeline)
                 var now = clock.GetTimestamp();
                 for (var i = 0; i < probes.Count; i++)
                 {
+                    if (probes[i] is IStartableProbe { SamplesItself: true })
+                    {
+                        continue;
+                    }
+
                     // A probe slower than the tick is due when its next slot falls within half a tick.
                     if (now + slack >= due[i])
                     {

@@ -8,14 +8,19 @@ namespace ChaosEdge.Measurement.Probes;
 /// <summary>The default probes for a lab, at their default cadences.</summary>
 public static class ProbeSet
 {
+    /// <summary>The cluster DNS service IP of the lab cluster (K3s's default is 10.43.0.10).</summary>
+    public static readonly IPAddress ClusterDnsIp = IPAddress.Parse("198.19.0.10");
+
     /// <summary>
     /// <c>vip-tcp</c> (a new TCP connection to the control-plane VIP every 10 ms), <c>api-readyz-fresh</c> and
     /// <c>api-readyz-long</c> (<c>/readyz</c> through the VIP every 100 ms on new connections and on one long-lived HTTP/2
     /// connection, the CA from <paramref name="kubeConfig"/>), when given <c>service-vip-tcp</c> to the service VIP, and
     /// with shells to the servers <c>vip-owner</c> (which servers carry the control-plane VIP, every 10 ms) and <c>etcd</c>
-    /// (members answering and the leader, every 500 ms).
+    /// (members answering and the leader, every 500 ms), and <c>dns-NODE</c> from every node with a shell (the node-side
+    /// agent querying the cluster DNS service every 100 ms). Whatever runs on the nodes ends by itself after
+    /// <paramref name="agentLifetime"/> (default 1 hour) even if the harness dies.
     /// </summary>
-    public static IReadOnlyList<IProbe> Default(LabInventory inventory, KubeConfig? kubeConfig, IPEndPoint? serviceEndpoint = null, IReadOnlyDictionary<string, INodeShell>? shells = null)
+    public static IReadOnlyList<IProbe> Default(LabInventory inventory, KubeConfig? kubeConfig, IPEndPoint? serviceEndpoint = null, IReadOnlyDictionary<string, INodeShell>? shells = null, TimeSpan? agentLifetime = null)
     {
         ArgumentNullException.ThrowIfNull(inventory);
         var vip = inventory.ControlPlane;
@@ -35,7 +40,12 @@ public static class ProbeSet
 
         if (shells is not null)
         {
-            probes.Add(new VipOwnerProbe("vip-owner", vip.Vip, [.. inventory.Servers.Select(n => (shells[n.Name], n.Interface))]));
+            probes.Add(new VipOwnerProbe("vip-owner", vip.Vip, [.. inventory.Servers.Select(n => (shells[n.Name], n.Interface))], maxLifetime: agentLifetime));
+            foreach (var node in inventory.Nodes.Where(n => shells.ContainsKey(n.Name)))
+            {
+                probes.Add(new DnsAgentProbe($"dns-{node.Name}", shells[node.Name], ClusterDnsIp, maxLifetime: agentLifetime));
+            }
+
             var first = inventory.Servers.First();
             probes.Add(new EtcdProbe("etcd", shells[first.Name], [.. inventory.Servers.Select(n => (n.Name, $"https://{n.Address}:2379"))]));
         }

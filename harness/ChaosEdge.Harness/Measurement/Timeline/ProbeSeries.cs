@@ -13,4 +13,10 @@ public sealed record ProbeSeries(string Name, string Kind, string Target, TimeSp
 
     /// <summary>For ownership probes: the names behind the bits of <see cref="Sample.Detail"/>.</summary>
     public IReadOnlyList<string> Owners { get; init; } = [];
+
+    /// <summary>
+    /// For node-side probes: the estimated error of mapping the node's clock onto the harness's (half the best
+    /// round-trip of the calibration); <c>null</c> for probes the harness times itself.
+    /// </summary>
+    public TimeSpan? ClockError { get; set; }
 }

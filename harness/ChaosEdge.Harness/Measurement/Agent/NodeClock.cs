@@ -1,0 +1,38 @@
+using System.Globalization;
+using ChaosEdge.Ssh;
+
+namespace ChaosEdge.Measurement.Agent;
+
+/// <summary>
+/// Maps a node's wall clock onto the harness's monotonic clock: the node's time is read over SSH several times, and the
+/// read with the shortest round-trip gives the offset, with half that round-trip as its error bound.
+/// </summary>
+/// <param name="HarnessTimestamp">Harness timestamp at the middle of the best round-trip.</param>
+/// <param name="NodeNanoseconds">The node's clock (ns since the Unix epoch) read in it.</param>
+/// <param name="Error">Half the best round-trip: the mapping is good to within this.</param>
+/// <param name="Frequency">The harness clock's timestamp frequency.</param>
+public sealed record NodeClock(long HarnessTimestamp, long NodeNanoseconds, TimeSpan Error, long Frequency)
+{
+    public static async Task<NodeClock> EstimateAsync(INodeShell shell, TimeProvider clock, int rounds = 7, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(shell);
+        ArgumentNullException.ThrowIfNull(clock);
+        NodeClock? best = null;
+        for (var i = 0; i < rounds; i++)
+        {
+            var before = clock.GetTimestamp();
+            var result = await shell.RunCheckedAsync("date +%s%N", cancellationToken: cancellationToken).ConfigureAwait(false);
+            var after = clock.GetTimestamp();
+            var error = clock.GetElapsedTime(before, after) / 2;
+            if (best is null || error < best.Error)
+            {
+                best = new NodeClock(before + ((after - before) / 2), long.Parse(result.Stdout.Trim(), CultureInfo.InvariantCulture), error, clock.TimestampFrequency);
+            }
+        }
+
+        return best!;
+    }
+
+    /// <summary>The harness timestamp of a node clock reading.</summary>
+    public long ToHarness(long nodeNanoseconds) => HarnessTimestamp + (long)((nodeNanoseconds - NodeNanoseconds) * (Frequency / 1e9));
+}
