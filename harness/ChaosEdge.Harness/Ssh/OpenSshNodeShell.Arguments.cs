@@ -5,9 +5,17 @@ namespace ChaosEdge.Ssh;
 public sealed partial class OpenSshNodeShell
 {
     /// <summary>The ssh client arguments up to and including the destination.</summary>
-    private List<string> ClientArguments(bool master)
+    /// <param name="master">The shared master connection itself.</param>
+    /// <param name="dedicated">A connection of its own, not through the master (long-running streams: with OpenSSH's
+    /// multiplexing, one stream ending was seen to end the others with exit code 255).</param>
+    private List<string> ClientArguments(bool master, bool dedicated = false)
     {
         var arguments = CommonOptions();
+        if (dedicated)
+        {
+            arguments[arguments.IndexOf("ControlPath=" + controlPath)] = "ControlPath=none";
+        }
+
         arguments.AddRange(["-p", node.Ssh.Port.ToString(CultureInfo.InvariantCulture), "-l", node.Ssh.User]);
         if (master)
         {

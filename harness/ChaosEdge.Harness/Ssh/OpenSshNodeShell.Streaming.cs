@@ -16,7 +16,7 @@ public sealed partial class OpenSshNodeShell
         var display = SecretRedactor.Redact(command, commandOptions.Secrets);
         var timeout = commandOptions.Timeout ?? Timeout.InfiniteTimeSpan;
         var remote = Timeout.InfiniteTimeSpan == timeout ? command : WrapWithTimeout(command, timeout);
-        using var process = ProcessRunner.Start("ssh", ClientArguments(master: false).Append("--").Append(remote), redirectInput: true);
+        using var process = ProcessRunner.Start("ssh", ClientArguments(master: false, dedicated: true).Append("--").Append(remote), redirectInput: true);
         var stderr = new StringBuilder();
         var stderrDone = Task.Run(
             async () =>

@@ -109,4 +109,37 @@ public sealed class ProbeTests
         var left = await ClusterLab.Shell(holder).RunAsync("pgrep -f '[i]p -o monitor address'");
         Assert.That(left.ExitCode, Is.EqualTo(1), "no monitor is left running on the nodes");
     }
+
+    [Test]
+    public async Task The_DNS_agent_answers_from_inside_the_cluster_on_the_harness_clock_and_leaves_nothing_running()
+    {
+        var node = ClusterLab.Inventory.Nodes[1];
+        var shell = ClusterLab.Shell(node.Name);
+        var good = new DnsAgentProbe("dns", shell, ProbeSet.ClusterDnsIp, maxLifetime: TimeSpan.FromMinutes(1));
+        var missing = new DnsAgentProbe("dns-missing", shell, ProbeSet.ClusterDnsIp, "no-such-service.default.svc.cluster.local", maxLifetime: TimeSpan.FromMinutes(1));
+        var timeline = new RunTimeline();
+        var before = timeline.Clock.GetTimestamp();
+
+        await new ProbeRunner(timeline).RunAsync([good, missing], TimeSpan.FromSeconds(3));
+        await good.DisposeAsync();
+        await missing.DisposeAsync();
+        var after = timeline.Clock.GetTimestamp();
+
+        var samples = good.Series.Samples.ToSortedArray();
+        await TestContext.Out.WriteLineAsync($"DNS from {node.Name}: {samples.Length} samples, clock error {good.Series.ClockError?.TotalMilliseconds:0.00} ms, p50 latency {samples.Select(s => s.LatencyMicroseconds).Order().ElementAt(samples.Length / 2) / 1000.0:0.00} ms");
+        Assert.Multiple(() =>
+        {
+            Assert.That(samples, Has.Length.InRange(25, 40), "every 100 ms from the agent's start to its end, about 3 s");
+            Assert.That(samples.Select(s => s.Outcome), Has.All.EqualTo(ProbeOutcome.Success));
+            Assert.That(samples.Select(s => s.Timestamp), Has.All.InRange(before, after), "node send times mapped into the run on the harness clock");
+            Assert.That(good.Series.ClockError, Is.GreaterThan(TimeSpan.Zero).And.LessThan(TimeSpan.FromMilliseconds(500)), "the mapping's error bound is recorded");
+            Assert.That(missing.Series.Samples.ToSortedArray().Select(s => (s.Outcome, s.Detail)), Has.All.EqualTo((ProbeOutcome.DnsRcode, (ushort)3)), "NXDOMAIN");
+        });
+        foreach (var group in new[] { good.AgentProcessGroup, missing.AgentProcessGroup })
+        {
+            Assert.That(group, Is.Not.Null);
+            var alive = await shell.RunAsync($"kill -0 -- -{group}");
+            Assert.That(alive.ExitCode, Is.Not.Zero, $"no process of agent group {group} is left running");
+        }
+    }
 }

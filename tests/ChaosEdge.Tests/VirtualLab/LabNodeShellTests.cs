@@ -293,4 +293,27 @@ public sealed class LabNodeShellTests
             await shell.RunAsync($"kill {pid}");
         }
     }
+
+    [Test]
+    public async Task Concurrent_streams_on_one_node_end_independently()
+    {
+        var shell = shells[1];
+        async Task<string> Lines(string command)
+        {
+            var lines = new List<string>();
+            await foreach (var line in shell.StreamLinesAsync(command, new NodeCommandOptions { Timeout = TimeSpan.FromSeconds(30) }))
+            {
+                lines.Add(line);
+            }
+
+            return string.Join('|', lines);
+        }
+
+        // The short stream ends first; the long one must carry on to its end.
+        var longer = Lines("echo a1; sleep 2; echo a2");
+        var shorter = Lines("echo b1; sleep 0.5; echo b2");
+
+        Assert.That(await shorter, Is.EqualTo("b1|b2"));
+        Assert.That(await longer, Is.EqualTo("a1|a2"));
+    }
 }

@@ -13,7 +13,7 @@ namespace ChaosEdge.Measurement.Agent;
 /// <param name="Frequency">The harness clock's timestamp frequency.</param>
 public sealed record NodeClock(long HarnessTimestamp, long NodeNanoseconds, TimeSpan Error, long Frequency)
 {
-    public static async Task<NodeClock> EstimateAsync(INodeShell shell, TimeProvider clock, int rounds = 7, CancellationToken cancellationToken = default)
+    public static async Task<NodeClock> EstimateAsync(INodeShell shell, TimeProvider clock, int rounds = 10, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(shell);
         ArgumentNullException.ThrowIfNull(clock);

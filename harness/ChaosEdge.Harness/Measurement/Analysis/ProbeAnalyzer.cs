@@ -143,6 +143,7 @@ public static class ProbeAnalyzer
             {
                 Probe = series.Name,
                 Resolution = series.Interval,
+                ClockError = series.ClockError,
                 WindowStart = clock.GetElapsedTime(origin, windowStart),
                 WindowEnd = clock.GetElapsedTime(origin, windowEnd),
                 Samples = window.Length,

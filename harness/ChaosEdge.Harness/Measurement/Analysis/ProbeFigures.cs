@@ -50,6 +50,9 @@ public sealed record ProbeFigures
     /// <summary>For ownership probes: how often the set of owners changed.</summary>
     public int? OwnerChanges { get; init; }
 
+    /// <summary>For node-side probes: the error bound of mapping the node's clock onto the harness's.</summary>
+    public TimeSpan? ClockError { get; init; }
+
     /// <summary>For the etcd probe: how often the leader changed (to another member or to none).</summary>
     public int? LeaderChanges { get; init; }
 }

@@ -45,10 +45,11 @@ public sealed class DnsAgentProbe : IStartableProbe
 
     public bool SamplesItself => true;
 
+    /// <summary>The process group of the agent on the node, once it runs (the harness ends it through this group).</summary>
+    public long? AgentProcessGroup => Interlocked.Read(ref processGroup) is > 0 and var group ? group : null;
+
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        nodeClock = await NodeClock.EstimateAsync(shell, TimeProvider.System, cancellationToken: cancellationToken).ConfigureAwait(false);
-        Series.ClockError = nodeClock.Error;
         var local = Path.Combine(Path.GetTempPath(), $"ce-probe-agent-{Environment.ProcessId}.sh");
         await using (var resource = typeof(DnsAgentProbe).Assembly.GetManifestResourceStream("ChaosEdge.Measurement.Agent.ce-probe-agent.sh")!)
         await using (var file = File.Create(local))
@@ -57,6 +58,9 @@ public sealed class DnsAgentProbe : IStartableProbe
         }
 
         await shell.UploadAsync(local, AgentPath, cancellationToken).ConfigureAwait(false);
+        File.Delete(local);
+        nodeClock = await NodeClock.EstimateAsync(shell, TimeProvider.System, cancellationToken: cancellationToken).ConfigureAwait(false);
+        Series.ClockError = nodeClock.Error;
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         reader = ReadAsync(started);
         await started.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);

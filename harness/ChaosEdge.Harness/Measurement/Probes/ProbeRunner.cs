@@ -37,7 +37,11 @@ public sealed class ProbeRunner(RunTimeline timeline)
             timeline.Add(probe.Series);
         }
 
-        await Task.WhenAll(probes.OfType<IStartableProbe>().Select(p => p.StartAsync(cancellationToken))).ConfigureAwait(false);
+        // One at a time: a node-side probe calibrates its clock mapping by round-trips, which other start-up work would slow.
+        foreach (var probe in probes.OfType<IStartableProbe>())
+        {
+            await probe.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
 
         var clock = timeline.Clock;
         var tick = probes.Min(p => p.Series.Interval);

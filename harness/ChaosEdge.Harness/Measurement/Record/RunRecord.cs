@@ -28,6 +28,7 @@ public static class RunRecord
                 ["name"] = probe.Name, ["kind"] = probe.Kind, ["target"] = probe.Target,
                 ["intervalMs"] = probe.Interval.TotalMilliseconds, ["timeoutMs"] = probe.Timeout.TotalMilliseconds,
                 ["owners"] = new JsonArray([.. probe.Owners.Select(o => (JsonNode)o)]),
+                ["clockErrorMs"] = probe.ClockError is { } error ? Ms(error) : null,
                 ["sampleCount"] = samples.Length,
                 ["samples"] = new JsonObject { ["encoding"] = SampleCodec.Encoding, ["data"] = Convert.ToBase64String(SampleCodec.Encode(samples, timeline.Clock, timeline.StartTimestamp)) },
             });

@@ -6,7 +6,7 @@ namespace ChaosEdge.Measurement.Sla;
 /// <summary>
 /// Gives every threshold of a scenario a verdict from the figures. A figure is <see cref="SlaOutcome.Inconclusive"/> when
 /// its probe has no samples in the window, when it missed more than 1 % of its samples (the harness, not the cluster,
-/// failed), or when a time lies closer to the limit than the probe's resolution (one cadence interval); a time measured
+/// failed), when a node-side probe's clock mapping is less certain than its resolution (times only), or when a time lies closer to the limit than the probe's resolution (one cadence interval); a time measured
 /// as exactly zero (no failed sample, no duplicate owner) is a fact, not an estimate.
 /// </summary>
 public static class SlaJudge
@@ -33,6 +33,12 @@ public static class SlaJudge
         {
             return new SlaVerdict(threshold, SlaOutcome.Inconclusive, "-", "-",
                 string.Create(CultureInfo.InvariantCulture, $"Probe '{threshold.Probe}' missed {figures.MissedSamples} of {figures.Samples + figures.MissedSamples} samples ({missedShare:P1}, more than {MaxMissedShare:P0}): the harness could not keep the cadence."));
+        }
+
+        if (figures.ClockError is { } clockError && clockError > figures.Resolution && threshold.Metric != SlaMetric.Availability)
+        {
+            return new SlaVerdict(threshold, SlaOutcome.Inconclusive, "-", "-",
+                $"The node clock behind probe '{threshold.Probe}' is known only to within {Ms(clockError.TotalMilliseconds)}, more than its resolution {Ms(figures.Resolution.TotalMilliseconds)}.");
         }
 
         if (threshold.Metric == SlaMetric.Availability)
