@@ -121,6 +121,8 @@ public sealed class ProbeTests
         var before = timeline.Clock.GetTimestamp();
 
         await new ProbeRunner(timeline).RunAsync([good, missing], TimeSpan.FromSeconds(3));
+        var running = await shell.RunAsync($"kill -s 0 -- -{good.AgentProcessGroup}");
+        Assert.That(running.ExitCode, Is.Zero, "the agent runs until the probe ends it (and the check below sees a live group)");
         await good.DisposeAsync();
         await missing.DisposeAsync();
         var after = timeline.Clock.GetTimestamp();
@@ -138,8 +140,41 @@ public sealed class ProbeTests
         foreach (var group in new[] { good.AgentProcessGroup, missing.AgentProcessGroup })
         {
             Assert.That(group, Is.Not.Null);
-            var alive = await shell.RunAsync($"kill -0 -- -{group}");
+            var alive = await shell.RunAsync($"kill -s 0 -- -{group}");
             Assert.That(alive.ExitCode, Is.Not.Zero, $"no process of agent group {group} is left running");
+        }
+    }
+
+    [Test]
+    public async Task The_full_probe_set_with_node_side_probes_leaves_nothing_running_on_the_nodes()
+    {
+        var shells = ClusterLab.Inventory.Nodes.ToDictionary(n => n.Name, n => (INodeShell)new OpenSshNodeShell(n));
+        try
+        {
+            var probes = ProbeSet.Default(ClusterLab.Inventory, ClusterLab.KubeConfig, null, shells, agentLifetime: TimeSpan.FromMinutes(2));
+            var timeline = new RunTimeline();
+
+            await new ProbeRunner(timeline).RunAsync(probes, TimeSpan.FromSeconds(2));
+            foreach (var probe in probes)
+            {
+                await probe.DisposeAsync();
+            }
+
+            Assert.That(timeline.Probes.Select(p => p.Name), Is.SupersetOf(new[] { "vip-owner", "etcd", "dns-edge-1", "dns-edge-2", "dns-edge-3" }));
+            Assert.That(timeline.Probes.Where(p => p.Name.StartsWith("dns-", StringComparison.Ordinal)).Select(p => p.Samples.Count), Has.All.GreaterThan(10));
+            var groups = probes.OfType<DnsAgentProbe>().Select(p => p.AgentProcessGroup).ToList();
+            foreach (var (probe, group) in probes.OfType<DnsAgentProbe>().Zip(groups))
+            {
+                var alive = await ClusterLab.Shell("edge-1").RunAsync($"kill -s 0 -- -{group}");
+                Assert.That(alive.ExitCode, Is.Not.Zero, $"{probe.Series.Name}: agent group {group} is gone");
+            }
+        }
+        finally
+        {
+            foreach (var shell in shells.Values)
+            {
+                await shell.DisposeAsync();
+            }
         }
     }
 }

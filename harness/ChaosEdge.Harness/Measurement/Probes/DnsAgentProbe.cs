@@ -74,7 +74,12 @@ public sealed class DnsAgentProbe : IStartableProbe
         await stop.CancelAsync().ConfigureAwait(false);
         if (Interlocked.Read(ref processGroup) is > 0 and var group)
         {
-            await shell.RunAsync($"kill -TERM -- -{group.ToString(CultureInfo.InvariantCulture)} 2>/dev/null; true").ConfigureAwait(false);
+            // dash's kill takes a process group only as 'kill -s SIGNAL -- -GROUP'. The group is waited for (2 s), then
+            // killed outright, so no agent outlives its probe.
+            var g = group.ToString(CultureInfo.InvariantCulture);
+            await shell.RunAsync(
+                $"kill -s TERM -- -{g} 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do kill -s 0 -- -{g} 2>/dev/null || exit 0; sleep 0.1; done; kill -s KILL -- -{g} 2>/dev/null; true")
+                .ConfigureAwait(false);
         }
 
         await reader.ConfigureAwait(false);
