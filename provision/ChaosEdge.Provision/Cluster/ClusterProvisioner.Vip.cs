@@ -48,10 +48,10 @@ public sealed partial class ClusterProvisioner
         var track = trackApi ? $$"""
 
             vrrp_script chk_apiserver {
-                script "/usr/bin/curl -sf --max-time 1 --cacert {{ServerCaPath}} https://127.0.0.1:6443/livez"
+                script "/usr/bin/curl -sf --max-time 2 --cacert {{ServerCaPath}} https://127.0.0.1:6443/livez"
                 interval 1
-                timeout 2
-                fall 2
+                timeout 3
+                fall 3
                 rise 2
             }
             """ : string.Empty;

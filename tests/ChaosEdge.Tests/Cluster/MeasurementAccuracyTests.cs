@@ -40,7 +40,7 @@ public sealed class MeasurementAccuracyTests
             {
                 // Owners are followed through the kernels' events rather than by polling the nodes over SSH, which would
                 // load the harness process the probe runs in.
-                var holder = (await ClusterLab.HoldersOfAsync(vip)).Single();
+                var holder = await SingleHolderAsync(vip);
                 await ClusterLab.Shell(holder).RunCheckedAsync("systemctl stop keepalived");
                 await WaitForOwnerAsync(truth, vip, other => other != holder);
                 await Task.Delay(TimeSpan.FromSeconds(1));
@@ -120,4 +120,15 @@ public sealed class MeasurementAccuracyTests
 
             return Task.FromResult<(bool, string?)>((owners.Count == 1 && expected(owners.Single()), "owners by the kernels' events: " + string.Join(", ", owners)));
         }, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(20));
+
+    private static async Task<string> SingleHolderAsync(IPAddress vip)
+    {
+        IReadOnlyList<string> holders = [];
+        await Waiting.Wait.UntilAsync($"The VIP {vip}", "have exactly one holder", async _ =>
+        {
+            holders = await ClusterLab.HoldersOfAsync(vip);
+            return (holders.Count == 1, "held by: " + (holders.Count == 0 ? "nobody" : string.Join(", ", holders)));
+        }, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100));
+        return holders[0];
+    }
 }
