@@ -5,6 +5,7 @@ using ChaosEdge.Cli.Terminal;
 using ChaosEdge.Errors;
 using ChaosEdge.Inventory;
 using ChaosEdge.Kubernetes;
+using ChaosEdge.Measurement;
 using ChaosEdge.Measurement.Analysis;
 using ChaosEdge.Measurement.Probes;
 using ChaosEdge.Measurement.Record;
@@ -81,6 +82,11 @@ internal static class MeasureCommand
         }
 
         var end = timeline.Clock.GetTimestamp();
+        foreach (var etcd in timeline.Probes.Where(p => p.Kind == ProbeKinds.Etcd))
+        {
+            LeaderChanges.Mark(timeline, etcd);
+        }
+
         var figures = timeline.Probes
             .Select(p => ProbeAnalyzer.Analyze(p, p.Samples.ToSortedArray(), timeline.Clock, timeline.StartTimestamp, runner.RecordingStarted, end))
             .ToList();

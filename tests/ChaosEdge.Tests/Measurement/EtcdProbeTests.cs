@@ -1,4 +1,8 @@
+using ChaosEdge.Measurement;
+using ChaosEdge.Measurement.Analysis;
 using ChaosEdge.Measurement.Probes;
+using ChaosEdge.Measurement.Timeline;
+using ChaosEdge.Tests.Support;
 using ChaosEdge.Ssh;
 
 namespace ChaosEdge.Tests.Measurement;
@@ -28,6 +32,27 @@ public sealed class EtcdProbeTests
         var probe = new EtcdProbe("etcd", new UnusedShell(), Members);
 
         Assert.That(probe.Parse(string.Empty), Is.EqualTo((0, -1)));
+    }
+
+    [Test]
+    public void Leader_changes_become_events_on_the_timeline_at_the_sample_that_saw_them()
+    {
+        var timeline = new RunTimeline(new ManualClock());
+        var series = timeline.Add(new ProbeSeries("etcd", ProbeKinds.Etcd, "etcd", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1)) { Owners = ["edge-1", "edge-2", "edge-3"] });
+        ushort[] leaders = [1, 1, 0, 0, 2, 2];
+        for (var i = 0; i < leaders.Length; i++)
+        {
+            series.Samples.Add(new Sample(ManualClock.At(i * 500), 1000, ProbeOutcome.Success, (ushort)((leaders[i] << 8) | 0b111)));
+        }
+
+        var count = LeaderChanges.Mark(timeline, series);
+
+        Assert.That(count, Is.EqualTo(2));
+        Assert.That(timeline.Events.Select(e => (e.Kind, timeline.Offset(e.Timestamp).TotalMilliseconds, e.Detail)), Is.EqualTo(new[]
+        {
+            (TimelineEventKind.LeaderChanged, 1000.0, "edge-1 → no leader"),
+            (TimelineEventKind.LeaderChanged, 2000.0, "no leader → edge-2"),
+        }));
     }
 
     /// <summary>Parsing needs no node; any call to this shell is a test bug.</summary>
