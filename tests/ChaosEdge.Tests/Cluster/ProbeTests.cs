@@ -39,7 +39,7 @@ public sealed class ProbeTests
             await TestContext.Out.WriteLineAsync($"{f.Probe}: {f.Samples} samples, {f.Failures} failed, {f.MissedSamples} missed, p50 {f.Latency?.P50.TotalMilliseconds:0.00} ms, p99 {f.Latency?.P99.TotalMilliseconds:0.00} ms");
         }
 
-        Assert.That(figures.Select(f => f.Probe), Is.EquivalentTo(new[] { "vip-tcp", "api-readyz-fresh", "api-readyz-long", "service-vip-tcp" }));
+        Assert.That(figures.Select(f => f.Probe), Is.EquivalentTo(new[] { "vip-tcp", "vip-icmp", "api-readyz-fresh", "api-readyz-long", "service-vip-tcp" }));
         Assert.Multiple(() =>
         {
             foreach (var f in figures)

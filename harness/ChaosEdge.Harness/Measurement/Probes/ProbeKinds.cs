@@ -4,6 +4,7 @@ namespace ChaosEdge.Measurement;
 public static class ProbeKinds
 {
     public const string TcpConnect = "tcp-connect";
+    public const string Icmp = "icmp";
     public const string Http = "http";
     public const string Dns = "dns";
     public const string VipOwner = "vip-owner";

@@ -12,7 +12,7 @@ public static class ProbeSet
     public static readonly IPAddress ClusterDnsIp = IPAddress.Parse("198.19.0.10");
 
     /// <summary>
-    /// <c>vip-tcp</c> (a new TCP connection to the control-plane VIP every 10 ms), <c>api-readyz-fresh</c> and
+    /// <c>vip-tcp</c> (a new TCP connection to the control-plane VIP every 10 ms), <c>vip-icmp</c> (an echo every 100 ms), <c>api-readyz-fresh</c> and
     /// <c>api-readyz-long</c> (<c>/readyz</c> through the VIP every 100 ms on new connections and on one long-lived HTTP/2
     /// connection, the CA from <paramref name="kubeConfig"/>), when given <c>service-vip-tcp</c> to the service VIP, and
     /// with shells to the servers <c>vip-owner</c> (which servers carry the control-plane VIP, every 10 ms) and <c>etcd</c>
@@ -24,7 +24,7 @@ public static class ProbeSet
     {
         ArgumentNullException.ThrowIfNull(inventory);
         var vip = inventory.ControlPlane;
-        var probes = new List<IProbe> { new TcpConnectProbe("vip-tcp", new IPEndPoint(vip.Vip, vip.Port)) };
+        var probes = new List<IProbe> { new TcpConnectProbe("vip-tcp", new IPEndPoint(vip.Vip, vip.Port)), new IcmpProbe("vip-icmp", vip.Vip) };
         if (kubeConfig is not null)
         {
             var readyz = new Uri($"https://{vip.Vip}:{vip.Port}/readyz");
