@@ -33,7 +33,9 @@ public sealed partial class ClusterProvisioner
             var text = KeepalivedConfig(server, instance, routerId, vip, index++, trackApi);
             var configChanged = await EnsureFileAsync(server, config, text, (UnixFileMode)0b110_100_100, cancellationToken).ConfigureAwait(false);
             var exec = $"/usr/sbin/keepalived --dont-fork --log-console --vrrp --use-file={config} --pid=/run/{unit}.pid --vrrp_pid=/run/{unit}-vrrp.pid";
-            var restarted = await EnsureServiceAsync(server, unit, exec, null, cancellationToken, killMode: "control-group").ConfigureAwait(false);
+            // KillMode=process, as Debian's keepalived.service: the parent stops its VRRP child, which gives the VIP up
+            // cleanly (a TERM to the whole group let the child die before removing the VIP now and then).
+            var restarted = await EnsureServiceAsync(server, unit, exec, null, cancellationToken, killMode: "process").ConfigureAwait(false);
             if (configChanged && !restarted)
             {
                 await Shell(server).RunCheckedAsync($"systemctl restart {unit}", cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -31,6 +31,7 @@ public sealed class MeasurementAccuracyTests
         var timeline = new RunTimeline(clock);
         var probe = new TcpConnectProbe("vip-tcp", new IPEndPoint(vip, ClusterLab.Inventory.ControlPlane.Port));
         using var stop = new CancellationTokenSource();
+        var actions = new List<(long At, string From)>();
         var running = new ProbeRunner(timeline).RunAsync([probe], TimeSpan.FromMinutes(3), stop.Token);
         await Task.Delay(TimeSpan.FromSeconds(1));
 
@@ -41,9 +42,11 @@ public sealed class MeasurementAccuracyTests
                 // Owners are followed through the kernels' events rather than by polling the nodes over SSH, which would
                 // load the harness process the probe runs in.
                 var holder = await SingleHolderAsync(vip);
+                actions.Add((clock.GetTimestamp(), holder));
                 await ClusterLab.Shell(holder).RunCheckedAsync("systemctl stop keepalived");
-                await WaitForOwnerAsync(truth, vip, other => other != holder);
+                var taker = await WaitForOwnerAsync(truth, vip, other => other != holder);
                 await Task.Delay(TimeSpan.FromSeconds(1));
+                actions.Add((clock.GetTimestamp(), taker));
                 await ClusterLab.Shell(holder).RunCheckedAsync("systemctl start keepalived");
                 await WaitForOwnerAsync(truth, vip, owner => owner == holder);
                 await Task.Delay(TimeSpan.FromSeconds(1));
@@ -57,7 +60,7 @@ public sealed class MeasurementAccuracyTests
 
         var samples = probe.Series.Samples.ToSortedArray();
         var events = truth.Events.Where(e => e.Address.Equals(vip)).ToList();
-        var failovers = Failovers(events);
+        var failovers = Failovers(events, actions);
         var lines = new List<string> { "failover            truth (ms)  measured (ms)  error (ms)  failed  missed" };
         var errors = new List<TimeSpan>();
         for (var i = 0; i < failovers.Count; i++)
@@ -84,16 +87,19 @@ public sealed class MeasurementAccuracyTests
         await ClusterLab.WaitHealthyAsync();
     }
 
-    /// <summary>Pairs each deletion of the VIP on one node with its addition on another: one failover each.</summary>
-    private static List<(AddressEvent Deleted, AddressEvent Added, string From, string To)> Failovers(IReadOnlyList<AddressEvent> events)
+    /// <summary>
+    /// One failover per fault the test caused: the VIP's deletion on the node it was taken from (the first after the
+    /// action), paired with its addition on another node (the new owner may add it a little before the old one lets go).
+    /// </summary>
+    private static List<(AddressEvent Deleted, AddressEvent Added, string From, string To)> Failovers(IReadOnlyList<AddressEvent> events, List<(long At, string From)> actions)
     {
+        var second = TimeProvider.System.TimestampFrequency;
         var result = new List<(AddressEvent, AddressEvent, string, string)>();
-        foreach (var deleted in events.Where(e => e.Deleted))
+        foreach (var (at, from) in actions)
         {
-            // The new owner may add the address just before the old one lets go (preemption): look a little before too.
-            var added = events.Where(e => !e.Deleted && e.Node != deleted.Node && Math.Abs(e.Timestamp - deleted.Timestamp) < 5 * TimeProvider.System.TimestampFrequency)
-                .MinBy(e => Math.Abs(e.Timestamp - deleted.Timestamp));
-            if (added is not null)
+            var deleted = events.FirstOrDefault(e => e.Deleted && e.Node == from && e.Timestamp >= at);
+            var added = deleted is null ? null : events.FirstOrDefault(e => !e.Deleted && e.Node != from && e.Timestamp >= Math.Max(at, deleted.Timestamp - (second / 10)) && e.Timestamp <= deleted.Timestamp + (5 * second));
+            if (deleted is not null && added is not null)
             {
                 result.Add((deleted, added, deleted.Node, added.Node));
             }
@@ -102,8 +108,10 @@ public sealed class MeasurementAccuracyTests
         return result;
     }
 
-    private static Task WaitForOwnerAsync(AddressMonitor truth, IPAddress vip, Func<string, bool> expected) =>
-        Waiting.Wait.UntilAsync($"The VIP {vip}", "have the expected single owner", _ =>
+    private static async Task<string> WaitForOwnerAsync(AddressMonitor truth, IPAddress vip, Func<string, bool> expected)
+    {
+        var owner = string.Empty;
+        await Waiting.Wait.UntilAsync($"The VIP {vip}", "have the expected single owner", _ =>
         {
             var owners = new HashSet<string>(StringComparer.Ordinal);
             foreach (var e in truth.Events.Where(e => e.Address.Equals(vip)))
@@ -118,8 +126,11 @@ public sealed class MeasurementAccuracyTests
                 }
             }
 
-            return Task.FromResult<(bool, string?)>((owners.Count == 1 && expected(owners.Single()), "owners by the kernels' events: " + string.Join(", ", owners)));
+            owner = owners.Count == 1 ? owners.Single() : string.Empty;
+            return Task.FromResult<(bool, string?)>((owners.Count == 1 && expected(owner), "owners by the kernels' events: " + string.Join(", ", owners)));
         }, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(20));
+        return owner;
+    }
 
     private static async Task<string> SingleHolderAsync(IPAddress vip)
     {
