@@ -41,9 +41,12 @@ public sealed class MeasurementAccuracyTests
             {
                 // Owners are followed through the kernels' events rather than by polling the nodes over SSH, which would
                 // load the harness process the probe runs in.
-                var holder = await SingleHolderAsync(vip);
+                // With preemption the VIP settles on the highest-priority server once every API check passes; earlier
+                // faults may leave it elsewhere for a while, and then a restarted keepalived would not take it back.
+                var holder = await SingleHolderAsync(vip, ClusterLab.Inventory.Servers.First().Name);
                 actions.Add((clock.GetTimestamp(), holder));
-                await ClusterLab.Shell(holder).RunCheckedAsync("systemctl stop keepalived");
+                var stopped = await ClusterLab.Shell(holder).RunCheckedAsync("systemctl stop keepalived; systemctl is-active keepalived; pgrep -a -f '^/usr/sbin/keepalived .*keepalived.conf' | grep -c . ; true");
+                await TestContext.Progress.WriteLineAsync($"cycle {cycle}: stopped keepalived on {holder}: {stopped.Stdout.Replace('\n', ' ')}");
                 var taker = await WaitForOwnerAsync(truth, vip, other => other != holder);
                 await Task.Delay(TimeSpan.FromSeconds(1));
                 actions.Add((clock.GetTimestamp(), taker));
@@ -127,19 +130,20 @@ public sealed class MeasurementAccuracyTests
             }
 
             owner = owners.Count == 1 ? owners.Single() : string.Empty;
-            return Task.FromResult<(bool, string?)>((owners.Count == 1 && expected(owner), "owners by the kernels' events: " + string.Join(", ", owners)));
+            var history = string.Join("; ", truth.Events.Where(e => e.Address.Equals(vip)).Select(e => $"{(e.Deleted ? "-" : "+")}{e.Node}@{TimeProvider.System.GetElapsedTime(e.Timestamp).TotalMilliseconds:0}ms ago"));
+            return Task.FromResult<(bool, string?)>((owners.Count == 1 && expected(owner), $"owners by the kernels' events: {string.Join(", ", owners)} (events: {history})"));
         }, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(20));
         return owner;
     }
 
-    private static async Task<string> SingleHolderAsync(IPAddress vip)
+    private static async Task<string> SingleHolderAsync(IPAddress vip, string expected)
     {
         IReadOnlyList<string> holders = [];
-        await Waiting.Wait.UntilAsync($"The VIP {vip}", "have exactly one holder", async _ =>
+        await Waiting.Wait.UntilAsync($"The VIP {vip}", $"be held by '{expected}' alone", async _ =>
         {
             holders = await ClusterLab.HoldersOfAsync(vip);
-            return (holders.Count == 1, "held by: " + (holders.Count == 0 ? "nobody" : string.Join(", ", holders)));
-        }, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100));
+            return (holders.Count == 1 && holders[0] == expected, "held by: " + (holders.Count == 0 ? "nobody" : string.Join(", ", holders)));
+        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
         return holders[0];
     }
 }
