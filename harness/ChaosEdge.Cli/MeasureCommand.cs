@@ -76,12 +76,14 @@ internal static class MeasureCommand
         }
 
         await running;
+
+        // The window ends when sampling ends; ending the node-side probes afterwards takes a moment and is not measured.
+        var end = timeline.Clock.GetTimestamp();
         foreach (var probe in probes)
         {
             await probe.DisposeAsync();
         }
 
-        var end = timeline.Clock.GetTimestamp();
         foreach (var etcd in timeline.Probes.Where(p => p.Kind == ProbeKinds.Etcd))
         {
             LeaderChanges.Mark(timeline, etcd);
