@@ -19,16 +19,7 @@ public static partial class InventoryLoader
     /// <exception cref="ConfigurationInvalidException">The file is missing or invalid; every problem is listed.</exception>
     public static LabInventory Load(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ConfigurationInvalidException(path, [new ConfigurationProblem(path, 0, 0, string.Empty, $"cannot be read: {e.Message}")]);
-        }
-
+        var text = ReadText(path);
         var fullPath = Path.GetFullPath(path);
         return Parse(text, path, Path.GetDirectoryName(fullPath)!, fullPath);
     }
@@ -56,6 +47,19 @@ public static partial class InventoryLoader
         }
 
         return inventory;
+    }
+
+    /// <summary>Reads a configuration file, or throws the configuration error that names it.</summary>
+    internal static string ReadText(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationInvalidException(path, [new ConfigurationProblem(path, 0, 0, string.Empty, $"cannot be read: {e.Message}")]);
+        }
     }
 
     internal static YamlMappingNode? ReadRoot(string yaml, YamlProblems problems, string rootShape = "must be a mapping with keys 'cluster', 'network', 'nodes', 'controlPlane'.")

@@ -12,8 +12,8 @@ namespace ChaosEdge.Provision.Cluster;
 /// </summary>
 public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<string, OpenSshNodeShell> shells, KubeClient client, TimeProvider time)
 {
-    public const string EtcdctlFlags =
-        "--cacert /var/lib/rancher/k3s/server/tls/etcd/server-ca.crt --cert /var/lib/rancher/k3s/server/tls/etcd/client.crt --key /var/lib/rancher/k3s/server/tls/etcd/client.key";
+    /// <summary>etcdctl's TLS flags for K3s's embedded etcd (the same the etcd probe uses).</summary>
+    public const string EtcdctlFlags = ChaosEdge.Measurement.Probes.EtcdProbe.K3sEtcdctlFlags;
 
     public async Task WaitHealthyAsync(System.Net.IPAddress serviceVip, TimeSpan timeout, Action<string> report, CancellationToken cancellationToken)
     {

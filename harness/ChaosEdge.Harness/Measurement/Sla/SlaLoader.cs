@@ -18,20 +18,7 @@ public static class SlaLoader
         ["latencyP99"] = SlaMetric.LatencyP99, ["duplicateOwner"] = SlaMetric.DuplicateOwner,
     };
 
-    public static SlaDocument Load(string path)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ConfigurationInvalidException(path, [new ConfigurationProblem(path, 0, 0, string.Empty, $"cannot be read: {e.Message}")]);
-        }
-
-        return Parse(text, path, Path.GetFullPath(path));
-    }
+    public static SlaDocument Load(string path) => Parse(InventoryLoader.ReadText(path), path, Path.GetFullPath(path));
 
     public static SlaDocument Parse(string yaml, string displayName, string? sourcePath = null)
     {
