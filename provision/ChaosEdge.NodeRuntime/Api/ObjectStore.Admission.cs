@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -78,6 +77,4 @@ internal sealed partial class ObjectStore
 
         throw new ApiError(500, "InternalError", $"no free cluster IP in {options.ServiceCidr}");
     }
-
-    internal static bool IsIPv4(string text) => IPAddress.TryParse(text, out var a) && a.AddressFamily == AddressFamily.InterNetwork;
 }

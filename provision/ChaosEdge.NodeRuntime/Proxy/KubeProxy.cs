@@ -61,7 +61,7 @@ internal sealed class KubeProxy(KubeClient client, ILogger logger)
         foreach (var service in services.OrderBy(s => s.Namespace(), StringComparer.Ordinal).ThenBy(s => s.Name(), StringComparer.Ordinal))
         {
             var clusterIp = service.Text("spec.clusterIP");
-            if (clusterIp is null || !Api.ObjectStore.IsIPv4(clusterIp))
+            if (clusterIp is null || !IsIPv4(clusterIp))
             {
                 continue;
             }
@@ -131,6 +131,8 @@ internal sealed class KubeProxy(KubeClient client, ILogger logger)
 
             """;
     }
+
+    private static bool IsIPv4(string text) => System.Net.IPAddress.TryParse(text, out var a) && a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
 
     private async Task ApplyAsync(string ruleset, CancellationToken cancellationToken)
     {
