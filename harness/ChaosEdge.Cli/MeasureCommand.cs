@@ -65,23 +65,31 @@ internal static class MeasureCommand
         progress.Report($"Measuring for {duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s after a 0.5 s warm-up: {string.Join(", ", probes.Select(p => $"{p.Series.Name} ({p.Series.Target}, every {p.Series.Interval.TotalMilliseconds} ms)"))}");
         var runner = new ProbeRunner(timeline) { WarmUp = TimeSpan.FromMilliseconds(500) };
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
-        var running = runner.RunAsync(probes, duration, stop.Token);
-        while (!running.IsCompleted)
+        long end;
+        try
         {
-            await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
-            if (!running.IsCompleted)
+            var running = runner.RunAsync(probes, duration, stop.Token);
+            while (!running.IsCompleted)
             {
-                progress.Report(string.Join("  ", timeline.Probes.Select(p => $"{p.Name}: {p.Samples.Count} samples")));
+                await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
+                if (!running.IsCompleted)
+                {
+                    progress.Report(string.Join("  ", timeline.Probes.Select(p => $"{p.Name}: {p.Samples.Count} samples")));
+                }
             }
+
+            await running;
+
+            // The window ends when sampling ends; ending the node-side probes afterwards takes a moment and is not measured.
+            end = timeline.Clock.GetTimestamp();
         }
-
-        await running;
-
-        // The window ends when sampling ends; ending the node-side probes afterwards takes a moment and is not measured.
-        var end = timeline.Clock.GetTimestamp();
-        foreach (var probe in probes)
+        finally
         {
-            await probe.DisposeAsync();
+            // Whatever happened (Ctrl+C while the agents start included), nothing is left running on the nodes.
+            foreach (var probe in probes)
+            {
+                await probe.DisposeAsync();
+            }
         }
 
         foreach (var etcd in timeline.Probes.Where(p => p.Kind == ProbeKinds.Etcd))
@@ -89,9 +97,7 @@ internal static class MeasureCommand
             LeaderChanges.Mark(timeline, etcd);
         }
 
-        var figures = timeline.Probes
-            .Select(p => ProbeAnalyzer.Analyze(p, p.Samples.ToSortedArray(), timeline.Clock, timeline.StartTimestamp, runner.RecordingStarted, end))
-            .ToList();
+        var figures = ProbeAnalyzer.AnalyzeAll(timeline, runner.RecordingStarted, end);
         Print(figures);
         var verdicts = SlaJudge.Judge(sla, scenario, figures);
         PrintVerdicts(sla, scenario, verdicts);

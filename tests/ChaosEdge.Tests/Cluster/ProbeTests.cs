@@ -33,7 +33,7 @@ public sealed class ProbeTests
         }
 
         var end = timeline.Clock.GetTimestamp();
-        var figures = timeline.Probes.Select(p => ProbeAnalyzer.Analyze(p, p.Samples.ToSortedArray(), timeline.Clock, timeline.StartTimestamp, runner.RecordingStarted, end)).ToList();
+        var figures = ProbeAnalyzer.AnalyzeAll(timeline, runner.RecordingStarted, end);
         foreach (var f in figures)
         {
             await TestContext.Out.WriteLineAsync($"{f.Probe}: {f.Samples} samples, {f.Failures} failed, {f.MissedSamples} missed, p50 {f.Latency?.P50.TotalMilliseconds:0.00} ms, p99 {f.Latency?.P99.TotalMilliseconds:0.00} ms");

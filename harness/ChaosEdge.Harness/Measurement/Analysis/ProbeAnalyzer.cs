@@ -166,6 +166,13 @@ public static class ProbeAnalyzer
         }
     }
 
+    /// <summary>Every probe of <paramref name="timeline"/>, analysed over the same window (no fault).</summary>
+    public static IReadOnlyList<ProbeFigures> AnalyzeAll(RunTimeline timeline, long windowStart, long windowEnd, AnalysisOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(timeline);
+        return [.. timeline.Probes.Select(p => Analyze(p, p.Samples.ToSortedArray(), timeline.Clock, timeline.StartTimestamp, windowStart, windowEnd, null, options))];
+    }
+
     private static OutageWindow Outage(TimeProvider clock, long origin, long start, long? end, int failed, Dictionary<string, int> causes) =>
         new(clock.GetElapsedTime(origin, start), end is { } e ? clock.GetElapsedTime(origin, e) : null, failed, causes.MaxBy(c => c.Value).Key)
         {

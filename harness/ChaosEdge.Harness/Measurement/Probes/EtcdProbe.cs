@@ -74,7 +74,13 @@ public sealed class EtcdProbe : IProbe
         {
             foreach (var status in statuses.OfType<JsonObject>())
             {
-                var index = members.ToList().FindIndex(m => m.Endpoint == (string?)status["Endpoint"]);
+                var endpoint = (string?)status["Endpoint"];
+                var index = -1;
+                for (var i = 0; i < members.Count && index < 0; i++)
+                {
+                    index = members[i].Endpoint == endpoint ? i : -1;
+                }
+
                 var memberId = (ulong?)status["Status"]?["header"]?["member_id"];
                 var leaderId = (ulong?)status["Status"]?["leader"];
                 if (index < 0 || memberId is null || leaderId is null)

@@ -48,6 +48,7 @@ public sealed class ProbeRunner(RunTimeline timeline)
         var intervals = probes.Select(p => (long)(p.Series.Interval.TotalSeconds * clock.TimestampFrequency)).ToArray();
         var slack = (long)(tick.TotalSeconds * clock.TimestampFrequency) / 2;
         var due = new long[probes.Count];
+        var ticked = probes.Select(p => p is not IStartableProbe { SamplesItself: true }).ToArray();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (duration is { } d)
         {
@@ -64,7 +65,7 @@ public sealed class ProbeRunner(RunTimeline timeline)
                 var now = clock.GetTimestamp();
                 for (var i = 0; i < probes.Count; i++)
                 {
-                    if (probes[i] is IStartableProbe { SamplesItself: true })
+                    if (!ticked[i])
                     {
                         continue;
                     }

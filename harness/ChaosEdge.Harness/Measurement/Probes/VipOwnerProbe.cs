@@ -102,14 +102,14 @@ public sealed class VipOwnerProbe : IStartableProbe
                 }
                 else if (line.Contains($" inet {vip}/", StringComparison.Ordinal))
                 {
-                    var deleted = line.StartsWith("Deleted", StringComparison.Ordinal);
-                    int current, next;
-                    do
+                    if (line.StartsWith("Deleted", StringComparison.Ordinal))
                     {
-                        current = Volatile.Read(ref owners);
-                        next = deleted ? current & ~bit : current | bit;
+                        Interlocked.And(ref owners, ~bit);
                     }
-                    while (Interlocked.CompareExchange(ref owners, next, current) != current);
+                    else
+                    {
+                        Interlocked.Or(ref owners, bit);
+                    }
                 }
             }
         }
