@@ -7,7 +7,7 @@ namespace ChaosEdge.Provision.Cluster;
 
 public sealed partial class ClusterProvisioner
 {
-    public const string DnsServiceIp = "198.19.0.10";
+    public const string DnsServiceIp = ChaosEdge.Health.HealthGate.DnsServiceIp;
 
     /// <summary>Cluster DNS in the inventory's shape, and the sample edge workload behind a LoadBalancer service.</summary>
     private async Task ApplyAddonsAsync(KubeClient client, CancellationToken cancellationToken)

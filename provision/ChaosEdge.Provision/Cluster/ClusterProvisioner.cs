@@ -65,7 +65,7 @@ public sealed partial class ClusterProvisioner(LabInventory inventory, Provision
             await ApplyAddonsAsync(client, cancellationToken).ConfigureAwait(false);
             var serviceVip = await WaitForServiceVipAsync(client, cancellationToken).ConfigureAwait(false);
             await ConfigureServiceVipAsync(serviceVip, cancellationToken).ConfigureAwait(false);
-            await new HealthGate(inventory, shells, client, options.TimeProvider).WaitHealthyAsync(serviceVip, options.HealthTimeout, Report, cancellationToken).ConfigureAwait(false);
+            await new ChaosEdge.Health.HealthGate(inventory, shells.ToDictionary(p => p.Key, p => (INodeShell)p.Value, StringComparer.Ordinal), client, options.TimeProvider).WaitHealthyAsync(serviceVip, options.HealthTimeout, Report, cancellationToken).ConfigureAwait(false);
         }
 
         var elapsed = options.TimeProvider.GetElapsedTime(started);

@@ -122,7 +122,7 @@ public sealed class ClusterApiTests
         }
 
         var latest = (await client.GetAsync(path)).ResourceVersion();
-        var compact = await ClusterLab.Shell("edge-1").RunAsync($"ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 {HealthGate.EtcdctlFlags} compact {latest}");
+        var compact = await ClusterLab.Shell("edge-1").RunAsync($"ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 {ChaosEdge.Health.HealthGate.EtcdctlFlags} compact {latest}");
         Assert.That(compact.ExitCode, Is.Zero, compact.Stderr);
 
         var error = Assert.ThrowsAsync<KubeApiException>(async () =>
@@ -198,8 +198,8 @@ public sealed class ClusterApiTests
         var shell = ClusterLab.Shell("edge-1");
         var endpoints = string.Join(',', ClusterLab.Inventory.Servers.Select(s => $"https://{s.Address}:2379"));
 
-        var members = await shell.RunAsync($"ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 {HealthGate.EtcdctlFlags} member list -w json");
-        var health = await shell.RunAsync($"ETCDCTL_API=3 etcdctl --endpoints={endpoints} {HealthGate.EtcdctlFlags} endpoint health -w json");
+        var members = await shell.RunAsync($"ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 {ChaosEdge.Health.HealthGate.EtcdctlFlags} member list -w json");
+        var health = await shell.RunAsync($"ETCDCTL_API=3 etcdctl --endpoints={endpoints} {ChaosEdge.Health.HealthGate.EtcdctlFlags} endpoint health -w json");
 
         Assert.That(members.ExitCode, Is.Zero, members.Stderr);
         var list = JsonNode.Parse(members.Stdout)!["members"]!.AsArray();

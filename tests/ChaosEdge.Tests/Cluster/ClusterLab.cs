@@ -105,7 +105,7 @@ public sealed class ClusterLab
         var service = await client.GetAsync(ResourcePath.Services.For("default", "edge-app"));
         var serviceVip = IPAddress.Parse((string?)service["status"]?["loadBalancer"]?["ingress"]?[0]?["ip"]
             ?? throw new InvalidOperationException("Service default/edge-app has no load-balancer address."));
-        await new HealthGate(Inventory, ShellsByName, client, TimeProvider.System)
+        await new ChaosEdge.Health.HealthGate(Inventory, ShellsByName.ToDictionary(p => p.Key, p => (INodeShell)p.Value, StringComparer.Ordinal), client, TimeProvider.System)
             .WaitHealthyAsync(serviceVip, TimeSpan.FromMinutes(2), line => TestContext.Progress.WriteLine("health: " + line), CancellationToken.None);
     }
 }

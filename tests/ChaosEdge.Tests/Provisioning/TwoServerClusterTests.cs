@@ -65,7 +65,7 @@ public sealed class TwoServerClusterTests
         var (nodes, _) = await client.ListAsync(ResourcePath.Nodes.For());
         Assert.That(nodes.Select(n => (n.Name(), n.Condition("Ready"))), Is.EquivalentTo(new[] { ("edge-1", "True"), ("edge-2", "True") }));
         await using var shell = new OpenSshNodeShell(inventory.Nodes[0]);
-        var members = await shell.RunCheckedAsync($"ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 {HealthGate.EtcdctlFlags} member list -w json");
+        var members = await shell.RunCheckedAsync($"ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 {ChaosEdge.Health.HealthGate.EtcdctlFlags} member list -w json");
         Assert.That(JsonNode.Parse(members.Stdout)!["members"]!.AsArray().Select(m => (string?)m!["name"]), Is.EquivalentTo(new[] { "edge-1", "edge-2" }));
     }
 }

@@ -3,15 +3,18 @@ using ChaosEdge.Kubernetes;
 using ChaosEdge.Ssh;
 using ChaosEdge.Waiting;
 
-namespace ChaosEdge.Provision.Cluster;
+namespace ChaosEdge.Health;
 
 /// <summary>
 /// The cluster is healthy when: every node is Ready through the VIP; every deployment has all its replicas ready (at
 /// its current generation); every etcd member is healthy; the cluster DNS
 /// service answers <c>kubernetes.default.svc.cluster.local</c> from every node; the service VIP answers HTTP.
 /// </summary>
-public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<string, OpenSshNodeShell> shells, KubeClient client, TimeProvider time)
+public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, KubeClient client, TimeProvider time)
 {
+    /// <summary>The cluster DNS service's ClusterIP (K3s's default, 10th address of the service range).</summary>
+    public const string DnsServiceIp = "198.19.0.10";
+
     /// <summary>etcdctl's TLS flags for K3s's embedded etcd (the same the etcd probe uses).</summary>
     public const string EtcdctlFlags = ChaosEdge.Measurement.Probes.EtcdProbe.K3sEtcdctlFlags;
 
@@ -52,9 +55,9 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
 
         foreach (var node in inventory.Nodes)
         {
-            await Wait.UntilAsync($"The cluster DNS seen from node '{node.Name}'", $"answer kubernetes.default.svc.cluster.local at {ClusterProvisioner.DnsServiceIp}", async token =>
+            await Wait.UntilAsync($"The cluster DNS seen from node '{node.Name}'", $"answer kubernetes.default.svc.cluster.local at {DnsServiceIp}", async token =>
             {
-                var result = await shells[node.Name].RunAsync($"dig +short +time=1 +tries=1 @{ClusterProvisioner.DnsServiceIp} kubernetes.default.svc.cluster.local", cancellationToken: token).ConfigureAwait(false);
+                var result = await shells[node.Name].RunAsync($"dig +short +time=1 +tries=1 @{DnsServiceIp} kubernetes.default.svc.cluster.local", cancellationToken: token).ConfigureAwait(false);
                 return (result.Succeeded && result.Stdout.Trim() == "198.19.0.1", (result.Stdout + result.Stderr).Trim());
             }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
         }
