@@ -18,10 +18,12 @@ public static class ProbeSet
     /// with shells to the servers <c>vip-owner</c> (which servers carry the control-plane VIP, every 10 ms) and <c>etcd</c>
     /// (members answering and the leader, every 500 ms), and <c>dns-NODE</c> from every node with a shell (the node-side
     /// agent querying the cluster DNS service every 100 ms). Whatever runs on the nodes ends by itself after
-    /// <paramref name="agentLifetime"/> (default 1 hour) even if the harness dies.
+    /// <paramref name="agentLifetime"/> (default 1 hour) even if the harness dies. Nodes in <paramref name="faultedNodes"/>
+    /// get no node-side DNS probe, and the etcd status is asked on a server not among them.
     /// </summary>
-    public static IReadOnlyList<IProbe> Default(LabInventory inventory, KubeConfig? kubeConfig, IPEndPoint? serviceEndpoint = null, IReadOnlyDictionary<string, INodeShell>? shells = null, TimeSpan? agentLifetime = null)
+    public static IReadOnlyList<IProbe> Default(LabInventory inventory, KubeConfig? kubeConfig, IPEndPoint? serviceEndpoint = null, IReadOnlyDictionary<string, INodeShell>? shells = null, TimeSpan? agentLifetime = null, IReadOnlyCollection<string>? faultedNodes = null)
     {
+        faultedNodes ??= [];
         ArgumentNullException.ThrowIfNull(inventory);
         var vip = inventory.ControlPlane;
         var probes = new List<IProbe> { new TcpConnectProbe("vip-tcp", new IPEndPoint(vip.Vip, vip.Port)), new IcmpProbe("vip-icmp", vip.Vip) };
@@ -41,12 +43,13 @@ public static class ProbeSet
         if (shells is not null)
         {
             probes.Add(new VipOwnerProbe("vip-owner", vip.Vip, [.. inventory.Servers.Select(n => (shells[n.Name], n.Interface))], maxLifetime: agentLifetime));
-            foreach (var node in inventory.Nodes.Where(n => shells.ContainsKey(n.Name)))
+            // A node-side probe on a node that is about to lose power or its network measures nothing but the fault.
+            foreach (var node in inventory.Nodes.Where(n => shells.ContainsKey(n.Name) && !faultedNodes.Contains(n.Name)))
             {
                 probes.Add(new DnsAgentProbe($"dns-{node.Name}", shells[node.Name], ClusterDnsIp, maxLifetime: agentLifetime));
             }
 
-            var first = inventory.Servers.First();
+            var first = inventory.Servers.FirstOrDefault(s => !faultedNodes.Contains(s.Name)) ?? inventory.Servers.First();
             probes.Add(new EtcdProbe("etcd", shells[first.Name], [.. inventory.Servers.Select(n => (n.Name, $"https://{n.Address}:2379"))]));
         }
 

@@ -88,41 +88,67 @@ public sealed class VipOwnerProbe : IStartableProbe
 
         // The monitor starts first, then the current addresses are listed in the same format: no change can fall between.
         var command = $"sh -c 'ip -o monitor address dev {iface} & echo pid $!; sleep 0.05; ip -o -4 addr show dev {iface}; echo listed; wait'";
-        try
+        for (var attempt = 1; !stop.IsCancellationRequested; attempt++)
         {
-            await foreach (var line in shell.StreamLinesAsync(command, new NodeCommandOptions { Timeout = maxLifetime }, stop.Token).ConfigureAwait(false))
+            try
             {
-                if (line.StartsWith("pid ", StringComparison.Ordinal))
+                await foreach (var line in shell.StreamLinesAsync(command, new NodeCommandOptions { Timeout = maxLifetime }, stop.Token).ConfigureAwait(false))
                 {
-                    Volatile.Write(ref remotePids[index], int.Parse(line.AsSpan(4), CultureInfo.InvariantCulture));
-                }
-                else if (line == "listed")
-                {
-                    ready.TrySetResult();
-                }
-                else if (line.Contains($" inet {vip}/", StringComparison.Ordinal))
-                {
-                    if (line.StartsWith("Deleted", StringComparison.Ordinal))
+                    if (line.StartsWith("pid ", StringComparison.Ordinal))
                     {
-                        Interlocked.And(ref owners, ~bit);
+                        Volatile.Write(ref remotePids[index], int.Parse(line.AsSpan(4), CultureInfo.InvariantCulture));
                     }
-                    else
+                    else if (line == "listed")
                     {
-                        Interlocked.Or(ref owners, bit);
+                        ready.TrySetResult();
+                    }
+                    else if (line.Contains($" inet {vip}/", StringComparison.Ordinal))
+                    {
+                        if (line.StartsWith("Deleted", StringComparison.Ordinal))
+                        {
+                            Interlocked.And(ref owners, ~bit);
+                        }
+                        else
+                        {
+                            Interlocked.Or(ref owners, bit);
+                        }
                     }
                 }
             }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
-        catch (Exception e) when (e is Errors.ChaosEdgeException && stop.IsCancellationRequested)
-        {
-            // Killing the monitor at the end makes its command exit non-zero.
-        }
-        finally
-        {
-            ready.TrySetException(new Errors.ChaosEdgeException($"The VIP ownership monitor on node '{shell.NodeName}' ended before it listed the node's addresses."));
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+            catch (Exception e) when (e is Errors.ChaosEdgeException && (stop.IsCancellationRequested || ready.Task.IsCompleted))
+            {
+                // Killing the monitor at the end makes its command exit non-zero; a node that lost power or its
+                // connection ends the stream too, and is followed again below.
+            }
+            finally
+            {
+                ready.TrySetException(new Errors.ChaosEdgeException($"The VIP ownership monitor on node '{shell.NodeName}' ended before it listed the node's addresses."));
+            }
+
+            if (stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            // The node can no longer be seen (powered off, rebooting, its sshd gone): it is not counted as an owner,
+            // and is followed again as soon as it answers; the listing then restores what it carries.
+            Interlocked.And(ref owners, ~bit);
+            Volatile.Write(ref remotePids[index], 0);
+            Reconnects++;
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 100 * attempt)), stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
+
+    /// <summary>How often a node's monitor ended early and was started again.</summary>
+    public int Reconnects { get; private set; }
 }
