@@ -72,7 +72,16 @@ internal static class LabCommands
             return result.Exists && result.Healthy ? Output.Success : Output.CouldNotComplete;
         }));
 
-        return new Command("lab", "The built-in virtual lab: a cluster's machines as network namespaces on this host.") { up, down, status };
+        // Started detached by 'lab up': the lab's power switch and Redfish service, until 'lab down'.
+        var bmcServe = new Command("bmc-serve", "Serve the lab's BMCs (Redfish, and the power switch of its IPMI BMCs); started by 'lab up'.") { name };
+        bmcServe.Hidden = true;
+        bmcServe.SetAction((parse, token) => Output.GuardAsync(async () =>
+        {
+            await LabBmcServer.RunAsync(parse.GetValue(name)!, token);
+            return Output.Success;
+        }));
+
+        return new Command("lab", "The built-in virtual lab: a cluster's machines as network namespaces on this host.") { up, down, status, bmcServe };
     }
 
     private static void PrintStatus(LabStatus status)
@@ -87,7 +96,7 @@ internal static class LabCommands
         Console.WriteLine($"  subnet          {state.Subnet} (harness {state.HarnessAddress} on bridge '{state.Bridge}')");
         Console.WriteLine($"  control-plane   {state.ControlPlaneVip} (reserved)");
         Console.WriteLine($"  service VIPs    {state.ServiceVipPool[0]}-{state.ServiceVipPool[^1]} (reserved)");
-        Console.WriteLine($"  BMC network     {state.ManagementSubnet} (reserved)");
+        Console.WriteLine($"  BMC network     {state.ManagementSubnet}: IPMI (UDP 623) and Redfish (HTTPS) for every node at {state.Nodes[0].ReservedBmcAddress}, …");
         Console.WriteLine("  nodes:");
         foreach (var node in status.Nodes)
         {

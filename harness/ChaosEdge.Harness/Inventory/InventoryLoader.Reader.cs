@@ -335,8 +335,31 @@ public static partial class InventoryLoader
             var address = ReadAddress(bmc, "address", required: true, subnet: null, claimAs: bmc.Path);
             var user = bmc.Scalar("username", required: true);
             var password = ReadSecret(bmc, "password");
+            var cipherSuite = 17;
+            if (bmc.Scalar("cipherSuite", required: false) is { } cipherText)
+            {
+                if (!int.TryParse(cipherText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out cipherSuite) || cipherSuite > 17)
+                {
+                    problems.Add(bmc.NodeOf("cipherSuite")!, bmc.FieldPath("cipherSuite"), $"'{cipherText}' is not an IPMI cipher suite (0–17).");
+                    ok = false;
+                }
+            }
+
+            string? ca = null;
+            if (bmc.Scalar("caCertificate", required: false) is { } caText)
+            {
+                ca = Path.GetFullPath(Path.Combine(baseDirectory, caText));
+                if (!File.Exists(ca))
+                {
+                    problems.Add(bmc.NodeOf("caCertificate")!, bmc.FieldPath("caCertificate"), $"file '{caText}' does not exist.");
+                    ok = false;
+                }
+            }
+
             bmc.RejectUnknownKeys();
-            return ok && address is not null && user is not null && password is not null ? new BmcSpec(kind, address, user, password) : null;
+            return ok && address is not null && user is not null && password is not null
+                ? new BmcSpec(kind, address, user, password) { CipherSuite = cipherSuite, CaCertificatePath = ca }
+                : null;
         }
 
         private SecretReference? ReadSecret(YamlScope parent, string key)

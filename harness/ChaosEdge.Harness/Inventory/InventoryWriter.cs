@@ -61,6 +61,15 @@ public static class InventoryWriter
                     .Append(bmc.Password.Source == Secrets.SecretSource.Environment ? "env: " : "file: ")
                     .Append(bmc.Password.Source == Secrets.SecretSource.Environment ? bmc.Password.Name : Relative(bmc.Password.Name, baseDirectory))
                     .AppendLine(" }");
+                if (bmc.Kind == BmcKind.Ipmi && bmc.CipherSuite != 17)
+                {
+                    text.Append("      cipherSuite: ").AppendLine(InventoryLoader.Number(bmc.CipherSuite));
+                }
+
+                if (bmc.CaCertificatePath is { } ca)
+                {
+                    text.Append("      caCertificate: ").AppendLine(Relative(ca, baseDirectory));
+                }
             }
         }
 

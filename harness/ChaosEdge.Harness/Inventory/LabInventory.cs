@@ -80,7 +80,14 @@ public enum BmcKind
 /// <param name="Address">The BMC's management address.</param>
 /// <param name="Username">Login user.</param>
 /// <param name="Password">Where the password comes from; never the password itself.</param>
-public sealed record BmcSpec(BmcKind Kind, IPAddress Address, string Username, Secrets.SecretReference Password);
+public sealed record BmcSpec(BmcKind Kind, IPAddress Address, string Username, Secrets.SecretReference Password)
+{
+    /// <summary>IPMI: the RMCP+ cipher suite (<c>ipmitool -C</c>), 17 by default (HMAC-SHA256, AES-CBC-128).</summary>
+    public int CipherSuite { get; init; } = 17;
+
+    /// <summary>Redfish: the CA file that verifies the BMC's HTTPS certificate, absolute; <c>null</c> for the system's trust store.</summary>
+    public string? CaCertificatePath { get; init; }
+}
 
 /// <summary>The control-plane virtual IP.</summary>
 /// <param name="Vip">The address clients use for the API server.</param>

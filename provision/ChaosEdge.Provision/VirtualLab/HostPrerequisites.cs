@@ -28,6 +28,8 @@ public static class HostPrerequisites
         ("dig", "bind9-dnsutils"),
         ("nsenter", "util-linux"),
         ("tar", "tar"),
+        ("ipmi_sim", "openipmi"),
+        ("ipmitool", "ipmitool"),
     ];
 
     private static readonly string[] SearchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];

@@ -29,7 +29,8 @@ public sealed partial class VirtualLab
         // first: 'ip netns exec' mounts a fresh /sys, which hides the cgroup2 mount. Then the node's own UTS namespace
         // (so 'hostname' is the node's name), its own mounts (so /etc, /run, /root, /var/lib/rancher are the node's,
         // as on a machine of its own; 'ip netns exec' already made the mount namespace private), and sshd.
-        var inner = $"{filesystem.MountScript()} && hostname {ShellQuote.Quote(node)} && exec {sshd} -D -f {ShellQuote.Quote(config)} -E {ShellQuote.Quote(log)}";
+        // The boot script starts the node's enabled units (none on a new node; the cluster's after a power cycle).
+        var inner = $"{filesystem.MountScript()} && hostname {ShellQuote.Quote(node)} && (setsid {NodeImage.BootScript} >/var/log/ce-boot.log 2>&1 &) && exec {sshd} -D -f {ShellQuote.Quote(config)} -E {ShellQuote.Quote(log)}";
         var outer = $"echo $$ > {ShellQuote.Quote(cgroup.ProcsFile)} && exec ip netns exec {ShellQuote.Quote(ns)} unshare --uts sh -c {ShellQuote.Quote(inner)}";
         var launch = $"exec setsid -f sh -c {ShellQuote.Quote(outer)} </dev/null >{ShellQuote.Quote(log + ".launch")} 2>&1";
         await HostCommands.RunAsync("sh", ["-c", launch], cancellationToken).ConfigureAwait(false);

@@ -49,6 +49,7 @@ public sealed partial class VirtualLab
             var plan = new LabAddressPlan(slot);
             var state = await BuildAsync(plan, nodeCount, progress, cancellationToken).ConfigureAwait(false);
             state.Write(StatePath);
+            await StartBmcsAsync(plan, state.Nodes, progress, cancellationToken).ConfigureAwait(false);
             WriteInventory(state, plan);
             var status = await StatusAsync(cancellationToken).ConfigureAwait(false);
             var elapsed = options.TimeProvider.GetElapsedTime(started);
@@ -157,7 +158,10 @@ public sealed partial class VirtualLab
             n.Index <= 3 ? NodeRole.Server : NodeRole.Agent,
             n.Interface,
             new SshSpec("root", 22, PrivateKeyPath, n.HostKeyFingerprint, null, TrustOnFirstUse: false),
-            Bmc: null)).ToList();
+            // Odd nodes' BMCs are addressed over IPMI, even nodes' over Redfish, so both controllers are used.
+            n.Index % 2 == 1
+                ? new BmcSpec(BmcKind.Ipmi, IPAddress.Parse(n.ReservedBmcAddress), BmcUser, new Secrets.SecretReference(Secrets.SecretSource.File, BmcPasswordPath)) { CipherSuite = 3 }
+                : new BmcSpec(BmcKind.Redfish, IPAddress.Parse(n.ReservedBmcAddress), BmcUser, new Secrets.SecretReference(Secrets.SecretSource.File, BmcPasswordPath)) { CaCertificatePath = BmcCaPath })).ToList();
         var inventory = new LabInventory(InventoryPath, $"chaosedge-{Names.Lab}", plan.Subnet, nodes, new ControlPlaneSpec(plan.ControlPlaneVip, 6443), plan.ServiceVipPool, null, null);
         File.WriteAllText(InventoryPath, InventoryWriter.Write(inventory, Directory, [$"Inventory of the ChaosEdge virtual lab '{Names.Lab}', written by 'chaosedge lab up'.", "Host keys are pinned to the keys the lab generated for each node."]));
 
