@@ -36,12 +36,13 @@ internal sealed class NodeRuntimeHost(RuntimeOptions options, ILoggerFactory log
                 {
                     member.Start($"{options.NodeName}={member.PeerUrl}", newCluster: false);
                 }
-                else if (options.ClusterInit)
+                else if (options.ClusterInit && options.ServerUrl is null)
                 {
                     member.Start($"{options.NodeName}={member.PeerUrl}", newCluster: true);
                 }
                 else
                 {
+                    // A new server, or one whose etcd data was wiped (a replaced member): join through 'server'.
                     var join = await ServerCredentials.JoinEtcdAsync(options, cancellationToken).ConfigureAwait(false);
                     member.Start((string)join["initialCluster"]!, newCluster: false);
                 }

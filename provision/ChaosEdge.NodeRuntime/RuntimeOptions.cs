@@ -17,6 +17,9 @@ internal sealed class RuntimeOptions
     public string NodeName { get; private set; } = Environment.MachineName;
     public IPAddress NodeIp { get; private set; } = IPAddress.Loopback;
     public List<string> TlsSans { get; } = [];
+    /// <summary>K3s's configuration drop-in directory.</summary>
+    public const string ConfigDropIns = "/etc/rancher/k3s/config.yaml.d";
+
     public string DataDir { get; private set; } = "/var/lib/rancher/k3s";
     public string KubeconfigPath { get; private set; } = "/etc/rancher/k3s/k3s.yaml";
     public IPAddress ClusterDns { get; private set; } = IPAddress.Parse("198.19.0.10");
@@ -88,6 +91,22 @@ internal sealed class RuntimeOptions
                 case "--kube-apiserver-arg": options.Component("kube-apiserver", Value()); break;
                 case "--kubelet-arg": options.Component("kubelet", Value()); break;
                 default: throw new ArgumentException($"Unknown flag '{arg}'.");
+            }
+        }
+
+        // K3s merges /etc/rancher/k3s/config.yaml.d/*.yaml into its flags; the lab reads the one key an operator
+        // sets there to rejoin a server to an existing cluster: 'server:'.
+        if (options.ServerUrl is null && Directory.Exists(ConfigDropIns))
+        {
+            foreach (var file in Directory.GetFiles(ConfigDropIns, "*.yaml").Order(StringComparer.Ordinal))
+            {
+                foreach (var line in File.ReadLines(file))
+                {
+                    if (line.StartsWith("server:", StringComparison.Ordinal))
+                    {
+                        options.ServerUrl = new Uri(line["server:".Length..].Trim().Trim('"', '\''));
+                    }
+                }
             }
         }
 

@@ -13,16 +13,18 @@ public static class ProcessRunner
     /// <param name="timeout">Kill the program (and its process tree) after this long; <c>null</c> waits forever.</param>
     /// <param name="timeProvider">Clock for the duration; <see cref="TimeProvider.System"/> by default.</param>
     /// <param name="cancellationToken">Kills the program when cancelled.</param>
+    /// <param name="environment">Extra environment variables (how a secret reaches a program without its command line).</param>
     public static async Task<ProcessResult> RunAsync(
         string fileName,
         IEnumerable<string> arguments,
         string? standardInput = null,
         TimeSpan? timeout = null,
         TimeProvider? timeProvider = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         timeProvider ??= TimeProvider.System;
-        using var process = Start(fileName, arguments, redirectInput: true);
+        using var process = Start(fileName, arguments, redirectInput: true, environment);
         var started = timeProvider.GetTimestamp();
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
@@ -60,7 +62,7 @@ public static class ProcessRunner
     }
 
     /// <summary>Starts a program with redirected output (and input when asked); the caller owns the process.</summary>
-    public static Process Start(string fileName, IEnumerable<string> arguments, bool redirectInput)
+    public static Process Start(string fileName, IEnumerable<string> arguments, bool redirectInput, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -74,6 +76,11 @@ public static class ProcessRunner
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         return Process.Start(info) ?? throw new InvalidOperationException($"Program '{fileName}' could not be started.");

@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ChaosEdge.Errors;
+using ChaosEdge.Faults.Journal;
+using ChaosEdge.Inventory;
+using ChaosEdge.Measurement.Probes;
+using ChaosEdge.Ssh;
+using ChaosEdge.Waiting;
+
+namespace ChaosEdge.Faults.EtcdMemberLoss;
+
+/// <summary>
+/// etcd member loss, as an operator replacing a failed server does it: stop the node's K3s service, remove its member
+/// through the remaining quorum, wipe its etcd data directory. Restore rejoins it as a fresh member — K3s joins a server
+/// with no etcd data through <c>server:</c>, so a drop-in <c>config.yaml.d/90-chaosedge-rejoin.yaml</c> names the
+/// control-plane VIP while it joins — and waits until every member is started and healthy with equal revisions.
+/// </summary>
+public sealed class EtcdMemberLossFault(FaultRecord record) : FaultBase(record)
+{
+    /// <summary>K3s's embedded etcd data directory.</summary>
+    public const string DataDirectory = "/var/lib/rancher/k3s/server/db/etcd";
+
+    /// <summary>The drop-in that makes the node join through the VIP.</summary>
+    public const string RejoinDropIn = "/etc/rancher/k3s/config.yaml.d/90-chaosedge-rejoin.yaml";
+
+    private long tookEffect;
+
+    public override string Description => $"etcd member loss of '{Target}'";
+
+    public override IReadOnlyCollection<string> EtcdMembersLost(LabInventory inventory) => Record.Targets;
+
+    public override async Task InjectAsync(FaultContext context, CancellationToken cancellationToken = default)
+    {
+        RequireServer(context);
+        context.Report($"systemctl stop k3s on '{Target}' (its etcd member stops)");
+        await context.Shell(Target).RunCheckedAsync("systemctl stop k3s", new NodeCommandOptions { Timeout = TimeSpan.FromSeconds(90) }, cancellationToken).ConfigureAwait(false);
+        tookEffect = context.Time.GetTimestamp();
+        await RemoveMemberAsync(context, cancellationToken).ConfigureAwait(false);
+        context.Report($"Wiping {DataDirectory} on '{Target}'");
+        await context.Shell(Target).RunCheckedAsync($"rm -rf {DataDirectory}", cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async Task<long> VerifyEffectAsync(FaultContext context, CancellationToken cancellationToken = default)
+    {
+        if (await MemberAsync(context, cancellationToken).ConfigureAwait(false) is { } member)
+        {
+            throw new FaultInjectionException($"etcd still lists a member for '{Target}' ({member["ID"]}).");
+        }
+
+        var data = await context.Shell(Target).RunAsync($"test -e {DataDirectory}", cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (data.Succeeded)
+        {
+            throw new FaultInjectionException($"'{DataDirectory}' on '{Target}' still exists.");
+        }
+
+        return tookEffect != 0 ? tookEffect : context.Time.GetTimestamp();
+    }
+
+    public override async Task RestoreAsync(FaultContext context, CancellationToken cancellationToken = default)
+    {
+        RequireServer(context);
+        var active = (await context.Shell(Target).RunAsync("systemctl is-active k3s", cancellationToken: cancellationToken).ConfigureAwait(false)).Succeeded;
+        var member = await MemberAsync(context, cancellationToken).ConfigureAwait(false);
+        if (active && member is not null && !string.IsNullOrEmpty((string?)member["name"]))
+        {
+            context.Report($"'{Target}' is an etcd member and its K3s is running; nothing to rejoin");
+            return;
+        }
+
+        // Whatever state a crash left (member still listed, data half there), the way back is the same: a fresh member.
+        await context.Shell(Target).RunAsync("systemctl stop k3s", new NodeCommandOptions { Timeout = TimeSpan.FromSeconds(90) }, cancellationToken).ConfigureAwait(false);
+        await RemoveMemberAsync(context, cancellationToken).ConfigureAwait(false);
+        var vip = context.Inventory.ControlPlane;
+        context.Report($"'{Target}' rejoins etcd as a fresh member through https://{vip.Vip}:{vip.Port}");
+        await context.Shell(Target).RunCheckedAsync(
+            $"rm -rf {DataDirectory} && mkdir -p $(dirname {RejoinDropIn}) && printf 'server: https://{vip.Vip}:{vip.Port.ToString(CultureInfo.InvariantCulture)}\\n' > {RejoinDropIn} && systemctl start k3s",
+            new NodeCommandOptions { Timeout = TimeSpan.FromSeconds(90) }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async Task VerifyRestoredAsync(FaultContext context, CancellationToken cancellationToken = default)
+    {
+        var servers = context.Inventory.Servers.ToList();
+        var endpoints = string.Join(',', servers.Select(s => $"https://{s.Address}:2379"));
+        var asker = context.Shell(Target);
+        await Wait.UntilAsync("The etcd cluster", $"have {servers.Count} started, healthy members with equal revisions ('{Target}' rejoined)", async token =>
+        {
+            var result = await asker.RunAsync($"ETCDCTL_API=3 etcdctl --endpoints={endpoints} {EtcdProbe.K3sEtcdctlFlags} --command-timeout=3s endpoint status -w json 2>&1", cancellationToken: token).ConfigureAwait(false);
+            if (!result.Succeeded)
+            {
+                return (false, result.Stdout.Trim());
+            }
+
+            var statuses = JsonNode.Parse(result.Stdout) as JsonArray ?? [];
+            var revisions = statuses.Select(s => (long?)s?["Status"]?["header"]?["revision"]).ToList();
+            var members = statuses.Select(s => (long?)s?["Status"]?["header"]?["member_id"]).Distinct().Count();
+            var equal = revisions.Count == servers.Count && revisions.All(r => r is not null) && revisions.Distinct().Count() == 1;
+            return (equal && members == servers.Count, $"revisions {string.Join(", ", revisions)}");
+        }, TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(500), context.Time, cancellationToken).ConfigureAwait(false);
+
+        // Joined: the node restarts from its own data from now on, as before the fault.
+        await asker.RunCheckedAsync($"rm -f {RejoinDropIn}", cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    private void RequireServer(FaultContext context)
+    {
+        if (context.Inventory.Node(Target).Role != NodeRole.Server)
+        {
+            throw new FaultInjectionException($"Node '{Target}' is an agent and has no etcd member.");
+        }
+    }
+
+    private INodeShell Peer(FaultContext context) =>
+        context.Shell(context.Inventory.Servers.First(s => s.Name != Target).Name);
+
+    private async Task<JsonObject?> MemberAsync(FaultContext context, CancellationToken cancellationToken)
+    {
+        var result = await Peer(context).RunCheckedAsync($"ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 {EtcdProbe.K3sEtcdctlFlags} --command-timeout=5s member list -w json", cancellationToken: cancellationToken).ConfigureAwait(false);
+        var address = context.Inventory.Node(Target).Address.ToString();
+        return ((JsonNode.Parse(result.Stdout)?["members"] as JsonArray) ?? []).OfType<JsonObject>()
+            .FirstOrDefault(m => (string?)m["name"] == Target || (m["peerURLs"] as JsonArray ?? []).Any(u => ((string?)u ?? string.Empty).Contains($"//{address}:", StringComparison.Ordinal)));
+    }
+
+    private async Task RemoveMemberAsync(FaultContext context, CancellationToken cancellationToken)
+    {
+        if (await MemberAsync(context, cancellationToken).ConfigureAwait(false) is not { } member)
+        {
+            return;
+        }
+
+        var id = ((ulong)member["ID"]!).ToString("x", CultureInfo.InvariantCulture);
+        context.Report($"Removing etcd member '{Target}' ({id}) through the remaining members");
+        await Peer(context).RunCheckedAsync($"ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 {EtcdProbe.K3sEtcdctlFlags} --command-timeout=10s member remove {id}", cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+}
