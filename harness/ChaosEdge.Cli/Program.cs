@@ -9,5 +9,10 @@ var root = new RootCommand("ChaosEdge: builds small bare-metal HA Kubernetes clu
     ProvisionCommand.Create(),
     MeasureCommand.Create(),
 };
+foreach (var command in FaultCommands.Create())
+{
+    root.Subcommands.Add(command);
+}
+
 
 return await root.Parse(args).InvokeAsync();

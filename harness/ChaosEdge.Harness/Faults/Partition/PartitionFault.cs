@@ -41,9 +41,9 @@ public sealed class PartitionFault(FaultRecord record) : FaultBase(record)
         {
             var others = (Record.Targets.Contains(node) ? Record.Peers : Record.Targets).Select(n => context.Inventory.Node(n).Address.ToString());
             var set = string.Join(", ", others);
-            var rules = $"table inet {Table} {{ chain input {{ type filter hook input priority -300; ip saddr {{ {set} }} drop; }} "
-                + $"chain output {{ type filter hook output priority -300; ip daddr {{ {set} }} drop; }} "
-                + $"chain forward {{ type filter hook forward priority -300; ip saddr {{ {set} }} drop; ip daddr {{ {set} }} drop; }} }}";
+            var rules = $"table inet {Table} {{\n  chain input {{ type filter hook input priority -300; ip saddr {{ {set} }} drop; }}\n"
+                + $"  chain output {{ type filter hook output priority -300; ip daddr {{ {set} }} drop; }}\n"
+                + $"  chain forward {{ type filter hook forward priority -300; ip saddr {{ {set} }} drop; ip daddr {{ {set} }} drop; }}\n}}";
 
             // The timer is armed before the rules exist.
             var timer = $"sleep {DurationSeconds}; nft delete table inet {Table}";
