@@ -110,6 +110,14 @@ internal sealed class RuntimeOptions
             }
         }
 
+        // A server rejoining (its etcd data wiped) after it first created the cluster was started with the bare
+        // password; the secure token it wrote then verifies the server it joins now.
+        var ownToken = Path.Combine(options.ServerDir, "token");
+        if (options.ServerUrl is not null && !options.Token.StartsWith("K10", StringComparison.Ordinal) && File.Exists(ownToken))
+        {
+            options.Token = File.ReadAllText(ownToken).Trim();
+        }
+
         if (string.IsNullOrEmpty(options.Token))
         {
             throw new ArgumentException("A token is required (--token or K3S_TOKEN).");

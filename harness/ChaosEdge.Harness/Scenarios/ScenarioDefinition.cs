@@ -1,0 +1,57 @@
+using ChaosEdge.Faults;
+
+namespace ChaosEdge.Scenarios;
+
+/// <summary>Which node a scenario faults, chosen when it starts.</summary>
+public enum TargetRole
+{
+    /// <summary>The server holding the control-plane VIP.</summary>
+    VipHolder,
+
+    /// <summary>A server not holding the VIP.</summary>
+    NonHolder,
+
+    /// <summary>The etcd Raft leader.</summary>
+    EtcdLeader,
+
+    /// <summary>An etcd follower that does not hold the VIP.</summary>
+    EtcdFollower,
+
+    /// <summary>The node running the (first) cluster DNS replica.</summary>
+    DnsReplicaNode,
+
+    /// <summary>Every server but the VIP holder: one side of a partition (the VIP holder alone on the other).</summary>
+    AllButVipHolder,
+}
+
+/// <summary>One scenario: one fault against one role, with the windows around it.</summary>
+public sealed record ScenarioDefinition
+{
+    /// <summary>The scenario's key in the SLA file, such as <c>vip-holder-power-off</c>.</summary>
+    public required string Name { get; init; }
+
+    public required FaultKind Fault { get; init; }
+
+    public required TargetRole Target { get; init; }
+
+    /// <summary>Probing before the fault, as the baseline.</summary>
+    public TimeSpan Baseline { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>The fault stays at least this long.</summary>
+    public TimeSpan MinimumHold { get; init; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>The fault is restored at the latest after this (a NIC-down fault always lasts exactly this: its timer is on the node).</summary>
+    public TimeSpan MaximumHold { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Probes that must have recovered (5 successes in a row after the fault) before the fault is restored early.</summary>
+    public IReadOnlyList<string> RecoveryProbes { get; init; } = ["vip-tcp", "api-readyz-fresh"];
+
+    /// <summary>Probing after the restore (the node's return: rejoin, preemption, healing).</summary>
+    public TimeSpan AfterRestore { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The scenario tests losing etcd quorum (the blast-radius guard lets it).</summary>
+    public bool QuorumLossIntended { get; init; }
+
+    /// <summary>How long the recovery gate waits for full health after the restore.</summary>
+    public TimeSpan RecoveryGateTimeout { get; init; } = TimeSpan.FromMinutes(3);
+}

@@ -1,0 +1,22 @@
+using ChaosEdge.Faults.Journal;
+using ChaosEdge.Inventory;
+using ChaosEdge.Kubernetes;
+using ChaosEdge.Measurement.Sla;
+using ChaosEdge.Ssh;
+
+namespace ChaosEdge.Scenarios;
+
+/// <summary>The lab scenarios run against: inventory, shells, API access, SLA, its condition and journal.</summary>
+public sealed record ScenarioEnvironment(
+    LabInventory Inventory,
+    IReadOnlyDictionary<string, INodeShell> Shells,
+    KubeConfig KubeConfig,
+    SlaDocument Sla,
+    LabCondition Condition,
+    string OutputDirectory)
+{
+    /// <summary>The journal faults are written to; the inventory's by default.</summary>
+    public FaultJournal Journal { get; init; } = FaultJournal.For(Inventory);
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}

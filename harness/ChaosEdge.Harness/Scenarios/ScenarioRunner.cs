@@ -1,0 +1,269 @@
+using System.Globalization;
+using System.Net;
+using ChaosEdge.Errors;
+using ChaosEdge.Faults;
+using ChaosEdge.Faults.Targets;
+using ChaosEdge.Health;
+using ChaosEdge.Kubernetes;
+using ChaosEdge.Measurement.Analysis;
+using ChaosEdge.Measurement.Probes;
+using ChaosEdge.Measurement.Record;
+using ChaosEdge.Measurement.Sla;
+using ChaosEdge.Measurement.Timeline;
+
+namespace ChaosEdge.Scenarios;
+
+/// <summary>
+/// Runs one scenario: health gate (refuses a sick cluster, saying what is sick) → baseline → inject → observe (until
+/// the watched probes recovered and the minimum hold passed, or the maximum) → restore → recovery gate (full health,
+/// or the lab is marked dirty) → analysis → SLA verdicts. Probes run from before the baseline until after the restore.
+/// </summary>
+public sealed class ScenarioRunner(ScenarioEnvironment environment)
+{
+    private const int SustainedSuccesses = 5;
+
+    public async Task<ScenarioResult> RunAsync(ScenarioDefinition scenario, IScenarioObserver observer, IScenarioWorkload? workload = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(observer);
+        environment.Condition.EnsureClean(scenario.Name);
+        var inventory = environment.Inventory;
+        var time = environment.Time;
+        using var client = new KubeClient(environment.KubeConfig, TimeSpan.FromSeconds(5));
+        var service = await ServiceEndpointAsync(client, cancellationToken).ConfigureAwait(false);
+        var gate = new HealthGate(inventory, environment.Shells, client, time);
+
+        await PhaseAsync(observer, ScenarioPhase.HealthGate, "Refuse to start on a sick cluster", async () =>
+        {
+            try
+            {
+                await gate.WaitHealthyAsync(service.Address, TimeSpan.FromMinutes(2), observer.Step, cancellationToken).ConfigureAwait(false);
+            }
+            catch (GateTimeoutException e)
+            {
+                throw new ChaosEdgeException($"Scenario '{scenario.Name}' refuses to start on a sick cluster: {e.Message}", e);
+            }
+        }).ConfigureAwait(false);
+
+        var (targets, peers) = await ResolveTargetsAsync(scenario, client, cancellationToken).ConfigureAwait(false);
+
+        // A NIC comes back when its node-side timer says; a partition's timers are a safety net behind the harness's restore.
+        var duration = scenario.Fault == FaultKind.NicDown ? scenario.MaximumHold : scenario.MaximumHold + TimeSpan.FromMinutes(1);
+        var fault = FaultFactory.Create(scenario.Fault, targets, duration, time, peers);
+        BlastRadius.Check(inventory, [fault], scenario.QuorumLossIntended);
+        observer.Step($"Target: {fault.Description} (role {scenario.Target})");
+
+        var timeline = new RunTimeline(time);
+        var lifetime = scenario.Baseline + scenario.MaximumHold + scenario.AfterRestore + TimeSpan.FromMinutes(5);
+        var probes = ProbeSet.Default(inventory, environment.KubeConfig, service, environment.Shells, lifetime, fault.UnreachableNodes);
+        var runner = new ProbeRunner(timeline) { WarmUp = TimeSpan.FromMilliseconds(500) };
+        using var stopProbes = new CancellationTokenSource();
+        var context = new FaultContext(inventory, environment.Shells, time, observer.Step);
+        long end;
+        var running = runner.RunAsync(probes, null, stopProbes.Token);
+        try
+        {
+            await PhaseAsync(observer, ScenarioPhase.Baseline, $"Probe the healthy cluster for {Seconds(scenario.Baseline)} s", async () =>
+            {
+                while (runner.RecordingStarted == 0 || time.GetTimestamp() < runner.RecordingStarted)
+                {
+                    if (running.IsCompleted)
+                    {
+                        await running.ConfigureAwait(false);
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(20), time, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (workload is not null)
+                {
+                    await workload.StartAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await Task.Delay(scenario.Baseline, time, cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+
+            FaultSession? session = null;
+            await PhaseAsync(observer, ScenarioPhase.Inject, $"Inject {fault.Description}", async () =>
+                session = await FaultSession.InjectAsync(fault, context, environment.Journal, timeline, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+            var applied = session!;
+            await using (applied.ConfigureAwait(false))
+            {
+                await PhaseAsync(observer, ScenarioPhase.Observe, $"Observe for {Seconds(scenario.MinimumHold)}–{Seconds(scenario.MaximumHold)} s, until {string.Join(", ", scenario.RecoveryProbes)} recovered", async () =>
+                {
+                    while (true)
+                    {
+                        var held = time.GetElapsedTime(applied.TookEffect);
+                        if (held >= scenario.MaximumHold)
+                        {
+                            observer.Step($"Maximum hold of {Seconds(scenario.MaximumHold)} s reached");
+                            return;
+                        }
+
+                        if (scenario.Fault != FaultKind.NicDown && held >= scenario.MinimumHold && Recovered(timeline, scenario.RecoveryProbes, applied.TookEffect))
+                        {
+                            observer.Step($"{string.Join(", ", scenario.RecoveryProbes)} recovered; restoring after {Seconds(held)} s");
+                            return;
+                        }
+
+                        await Task.Delay(TimeSpan.FromMilliseconds(250), time, cancellationToken).ConfigureAwait(false);
+                    }
+                }).ConfigureAwait(false);
+
+                await PhaseAsync(observer, ScenarioPhase.Restore, $"Restore {fault.Description} and verify", async () =>
+                {
+                    try
+                    {
+                        await applied.RestoreAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (FaultRevertException e)
+                    {
+                        environment.Condition.MarkDirty($"{fault.Description} could not be restored: {e.Message}");
+                        throw;
+                    }
+                }).ConfigureAwait(false);
+            }
+
+            observer.Step($"Probing {Seconds(scenario.AfterRestore)} s more after the restore");
+            await Task.Delay(scenario.AfterRestore, time, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stopProbes.CancelAsync().ConfigureAwait(false);
+            await running.ConfigureAwait(false);
+            end = time.GetTimestamp();
+            foreach (var probe in probes)
+            {
+                await probe.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (workload is not null)
+            {
+                await workload.StopAsync().ConfigureAwait(false);
+            }
+        }
+
+        var gateStarted = time.GetTimestamp();
+        await PhaseAsync(observer, ScenarioPhase.RecoveryGate, $"Wait up to {Seconds(scenario.RecoveryGateTimeout)} s for full health", async () =>
+        {
+            try
+            {
+                await gate.WaitHealthyAsync(service.Address, scenario.RecoveryGateTimeout, observer.Step, cancellationToken).ConfigureAwait(false);
+            }
+            catch (GateTimeoutException e)
+            {
+                environment.Condition.MarkDirty($"the cluster did not recover after '{scenario.Name}': {e.Message}");
+                throw;
+            }
+        }).ConfigureAwait(false);
+        var recoveryGate = time.GetElapsedTime(gateStarted);
+
+        var notes = new List<string>();
+        if (workload is not null)
+        {
+            notes.AddRange(await workload.VerifyAsync(cancellationToken).ConfigureAwait(false));
+        }
+
+        IReadOnlyList<ProbeFigures> figures = [];
+        IReadOnlyList<SlaVerdict> verdicts = [];
+        System.Text.Json.Nodes.JsonObject record = [];
+        await PhaseAsync(observer, ScenarioPhase.Analysis, "Analyse the timeline and judge it against the SLA", async () =>
+        {
+            foreach (var etcd in timeline.Probes.Where(p => p.Kind == ChaosEdge.Measurement.ProbeKinds.Etcd))
+            {
+                LeaderChanges.Mark(timeline, etcd);
+            }
+
+            figures = ProbeAnalyzer.AnalyzeAll(timeline, runner.RecordingStarted, end);
+            verdicts = SlaJudge.Judge(environment.Sla, scenario.Name, figures);
+            record = RunRecord.Build(timeline, figures, new Dictionary<string, string>
+            {
+                ["scenario"] = scenario.Name, ["fault"] = fault.Description, ["target"] = string.Join(",", targets),
+                ["cluster"] = inventory.ClusterName, ["sla"] = environment.Sla.SourcePath, ["recoveryGate"] = Seconds(recoveryGate),
+                ["notes"] = string.Join(" | ", notes),
+            }, verdicts);
+            await RunRecord.WriteAsync(Path.Combine(environment.OutputDirectory, scenario.Name, "run.json"), record, cancellationToken).ConfigureAwait(false);
+            foreach (var verdict in verdicts)
+            {
+                observer.Step($"{verdict.Outcome.ToString().ToUpperInvariant()} {verdict.Threshold.Probe} {verdict.Threshold.Metric}: {verdict.Measured} (limit {verdict.Threshold.Text}, margin {verdict.Margin}) {verdict.Reason}");
+            }
+        }).ConfigureAwait(false);
+
+        return new ScenarioResult(scenario, targets, fault.Description, timeline, figures, verdicts, record, recoveryGate, notes);
+    }
+
+    private async Task<(IReadOnlyList<string> Targets, IReadOnlyList<string>? Peers)> ResolveTargetsAsync(ScenarioDefinition scenario, KubeClient client, CancellationToken cancellationToken)
+    {
+        var inventory = environment.Inventory;
+        var shells = environment.Shells;
+        var servers = inventory.Servers.Select(s => s.Name).ToList();
+        IReadOnlyList<string> targets = scenario.Target switch
+        {
+            TargetRole.VipHolder => [await ClusterRoles.VipHolderAsync(inventory, shells, cancellationToken).ConfigureAwait(false)],
+            TargetRole.NonHolder => [await ClusterRoles.NonHolderAsync(inventory, shells, cancellationToken).ConfigureAwait(false)],
+            TargetRole.EtcdLeader => [await ClusterRoles.EtcdLeaderAsync(inventory, shells, cancellationToken).ConfigureAwait(false)],
+            TargetRole.EtcdFollower => [await FollowerAsync(cancellationToken).ConfigureAwait(false)],
+            TargetRole.DnsReplicaNode => [(await ClusterRoles.DnsReplicaNodesAsync(client, cancellationToken).ConfigureAwait(false)).FirstOrDefault()
+                ?? throw new ChaosEdgeException("No node runs a cluster DNS replica.")],
+            TargetRole.AllButVipHolder => [.. servers.Except([await ClusterRoles.VipHolderAsync(inventory, shells, cancellationToken).ConfigureAwait(false)])],
+            _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario.Target, "Unknown role."),
+        };
+
+        IReadOnlyList<string>? peers = scenario.Fault == FaultKind.Partition ? [.. inventory.Nodes.Select(n => n.Name).Except(targets)] : null;
+        return (targets, peers);
+    }
+
+    private async Task<string> FollowerAsync(CancellationToken cancellationToken)
+    {
+        var leader = await ClusterRoles.EtcdLeaderAsync(environment.Inventory, environment.Shells, cancellationToken).ConfigureAwait(false);
+        var holder = await ClusterRoles.VipHolderAsync(environment.Inventory, environment.Shells, cancellationToken).ConfigureAwait(false);
+        var followers = environment.Inventory.Servers.Select(s => s.Name).Where(n => n != leader).ToList();
+        return followers.FirstOrDefault(n => n != holder) ?? followers[0];
+    }
+
+    private static bool Recovered(RunTimeline timeline, IReadOnlyList<string> probes, long since)
+    {
+        foreach (var name in probes)
+        {
+            var series = timeline.Probes.FirstOrDefault(p => p.Name == name);
+            if (series is null)
+            {
+                continue;
+            }
+
+            var samples = series.Samples.ToSortedArray();
+            var after = samples.Where(s => s.Timestamp >= since).ToList();
+            if (after.Count < SustainedSuccesses || !after.TakeLast(SustainedSuccesses).All(s => s.Succeeded))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static async Task<IPEndPoint> ServiceEndpointAsync(KubeClient client, CancellationToken cancellationToken)
+    {
+        var service = await client.GetAsync(ResourcePath.Services.For("default", "edge-app"), cancellationToken).ConfigureAwait(false);
+        var ip = (string?)service["status"]?["loadBalancer"]?["ingress"]?[0]?["ip"]
+            ?? throw new ChaosEdgeException("Service default/edge-app has no load-balancer address; is the cluster provisioned?");
+        return new IPEndPoint(IPAddress.Parse(ip), (int?)service["spec"]?["ports"]?[0]?["port"] ?? 80);
+    }
+
+    private static async Task PhaseAsync(IScenarioObserver observer, ScenarioPhase phase, string description, Func<Task> body)
+    {
+        observer.PhaseStarted(phase, description);
+        try
+        {
+            await body().ConfigureAwait(false);
+            observer.PhaseEnded(phase, null);
+        }
+        catch (Exception e)
+        {
+            observer.PhaseEnded(phase, e);
+            throw;
+        }
+    }
+
+    private static string Seconds(TimeSpan value) => value.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,47 @@
+using ChaosEdge.Faults;
+using ChaosEdge.Scenarios.Support;
+
+namespace ChaosEdge.Scenarios.Suites;
+
+/// <summary>
+/// Failover: the VIP holder and a non-holder each lose power, their kubelet (K3s service) and their NIC, with every
+/// probe running — VIP takeover, API availability on new and long-lived connections, the service VIP, DNS from every
+/// surviving node, VIP ownership and etcd leadership — each judged by the SLA file's scenario of the same name.
+/// </summary>
+[TestFixture]
+[Category("Failover")]
+[Order(1)]
+public sealed class FailoverSuite : ScenarioSuite
+{
+    protected override string Suite => "Failover";
+
+    [Test]
+    [Description("VIP holder power-off")]
+    public Task Power_off_of_the_VIP_holder_moves_the_VIP_and_the_API_within_the_SLA() =>
+        RunAsync(ScenarioRun.Lab, new ScenarioDefinition { Name = "vip-holder-power-off", Fault = FaultKind.PowerOff, Target = TargetRole.VipHolder });
+
+    [Test]
+    [Description("VIP holder kubelet stop")]
+    public Task Kubelet_stop_on_the_VIP_holder_moves_the_VIP_and_the_API_within_the_SLA() =>
+        RunAsync(ScenarioRun.Lab, new ScenarioDefinition { Name = "vip-holder-kubelet-stop", Fault = FaultKind.KubeletStop, Target = TargetRole.VipHolder });
+
+    [Test]
+    [Description("VIP holder NIC down")]
+    public Task NIC_down_on_the_VIP_holder_moves_the_VIP_and_the_API_within_the_SLA() =>
+        RunAsync(ScenarioRun.Lab, new ScenarioDefinition { Name = "vip-holder-nic-down", Fault = FaultKind.NicDown, Target = TargetRole.VipHolder, MaximumHold = TimeSpan.FromSeconds(15) });
+
+    [Test]
+    [Description("Non-holder power-off")]
+    public Task Power_off_of_a_non_holder_leaves_the_VIP_and_the_API_within_the_SLA() =>
+        RunAsync(ScenarioRun.Lab, new ScenarioDefinition { Name = "non-holder-power-off", Fault = FaultKind.PowerOff, Target = TargetRole.NonHolder });
+
+    [Test]
+    [Description("Non-holder kubelet stop")]
+    public Task Kubelet_stop_on_a_non_holder_leaves_the_VIP_and_the_API_within_the_SLA() =>
+        RunAsync(ScenarioRun.Lab, new ScenarioDefinition { Name = "non-holder-kubelet-stop", Fault = FaultKind.KubeletStop, Target = TargetRole.NonHolder });
+
+    [Test]
+    [Description("Non-holder NIC down")]
+    public Task NIC_down_on_a_non_holder_leaves_the_VIP_and_the_API_within_the_SLA() =>
+        RunAsync(ScenarioRun.Lab, new ScenarioDefinition { Name = "non-holder-nic-down", Fault = FaultKind.NicDown, Target = TargetRole.NonHolder, MaximumHold = TimeSpan.FromSeconds(15) });
+}

@@ -1,0 +1,40 @@
+using ChaosEdge.Faults.Partition;
+
+namespace ChaosEdge.Scenarios.Suites;
+
+/// <summary>After every suite: no fault is left applied anywhere on the lab.</summary>
+[TestFixture]
+[Category("Failover")]
+[Category("Etcd")]
+[Category("SplitBrain")]
+[Category("Dns")]
+[Order(99)]
+public sealed class NoFaultLeftAfterFailoverAndOtherSuites
+{
+    [Test]
+    public async Task After_the_scenarios_no_fault_is_left_applied_anywhere()
+    {
+        var environment = ScenarioRun.Lab.Environment;
+        Assert.That(environment.Journal.Pending(), Is.Empty, $"The fault journal '{environment.Journal.Path}' still lists faults.");
+        foreach (var node in environment.Inventory.Nodes)
+        {
+            var shell = environment.Shells[node.Name];
+            var link = await shell.RunAsync($"ip -o link show {node.Interface}");
+            Assert.That(link.Stdout, Does.Contain("UP"), $"NIC of '{node.Name}'");
+            var tables = await shell.RunAsync("nft list tables");
+            Assert.That(tables.Stdout, Does.Not.Contain(PartitionFault.Table), $"nftables of '{node.Name}'");
+            var unit = node.Role == Inventory.NodeRole.Server ? "k3s" : "k3s-agent";
+            Assert.That((await shell.RunAsync($"systemctl is-active {unit}")).Succeeded, Is.True, $"{unit} on '{node.Name}'");
+            if (node.Bmc is not null)
+            {
+                Assert.That(await Faults.PowerOff.PowerControllers.For(node).IsOnAsync(), Is.True, $"power of '{node.Name}'");
+            }
+        }
+
+        var first = environment.Inventory.Servers.First();
+        var endpoints = string.Join(',', environment.Inventory.Servers.Select(s => $"https://{s.Address}:2379"));
+        var health = await environment.Shells[first.Name].RunAsync($"ETCDCTL_API=3 etcdctl --endpoints={endpoints} {Measurement.Probes.EtcdProbe.K3sEtcdctlFlags} --command-timeout=3s endpoint health");
+        Assert.That(health.Stdout.Split('\n').Count(l => l.Contains("is healthy", StringComparison.Ordinal)), Is.EqualTo(environment.Inventory.Servers.Count()), health.Stdout + health.Stderr);
+        Assert.That(environment.Condition.IsDirty, Is.False, environment.Condition.DirtyReason);
+    }
+}

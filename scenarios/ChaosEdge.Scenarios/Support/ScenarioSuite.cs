@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text;
+using ChaosEdge.Measurement.Sla;
+
+namespace ChaosEdge.Scenarios.Support;
+
+/// <summary>
+/// Base of the scenario suites: runs a scenario on the run's lab, reports its phases to the test log and to Allure,
+/// attaches the run record and the raw samples, and fails the test on any failed SLA verdict.
+/// </summary>
+[NonParallelizable]
+public abstract class ScenarioSuite
+{
+    private AllureResults? allure;
+
+    /// <summary>The Allure suite name (Failover, Etcd, SplitBrain, Dns).</summary>
+    protected abstract string Suite { get; }
+
+    [SetUp]
+    public void StartAllure() => allure = AllureResults.Start(Suite, TestContext.CurrentContext.Test.Properties.Get("Description") as string ?? Suite);
+
+    [TearDown]
+    public void FinishAllure() => allure?.Finish();
+
+    /// <summary>Runs <paramref name="scenario"/> and asserts no SLA verdict failed.</summary>
+    protected async Task<ScenarioResult> RunAsync(ScenarioLab lab, ScenarioDefinition scenario, IScenarioWorkload? workload = null)
+    {
+        allure!.Parameter("scenario", scenario.Name);
+        allure.Parameter("lab", lab.Environment.Inventory.ClusterName);
+        var result = await new ScenarioRunner(lab.Environment).RunAsync(scenario, new Observer(allure), workload);
+        allure.Attach("run record", "application/json", "json", result.Record.ToJsonString());
+        allure.Attach("samples", "text/csv", "csv", SamplesCsv(result));
+        var summary = Summary(result);
+        allure.Attach("figures", "text/plain", "txt", summary);
+        TestContext.Out.WriteLine(summary);
+        var failed = result.Verdicts.Where(v => v.Outcome == SlaOutcome.Fail).ToList();
+        Assert.That(failed, Is.Empty, () => "SLA verdicts failed: " + string.Join("; ", failed.Select(v => $"{v.Threshold.Probe} {v.Threshold.Metric} {v.Measured} (limit {v.Threshold.Text})")));
+        return result;
+    }
+
+    private static string Summary(ScenarioResult result)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"{result.Definition.Name}: {result.FaultDescription}; recovery gate {result.RecoveryGate.TotalSeconds:0.0} s");
+        foreach (var f in result.Figures)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"  {f.Probe,-18} samples {f.Samples,6} failed {f.Failures,5} missed {f.MissedSamples,4} availability {(f.Availability ?? 0) * 100,8:0.000} % longest {f.LongestOutage.TotalMilliseconds,9:0.0} ms takeover {(f.TakeoverTime is { } t ? t.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture) + " ms" : "-"),10} two-owners {(f.DuplicateOwnerTime is { } d ? d.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + " ms" : "-")}");
+        }
+
+        foreach (var v in result.Verdicts)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {v.Outcome.ToString().ToUpperInvariant(),-12} {v.Threshold.Probe} {v.Threshold.Metric} {v.Measured} limit {v.Threshold.Text} margin {v.Margin} {v.Reason}");
+        }
+
+        foreach (var note in result.Notes)
+        {
+            text.AppendLine("  " + note);
+        }
+
+        return text.ToString();
+    }
+
+    private static string SamplesCsv(ScenarioResult result)
+    {
+        var text = new StringBuilder("probe,offset_ms,latency_us,outcome,detail\n");
+        foreach (var probe in result.Timeline.Probes)
+        {
+            foreach (var s in probe.Samples.ToSortedArray())
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"{probe.Name},{result.Timeline.Offset(s.Timestamp).TotalMilliseconds:0.000},{s.LatencyMicroseconds},{s.Outcome},{s.Detail}");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private sealed class Observer(AllureResults allure) : IScenarioObserver
+    {
+        public void PhaseStarted(ScenarioPhase phase, string description)
+        {
+            TestContext.Progress.WriteLine($"[{TestContext.CurrentContext.Test.Name}] {phase}: {description}");
+            allure.StartStep($"{phase}: {description}");
+        }
+
+        public void PhaseEnded(ScenarioPhase phase, Exception? error) => allure.StopStep(error);
+
+        public void Step(string line)
+        {
+            TestContext.Progress.WriteLine($"[{TestContext.CurrentContext.Test.Name}]   {line}");
+            allure.Step(line);
+        }
+    }
+}
