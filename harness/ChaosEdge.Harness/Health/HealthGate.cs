@@ -23,14 +23,24 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
         report("Health gate: nodes Ready, etcd members healthy, DNS answering on every node, service VIP answering");
         await Wait.UntilAsync("The cluster's nodes", "all be Ready (read through the VIP)", async token =>
         {
-            var (nodes, _) = await client.ListAsync(ResourcePath.Nodes.For(), cancellationToken: token).ConfigureAwait(false);
+            var (nodes, failure) = await TryListAsync(ResourcePath.Nodes.For(), token).ConfigureAwait(false);
+            if (failure is not null)
+            {
+                return (false, failure);
+            }
+
             var notReady = inventory.Nodes.Select(n => n.Name).Where(n => nodes.FirstOrDefault(o => o.Name() == n)?.Condition("Ready") != "True").ToList();
             return (notReady.Count == 0, notReady.Count == 0 ? "all Ready" : "not Ready: " + string.Join(", ", notReady));
         }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
 
         await Wait.UntilAsync("The cluster's deployments", "have every replica ready (cluster DNS in the inventory's shape, the edge workload)", async token =>
         {
-            var (deployments, _) = await client.ListAsync(ResourcePath.Deployments.For(), cancellationToken: token).ConfigureAwait(false);
+            var (deployments, failure) = await TryListAsync(ResourcePath.Deployments.For(), token).ConfigureAwait(false);
+            if (failure is not null)
+            {
+                return (false, failure);
+            }
+
             var waiting = deployments.Where(d => !Complete(d)).ToList();
             if (waiting.Count == 0)
             {
@@ -76,6 +86,20 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
             }
         }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
         report("Health gate passed.");
+    }
+
+    // The API may be briefly unreachable while the VIP moves: that is "not yet", not a failure of the gate.
+    private async Task<(IReadOnlyList<System.Text.Json.Nodes.JsonObject> Items, string? Failure)> TryListAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (items, _) = await client.ListAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return (items, null);
+        }
+        catch (Exception e) when (e is KubeApiException or HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return ([], e.Message);
+        }
     }
 
     private static bool Complete(System.Text.Json.Nodes.JsonObject deployment) =>

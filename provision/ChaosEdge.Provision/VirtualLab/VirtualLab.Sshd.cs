@@ -30,7 +30,11 @@ public sealed partial class VirtualLab
         // (so 'hostname' is the node's name), its own mounts (so /etc, /run, /root, /var/lib/rancher are the node's,
         // as on a machine of its own; 'ip netns exec' already made the mount namespace private), and sshd.
         // The boot script starts the node's enabled units (none on a new node; the cluster's after a power cycle).
-        var inner = $"{filesystem.MountScript()} && hostname {ShellQuote.Quote(node)} && (setsid {NodeImage.BootScript} >/var/log/ce-boot.log 2>&1 &) && exec {sshd} -D -f {ShellQuote.Quote(config)} -E {ShellQuote.Quote(log)}";
+        // The link watcher does what a real node's network manager does when its link comes back (after a NIC-down
+        // fault): it restores the node's route to the service range, which the kernel drops with the link.
+        var route = $"ip route replace {LabAddressPlan.ServiceRange} dev {LabNames.NodeInterface}";
+        var linkWatcher = $"ip -o monitor link dev {LabNames.NodeInterface} | while read -r line; do case \"$line\" in *\"state UP\"*) {route} ;; esac; done";
+        var inner = $"{filesystem.MountScript()} && hostname {ShellQuote.Quote(node)} && (setsid {NodeImage.BootScript} >/var/log/ce-boot.log 2>&1 &) && (setsid sh -c {ShellQuote.Quote(linkWatcher)} >/dev/null 2>&1 &) && exec {sshd} -D -f {ShellQuote.Quote(config)} -E {ShellQuote.Quote(log)}";
         var outer = $"echo $$ > {ShellQuote.Quote(cgroup.ProcsFile)} && exec ip netns exec {ShellQuote.Quote(ns)} unshare --uts sh -c {ShellQuote.Quote(inner)}";
         var launch = $"exec setsid -f sh -c {ShellQuote.Quote(outer)} </dev/null >{ShellQuote.Quote(log + ".launch")} 2>&1";
         await HostCommands.RunAsync("sh", ["-c", launch], cancellationToken).ConfigureAwait(false);

@@ -26,18 +26,19 @@ public sealed class SlaTests
     }
 
     [Test]
-    public void A_scenario_gets_its_own_thresholds_and_the_defaults_it_does_not_override()
+    public void A_scenario_with_an_entry_gets_its_own_thresholds_and_one_without_gets_the_defaults()
     {
         var sla = SlaLoader.Parse(Sla, "sla.yaml");
 
-        var thresholds = sla.For("keepalived-stop");
-
-        Assert.That(thresholds.Select(t => $"{t.Probe} {t.Metric} {t.Limit} {t.Source}"), Is.EquivalentTo(new[]
+        Assert.Multiple(() =>
         {
-            "vip-tcp Takeover 1500 sla.yaml:6:26",
-            "vip-tcp Availability 0.999 sla.yaml:4:30",
-            "vip-tcp LongestOutage 50 sla.yaml:4:52",
-        }));
+            Assert.That(sla.For("keepalived-stop").Select(t => $"{t.Probe} {t.Metric} {t.Limit} {t.Source}"), Is.EquivalentTo(new[] { "vip-tcp Takeover 1500 sla.yaml:6:26" }));
+            Assert.That(sla.For("unlisted").Select(t => $"{t.Probe} {t.Metric} {t.Limit} {t.Source}"), Is.EquivalentTo(new[]
+            {
+                "vip-tcp Availability 0.999 sla.yaml:4:30",
+                "vip-tcp LongestOutage 50 sla.yaml:4:52",
+            }));
+        });
     }
 
     [Test]

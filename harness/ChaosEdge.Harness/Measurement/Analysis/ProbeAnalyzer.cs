@@ -166,11 +166,15 @@ public static class ProbeAnalyzer
         }
     }
 
-    /// <summary>Every probe of <paramref name="timeline"/>, analysed over the same window (no fault).</summary>
+    /// <summary>
+    /// Every probe of <paramref name="timeline"/>, analysed over the same window; takeover times count from the first
+    /// <see cref="TimelineEventKind.FaultTookEffect"/> event, when the timeline has one.
+    /// </summary>
     public static IReadOnlyList<ProbeFigures> AnalyzeAll(RunTimeline timeline, long windowStart, long windowEnd, AnalysisOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(timeline);
-        return [.. timeline.Probes.Select(p => Analyze(p, p.Samples.ToSortedArray(), timeline.Clock, timeline.StartTimestamp, windowStart, windowEnd, null, options))];
+        long? fault = timeline.Events.FirstOrDefault(e => e.Kind == TimelineEventKind.FaultTookEffect) is { } effect ? effect.Timestamp : null;
+        return [.. timeline.Probes.Select(p => Analyze(p, p.Samples.ToSortedArray(), timeline.Clock, timeline.StartTimestamp, windowStart, windowEnd, fault, options))];
     }
 
     private static OutageWindow Outage(TimeProvider clock, long origin, long start, long? end, int failed, Dictionary<string, int> causes) =>

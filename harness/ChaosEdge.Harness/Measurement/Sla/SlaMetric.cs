@@ -32,11 +32,11 @@ public sealed record SlaDocument(string SourcePath, IReadOnlyDictionary<string, 
 {
     public const string DefaultScenario = "default";
 
-    /// <summary>The thresholds that apply to <paramref name="scenario"/>: its own, and the defaults for probes and metrics it does not set.</summary>
-    public IReadOnlyList<SlaThreshold> For(string scenario)
-    {
-        var own = Scenarios.GetValueOrDefault(scenario) ?? [];
-        var defaults = scenario == DefaultScenario ? [] : Scenarios.GetValueOrDefault(DefaultScenario) ?? [];
-        return [.. own, .. defaults.Where(d => !own.Any(o => o.Probe == d.Probe && o.Metric == d.Metric))];
-    }
+    /// <summary>
+    /// The thresholds that apply to <paramref name="scenario"/>: its own when the file has an entry for it, else the
+    /// defaults. Defaults describe a healthy cluster (no outage at all); a fault scenario's entry says what that
+    /// fault may cost instead, so the two are not mixed.
+    /// </summary>
+    public IReadOnlyList<SlaThreshold> For(string scenario) =>
+        Scenarios.GetValueOrDefault(scenario) ?? Scenarios.GetValueOrDefault(DefaultScenario) ?? [];
 }
