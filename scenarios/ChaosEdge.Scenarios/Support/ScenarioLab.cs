@@ -57,9 +57,16 @@ public sealed class ScenarioLab : IAsyncDisposable
         };
         var labInventory = InventoryLoader.Load(lab.InventoryPath) with { Cluster = shape?.Invoke(settings) ?? settings };
         ProvisionResult provisioned;
-        await using (var provisioner = new ClusterProvisioner(labInventory))
+        try
         {
+            await using var provisioner = new ClusterProvisioner(labInventory);
             provisioned = await provisioner.ProvisionAsync(new Progress<string>(line => TestContext.Progress.WriteLine($"provision {labName}: {line}")));
+        }
+        catch
+        {
+            // A lab that could not be provisioned is not left behind.
+            await lab.DownAsync();
+            throw;
         }
 
         return new ScenarioLab(labInventory, KubeConfig.Load(provisioned.KubeconfigPath), lab, output);
