@@ -59,7 +59,7 @@ internal static class FaultCommands
             progress.Report($"In effect; holding for {length.TotalSeconds:0.#} s");
             try
             {
-                await Task.Delay(fault.Record.RestoreDueAt - DateTimeOffset.UtcNow is { } left && left > TimeSpan.Zero ? left : TimeSpan.Zero, token);
+                await Task.Delay(length, TimeProvider.System, token);
             }
             catch (OperationCanceledException)
             {

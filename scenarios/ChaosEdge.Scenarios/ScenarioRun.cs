@@ -14,7 +14,7 @@ public sealed class ScenarioRun
 
     public static ScenarioLab Lab { get; private set; } = null!;
 
-    public static string Output { get; } = Path.Combine(TestContext.CurrentContext.WorkDirectory, "scenario-runs", DateTimeOffset.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
+    public static string Output { get; } = Path.Combine(TestContext.CurrentContext.WorkDirectory, "scenario-runs", TimeProvider.System.GetUtcNow().ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
 
     [OneTimeSetUp]
     public async Task OpenAsync()

@@ -39,7 +39,7 @@ public sealed class SplitBrainSuite : ScenarioSuite
         twoNodes ??= await ScenarioLab.OpenAsync("cesb", 2, ScenarioRun.Output);
         var environment = twoNodes.Environment;
         var markers = new WriteMarkers(environment.KubeConfig, environment.Inventory.Nodes.ToDictionary(n => n.Name, n => new Uri($"https://{n.Address}:6443")));
-        var started = DateTimeOffset.UtcNow;
+        var started = TimeProvider.System.GetTimestamp();
         var result = await RunAsync(twoNodes, new ScenarioDefinition
         {
             Name = "two-node-split-brain", Fault = FaultKind.Partition, Target = TargetRole.VipHolder, QuorumLossIntended = true,
@@ -59,10 +59,10 @@ public sealed class SplitBrainSuite : ScenarioSuite
         Assert.That(result.Notes, Has.Some.Contains("0 acknowledged writes lost"));
     }
 
-    private static WriteMarkers WithWindow(WriteMarkers markers, DateTimeOffset from)
+    private static WriteMarkers WithWindow(WriteMarkers markers, long from)
     {
         // Any two sides acknowledged inside the run count: the partition is the only time both could diverge.
-        markers.ConflictWindow = (from, DateTimeOffset.MaxValue);
+        markers.ConflictWindow = (from, long.MaxValue);
         return markers;
     }
 

@@ -116,5 +116,6 @@ public sealed class AllureResults
 
     private static JsonObject Label(string name, string value) => new() { ["name"] = name, ["value"] = value };
 
-    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    // Allure's start/stop fields are wall-clock epoch milliseconds, for display; nothing is measured with them.
+    private static long Now() => TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
 }

@@ -14,14 +14,17 @@ namespace ChaosEdge.Scenarios.Support;
 public sealed class WriteMarkers(KubeConfig config, IReadOnlyDictionary<string, Uri> writers) : IScenarioWorkload
 {
     private readonly string run = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
-    private readonly ConcurrentBag<(string Writer, string Name, DateTimeOffset At)> acknowledged = [];
-    private readonly ConcurrentBag<(string Writer, DateTimeOffset At)> sharedUpdates = [];
+    private readonly ConcurrentBag<(string Writer, string Name, long At)> acknowledged = [];
+    private readonly ConcurrentBag<(string Writer, long At)> sharedUpdates = [];
     private readonly CancellationTokenSource stop = new();
     private readonly List<Task> loops = [];
     private int attempts;
 
-    /// <summary>The window in which conflicting shared updates count (set to the partition's, or null for none).</summary>
-    public (DateTimeOffset From, DateTimeOffset To)? ConflictWindow { get; set; }
+    /// <summary>
+    /// The window (<see cref="TimeProvider.System"/> timestamps) in which conflicting shared updates count, or null
+    /// for none.
+    /// </summary>
+    public (long From, long To)? ConflictWindow { get; set; }
 
     private string Shared => $"ce-shared-{run}";
 
@@ -80,9 +83,9 @@ public sealed class WriteMarkers(KubeConfig config, IReadOnlyDictionary<string, 
             try
             {
                 await client.CreateAsync(ResourcePath.ConfigMaps.For("default"), ConfigMap(name, writer), stop.Token);
-                acknowledged.Add((writer, name, DateTimeOffset.UtcNow));
+                acknowledged.Add((writer, name, TimeProvider.System.GetTimestamp()));
                 await client.PatchAsync(ResourcePath.ConfigMaps.For("default", Shared), new JsonObject { ["data"] = new JsonObject { ["writer"] = writer } }, cancellationToken: stop.Token);
-                sharedUpdates.Add((writer, DateTimeOffset.UtcNow));
+                sharedUpdates.Add((writer, TimeProvider.System.GetTimestamp()));
             }
             catch (Exception e) when (e is KubeApiException or HttpRequestException or TaskCanceledException or OperationCanceledException)
             {
