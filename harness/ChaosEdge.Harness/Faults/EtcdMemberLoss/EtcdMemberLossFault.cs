@@ -90,15 +90,25 @@ public sealed class EtcdMemberLossFault(FaultRecord record) : FaultBase(record)
                 return (false, result.Stdout.Trim());
             }
 
-            var statuses = JsonNode.Parse(result.Stdout) as JsonArray ?? [];
-            var revisions = statuses.Select(s => (long?)s?["Status"]?["header"]?["revision"]).ToList();
-            var members = statuses.Select(s => (long?)s?["Status"]?["header"]?["member_id"]).Distinct().Count();
+            var (revisions, members) = ReadEndpointStatus(result.Stdout);
             var equal = revisions.Count == servers.Count && revisions.All(r => r is not null) && revisions.Distinct().Count() == 1;
             return (equal && members == servers.Count, $"revisions {string.Join(", ", revisions)}");
         }, TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(500), context.Time, cancellationToken).ConfigureAwait(false);
 
         // Joined: the node restarts from its own data from now on, as before the fault.
         await asker.RunCheckedAsync($"rm -f {RejoinDropIn}", cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads <c>etcdctl endpoint status -w json</c>: each endpoint's revision and how many distinct members answered.
+    /// Member IDs are unsigned 64-bit and often above <see cref="long.MaxValue"/>.
+    /// </summary>
+    internal static (IReadOnlyList<long?> Revisions, int Members) ReadEndpointStatus(string json)
+    {
+        var statuses = JsonNode.Parse(json) as JsonArray ?? [];
+        var revisions = statuses.Select(s => (long?)s?["Status"]?["header"]?["revision"]).ToList();
+        var members = statuses.Select(s => (ulong?)s?["Status"]?["header"]?["member_id"]).Where(m => m is not null).Distinct().Count();
+        return (revisions, members);
     }
 
     private void RequireServer(FaultContext context)
