@@ -12,16 +12,25 @@ namespace ChaosEdge.NodeRuntime.Kubelet;
 /// node's), each in a session and mount namespace of its own with its configMap and emptyDir volumes bound at their
 /// mount paths. The pod's PID is kept on disk, so pods outlive the kubelet (a stopped node service) and are adopted
 /// when it starts again. Readiness comes from the pod's real readinessProbe (tcpSocket, httpGet or exec).
-/// Only a pod's first container is run.
+/// Only a pod's first container is run. Every process of a pod carries the pod's instance in its environment, so
+/// processes a pod leaves behind (re-parented, in a session of their own) are found and killed before anything else
+/// starts, as a container runtime's cgroup kill would.
 /// </summary>
 internal sealed partial class PodRunner(KubeClient client, RuntimeOptions options, ILogger logger, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, PodState> states = new(StringComparer.Ordinal);
     private KubeInformer? configMaps;
 
+    private const string NodeTag = "CHAOSEDGE_POD_NODE";
+    private const string InstanceTag = "CHAOSEDGE_POD_INSTANCE";
+
     private sealed class PodState
     {
         public int Pid { get; set; }
+
+        /// <summary>The running instance (pod UID and a start nonce); stray processes of other instances are killed.</summary>
+        public string Instance { get; set; } = string.Empty;
+
         public bool? Ready { get; set; }
         public int Restarts { get; set; }
         public long NextProbe { get; set; }
@@ -70,7 +79,9 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
 
     private async Task SyncAsync(IReadOnlyCollection<JsonObject> pods, CancellationToken cancellationToken)
     {
+        // Stops first: a replaced pod's ports are free before its successor starts.
         var wanted = new HashSet<string>(StringComparer.Ordinal);
+        var running = new List<JsonObject>();
         foreach (var pod in pods)
         {
             var uid = pod.Text("metadata.uid")!;
@@ -82,9 +93,35 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
                 await client.DeleteAsync(ResourcePath.Pods.For(pod.Namespace(), pod.Name()), 0, cancellationToken).ConfigureAwait(false);
                 states.TryRemove(uid, out _);
                 logger.LogInformation("Pod '{Namespace}/{Pod}' stopped and deleted.", pod.Namespace(), pod.Name());
-                continue;
             }
+            else
+            {
+                running.Add(pod);
+            }
+        }
 
+        foreach (var uid in states.Keys.Except(wanted).ToList())
+        {
+            if (states.TryRemove(uid, out var orphan))
+            {
+                await StopAsync(uid, orphan, 2, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        // Pods this kubelet ran before a restart and the API no longer has.
+        foreach (var directory in Directory.GetDirectories(options.PodsDir))
+        {
+            var uid = Path.GetFileName(directory);
+            if (!wanted.Contains(uid) && !states.ContainsKey(uid))
+            {
+                await StopAsync(uid, Adopt(uid), 2, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        foreach (var pod in running)
+        {
+            var uid = pod.Text("metadata.uid")!;
+            var state = states[uid];
             if (!Alive(state.Pid))
             {
                 if (state.Pid != 0)
@@ -112,24 +149,6 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
                 await ReportAsync(pod, state, cancellationToken).ConfigureAwait(false);
             }
         }
-
-        foreach (var uid in states.Keys.Except(wanted).ToList())
-        {
-            if (states.TryRemove(uid, out var orphan))
-            {
-                await StopAsync(uid, orphan, 2, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        // Pods this kubelet ran before a restart and the API no longer has.
-        foreach (var directory in Directory.GetDirectories(options.PodsDir))
-        {
-            var uid = Path.GetFileName(directory);
-            if (!wanted.Contains(uid) && !states.ContainsKey(uid))
-            {
-                await StopAsync(uid, Adopt(uid), 2, cancellationToken).ConfigureAwait(false);
-            }
-        }
     }
 
     /// <summary>
@@ -152,9 +171,11 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
     {
         var state = new PodState();
         var pidFile = Path.Combine(options.PodsDir, uid, "pid");
+        var instanceFile = Path.Combine(options.PodsDir, uid, "instance");
         if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture, out var pid) && Alive(pid))
         {
             state.Pid = pid;
+            state.Instance = File.Exists(instanceFile) ? File.ReadAllText(instanceFile).Trim() : string.Empty;
             state.StartedAt = File.GetLastWriteTimeUtc(pidFile).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
             logger.LogInformation("Adopted running pod {Uid} (pid {Pid}).", uid, pid);
         }
@@ -183,8 +204,13 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
             mounts.Add($"mkdir -p {ShellQuote.Quote(target)} && mount --bind {ShellQuote.Quote(source)} {ShellQuote.Quote(target)}");
         }
 
+        // Whatever an earlier instance of any pod left behind on this node goes before this one binds its ports.
+        KillStrays();
+        var instance = $"{uid}.{Guid.NewGuid():N}";
+        await File.WriteAllTextAsync(Path.Combine(directory, "instance"), instance, cancellationToken).ConfigureAwait(false);
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
+            [NodeTag] = NodeIdentity, [InstanceTag] = instance,
             ["POD_NAME"] = pod.Name(), ["POD_NAMESPACE"] = pod.Namespace() ?? "default", ["NODE_NAME"] = options.NodeName, ["POD_IP"] = options.NodeIp.ToString(),
         };
         foreach (var env in (container["env"] as JsonArray ?? []).OfType<JsonObject>())
@@ -222,6 +248,7 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
         }
 
         state.Pid = File.Exists(Path.Combine(directory, "pid")) && int.TryParse(File.ReadAllText(Path.Combine(directory, "pid")).Trim(), CultureInfo.InvariantCulture, out var pid) ? pid : 0;
+        state.Instance = instance;
         state.StartedAt = Api.ObjectStore.Now(time);
         state.StartedTimestamp = time.GetTimestamp();
         state.StartAfter = 0;
@@ -271,10 +298,71 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
             }
         }
 
+        KillStrays();
         var directory = Path.Combine(options.PodsDir, uid);
         if (Directory.Exists(directory))
         {
             Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>This node among all lab nodes on the host (names repeat across labs; addresses do not).</summary>
+    private string NodeIdentity => $"{options.NodeIp}/{options.NodeName}";
+
+    /// <summary>
+    /// Kills every process tagged as a pod of this node whose instance is not a running pod's current one: children
+    /// that outlived their pod (re-parented to init, in a session of their own) and instances this kubelet lost track of.
+    /// </summary>
+    private void KillStrays()
+    {
+        var current = states.Values.Where(s => Alive(s.Pid)).Select(s => s.Instance).ToHashSet(StringComparer.Ordinal);
+        foreach (var (pid, node, instance) in TaggedProcesses())
+        {
+            if (node == NodeIdentity && !current.Contains(instance))
+            {
+                logger.LogWarning("Killing process {Pid} left behind by pod instance {Instance}.", pid, instance);
+                using var kill = Process.Start("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)]);
+                kill.WaitForExit();
+            }
+        }
+    }
+
+    private static IEnumerable<(int Pid, string Node, string Instance)> TaggedProcesses()
+    {
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), CultureInfo.InvariantCulture, out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            string environ;
+            try
+            {
+                environ = File.ReadAllText(Path.Combine(entry, "environ"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+
+            string? node = null, instance = null;
+            foreach (var variable in environ.Split('\0'))
+            {
+                if (variable.StartsWith(NodeTag + "=", StringComparison.Ordinal))
+                {
+                    node = variable[(NodeTag.Length + 1)..];
+                }
+                else if (variable.StartsWith(InstanceTag + "=", StringComparison.Ordinal))
+                {
+                    instance = variable[(InstanceTag.Length + 1)..];
+                }
+            }
+
+            if (node is not null && instance is not null && Alive(pid))
+            {
+                yield return (pid, node, instance);
+            }
         }
     }
 
