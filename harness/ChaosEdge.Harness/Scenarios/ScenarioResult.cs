@@ -26,8 +26,11 @@ public sealed record ScenarioResult(
     TimeSpan RecoveryGate,
     IReadOnlyList<string> Notes)
 {
-    /// <summary>No verdict failed.</summary>
-    public bool Passed => Verdicts.All(v => v.Outcome != SlaOutcome.Fail);
+    /// <summary>What the workload's check found lost or conflicting after recovery; null when nothing was.</summary>
+    public string? DataLoss { get; init; }
+
+    /// <summary>Every verdict passed (an inconclusive one does not) and no acknowledged write was lost.</summary>
+    public bool Passed => DataLoss is null && Verdicts.All(v => v.Outcome == SlaOutcome.Pass);
 
     /// <summary>The figures of one probe.</summary>
     public ProbeFigures Probe(string name) => Figures.First(f => f.Probe == name);

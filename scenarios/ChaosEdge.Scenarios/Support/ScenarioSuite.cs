@@ -33,8 +33,10 @@ public abstract class ScenarioSuite
         var summary = Summary(result);
         allure.Attach("figures", "text/plain", "txt", summary);
         TestContext.Out.WriteLine(summary);
-        var failed = result.Verdicts.Where(v => v.Outcome == SlaOutcome.Fail).ToList();
-        Assert.That(failed, Is.Empty, () => "SLA verdicts failed: " + string.Join("; ", failed.Select(v => $"{v.Threshold.Probe} {v.Threshold.Metric} {v.Measured} (limit {v.Threshold.Text})")));
+        // An inconclusive verdict is not a pass: the measurement could not decide, and the test says why.
+        var failed = result.Verdicts.Where(v => v.Outcome != SlaOutcome.Pass).ToList();
+        Assert.That(result.DataLoss, Is.Null, "Data loss");
+        Assert.That(failed, Is.Empty, () => "SLA verdicts not passed: " + string.Join("; ", failed.Select(v => $"{v.Outcome.ToString().ToUpperInvariant()} {v.Threshold.Probe} {v.Threshold.Metric} {v.Measured} (limit {v.Threshold.Text}) {v.Reason}")));
         return result;
     }
 

@@ -101,13 +101,15 @@ public sealed class ProbeAnalyzerTests
     }
 
     [Test]
-    public void Samples_the_probe_did_not_take_are_counted_as_missed()
+    public void Samples_the_probe_did_not_take_are_counted_as_missed_and_widen_its_uncertainty_to_the_largest_gap()
     {
         var samples = Series(0, 100, _ => true).Concat(Series(2000, 100, _ => true)).ToArray();
 
         var figures = Analyze(samples, 0, 3000);
 
         Assert.That(figures.MissedSamples, Is.EqualTo(100), "from 990 ms to 2000 ms, 100 samples are missing");
+        Assert.That(figures.LargestGap, Is.EqualTo(TimeSpan.FromMilliseconds(1010)));
+        Assert.That(figures.Uncertainty, Is.EqualTo(TimeSpan.FromMilliseconds(1010)));
     }
 
     [Test]

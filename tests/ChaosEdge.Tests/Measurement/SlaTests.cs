@@ -68,15 +68,35 @@ public sealed class SlaTests
         Assert.That((verdict.Outcome, verdict.Margin), Is.EqualTo((expected, margin)));
     }
 
-    [Test]
-    public void A_probe_that_missed_samples_makes_every_verdict_inconclusive()
+    [TestCase(600, 80, SlaOutcome.Pass)]
+    [TestCase(1450, 80, SlaOutcome.Inconclusive)]
+    [TestCase(1600, 80, SlaOutcome.Fail)]
+    [TestCase(1650, 200, SlaOutcome.Inconclusive)]
+    public void Where_samples_were_missed_a_time_is_judged_within_the_largest_gap_between_samples(double takeoverMs, double gapMs, SlaOutcome expected)
     {
         var sla = SlaLoader.Parse(Sla, "sla.yaml");
 
-        var verdicts = SlaJudge.Judge(sla, "keepalived-stop", [Figures(600, missed: 50)]);
+        var verdict = SlaJudge.Judge(sla, "keepalived-stop", [Figures(takeoverMs, missed: 50) with { LargestGap = TimeSpan.FromMilliseconds(gapMs) }]).Single();
 
-        Assert.That(verdicts.Select(v => v.Outcome), Has.All.EqualTo(SlaOutcome.Inconclusive));
-        Assert.That(verdicts[0].Reason, Does.Contain("missed 50 of 1050 samples"));
+        Assert.That(verdict.Outcome, Is.EqualTo(expected), verdict.Reason);
+        Assert.That(verdict.Reason, Does.Contain("missed 50 of 1050 samples"));
+    }
+
+    [TestCase("85%", SlaOutcome.Pass)]
+    [TestCase("92%", SlaOutcome.Inconclusive)]
+    [TestCase("99%", SlaOutcome.Fail)]
+    public void Where_samples_were_missed_an_availability_is_judged_on_the_range_they_allow(string limit, SlaOutcome expected)
+    {
+        // 1000 samples, 60 failed, 50 missed: between 940/1050 (89.524 %) and 990/1050 (94.286 %).
+        var sla = SlaLoader.Parse($"version: 1\nscenarios:\n  default:\n    vip-tcp: {{ availability: {limit} }}\n", "sla.yaml");
+
+        var verdict = SlaJudge.Judge(sla, "default", [Figures(600, missed: 50)]).Single();
+
+        Assert.That(verdict.Outcome, Is.EqualTo(expected), verdict.Reason);
+        if (expected == SlaOutcome.Inconclusive)
+        {
+            Assert.That(verdict.Reason, Does.Contain("between 89.524 % and 94.286 %"));
+        }
     }
 
     [Test]

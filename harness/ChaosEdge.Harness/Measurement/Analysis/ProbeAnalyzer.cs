@@ -34,6 +34,7 @@ public static class ProbeAnalyzer
         var errors = new Dictionary<string, int>(StringComparer.Ordinal);
         var failures = 0;
         var missed = 0;
+        var largestGap = 0L;
         var outageStart = -1L;
         var outageFailures = 0;
         Dictionary<string, int>? outageCauses = null;
@@ -56,6 +57,7 @@ public static class ProbeAnalyzer
                 if (i > 0 && intervalTicks > 0)
                 {
                     var gap = sample.Timestamp - window[i - 1].Timestamp;
+                    largestGap = Math.Max(largestGap, gap);
                     if (etcd && (window[i - 1].Detail >> 8) != (sample.Detail >> 8))
                     {
                         leaderChanges++;
@@ -149,6 +151,7 @@ public static class ProbeAnalyzer
                 Samples = window.Length,
                 Failures = failures,
                 MissedSamples = missed,
+                LargestGap = TimeSpan.FromSeconds((double)largestGap / frequency),
                 Outages = outages,
                 FaultTookEffect = faultTookEffect is { } f ? clock.GetElapsedTime(origin, f) : null,
                 TakeoverTime = takeoverAt is { } t && faultTookEffect is { } effect ? clock.GetElapsedTime(effect, Math.Max(t, effect)) : null,

@@ -19,6 +19,15 @@ public sealed record ProbeFigures
     /// <summary>Samples the cadence called for between the window's first and last sample but the probe did not take.</summary>
     public required int MissedSamples { get; init; }
 
+    /// <summary>
+    /// The longest time between two consecutive samples in the window: where samples were missed, an instant is known
+    /// only to within this, not to within <see cref="Resolution"/>.
+    /// </summary>
+    public TimeSpan LargestGap { get; init; }
+
+    /// <summary>How finely this probe's times are known: its cadence, or the largest gap between its samples if wider.</summary>
+    public TimeSpan Uncertainty => LargestGap > Resolution ? LargestGap : Resolution;
+
     /// <summary>Successful samples over all samples, 0–1; <c>null</c> without samples.</summary>
     public double? Availability => Samples == 0 ? null : (double)(Samples - Failures) / Samples;
 

@@ -65,7 +65,7 @@ public static class RunRecord
     private static Dictionary<string, object?> Figures(ProbeFigures f) => new()
     {
         ["probe"] = f.Probe, ["resolutionMs"] = Ms(f.Resolution), ["windowStartMs"] = Ms(f.WindowStart), ["windowEndMs"] = Ms(f.WindowEnd),
-        ["samples"] = f.Samples, ["failures"] = f.Failures, ["missedSamples"] = f.MissedSamples, ["availability"] = f.Availability,
+        ["samples"] = f.Samples, ["failures"] = f.Failures, ["missedSamples"] = f.MissedSamples, ["largestGapMs"] = f.LargestGap.TotalMilliseconds, ["availability"] = f.Availability,
         ["longestOutageMs"] = Ms(f.LongestOutage), ["faultTookEffectMs"] = f.FaultTookEffect is { } e ? Ms(e) : null,
         ["takeoverMs"] = f.TakeoverTime is { } t ? Ms(t) : null, ["recovered"] = f.Recovered,
         ["outages"] = f.Outages.Select(o => new Dictionary<string, object?> { ["startMs"] = Ms(o.Start), ["endMs"] = o.End is { } end ? Ms(end) : null, ["durationMs"] = Ms(o.Duration), ["failedSamples"] = o.FailedSamples, ["cause"] = o.Cause }).ToList(),

@@ -4,16 +4,16 @@ using ChaosEdge.Measurement.Analysis;
 namespace ChaosEdge.Measurement.Sla;
 
 /// <summary>
-/// Gives every threshold of a scenario a verdict from the figures. A figure is <see cref="SlaOutcome.Inconclusive"/> when
-/// its probe has no samples in the window, when it missed more than 1 % of its samples (the harness, not the cluster,
-/// failed), when a node-side probe's clock mapping is less certain than its resolution (times only), or when a time lies closer to the limit than the probe's resolution (one cadence interval); a time measured
-/// as exactly zero (no failed sample, no duplicate owner) is a fact, not an estimate.
+/// Gives every threshold of a scenario a verdict from the figures, and a verdict only where the measurement's own
+/// uncertainty cannot change it. A figure is <see cref="SlaOutcome.Inconclusive"/> when its probe has no samples in
+/// the window; when a node-side probe's clock mapping is less certain than its resolution (times only); when a time
+/// lies closer to the limit than the probe's uncertainty (its cadence, or the largest gap between its samples where
+/// the harness missed some); or when an availability's limit lies between the values the missed samples allow (all
+/// failed, all succeeded). A time measured as exactly zero (no failed sample, no duplicate owner) is a fact, not an
+/// estimate. Missed samples are reported with every verdict they affect.
 /// </summary>
 public static class SlaJudge
 {
-    /// <summary>Share of missed samples above which a probe's figures are not trusted.</summary>
-    public const double MaxMissedShare = 0.01;
-
     public static IReadOnlyList<SlaVerdict> Judge(SlaDocument sla, string scenario, IReadOnlyList<ProbeFigures> figures)
     {
         ArgumentNullException.ThrowIfNull(sla);
@@ -28,13 +28,8 @@ public static class SlaJudge
             return new SlaVerdict(threshold, SlaOutcome.Inconclusive, "-", "-", $"Probe '{threshold.Probe}' has no samples in this window.");
         }
 
-        var missedShare = (double)figures.MissedSamples / (figures.Samples + figures.MissedSamples);
-        if (missedShare > MaxMissedShare)
-        {
-            return new SlaVerdict(threshold, SlaOutcome.Inconclusive, "-", "-",
-                string.Create(CultureInfo.InvariantCulture, $"Probe '{threshold.Probe}' missed {figures.MissedSamples} of {figures.Samples + figures.MissedSamples} samples ({missedShare:P1}, more than {MaxMissedShare:P0}): the harness could not keep the cadence."));
-        }
-
+        var missedNote = figures.MissedSamples == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture,
+            $" The harness missed {figures.MissedSamples} of {figures.Samples + figures.MissedSamples} samples (largest gap {Ms(figures.LargestGap.TotalMilliseconds)}).");
         if (figures.ClockError is { } clockError && clockError > figures.Resolution && threshold.Metric != SlaMetric.Availability)
         {
             return new SlaVerdict(threshold, SlaOutcome.Inconclusive, "-", "-",
@@ -45,8 +40,17 @@ public static class SlaJudge
         {
             var value = figures.Availability!.Value;
             var margin = value - threshold.Limit;
+            var slots = figures.Samples + figures.MissedSamples;
+            var lowest = (double)(figures.Samples - figures.Failures) / slots;
+            var highest = (double)(figures.Samples - figures.Failures + figures.MissedSamples) / slots;
+            if (lowest < threshold.Limit && highest >= threshold.Limit)
+            {
+                return new SlaVerdict(threshold, SlaOutcome.Inconclusive, Percent(value), Signed(margin * 100, " pp"),
+                    $"With the missed samples the availability lies between {Percent(lowest)} and {Percent(highest)}, either side of {threshold.Text}.{missedNote}");
+            }
+
             return new SlaVerdict(threshold, margin >= 0 ? SlaOutcome.Pass : SlaOutcome.Fail, Percent(value), Signed(margin * 100, " pp"),
-                margin >= 0 ? string.Empty : $"Availability {Percent(value)} is below {threshold.Text}.");
+                (margin >= 0 ? string.Empty : $"Availability {Percent(value)} is below {threshold.Text}.") + missedNote);
         }
 
         TimeSpan? measured = threshold.Metric switch
@@ -70,15 +74,16 @@ public static class SlaJudge
 
         var marginMs = threshold.Limit - m.TotalMilliseconds;
         var text = Ms(m.TotalMilliseconds);
-        var resolution = threshold.Metric == SlaMetric.LatencyP99 ? 0 : figures.Resolution.TotalMilliseconds;
-        if (m > TimeSpan.Zero && Math.Abs(marginMs) < resolution)
+        var uncertainty = threshold.Metric == SlaMetric.LatencyP99 ? 0 : figures.Uncertainty.TotalMilliseconds;
+        if (m > TimeSpan.Zero && Math.Abs(marginMs) < uncertainty)
         {
+            var what = figures.LargestGap > figures.Resolution ? "the largest gap between its samples" : "the probe's resolution";
             return new SlaVerdict(threshold, SlaOutcome.Inconclusive, text, Signed(marginMs, " ms"),
-                $"{text} is within the probe's resolution ({Ms(resolution)}) of the limit {threshold.Text}.");
+                $"{text} is within {what} ({Ms(uncertainty)}) of the limit {threshold.Text}.{missedNote}");
         }
 
         return new SlaVerdict(threshold, marginMs >= 0 ? SlaOutcome.Pass : SlaOutcome.Fail, text, Signed(marginMs, " ms"),
-            marginMs >= 0 ? string.Empty : $"{text} exceeds {threshold.Text}.");
+            (marginMs >= 0 ? string.Empty : $"{text} exceeds {threshold.Text}.") + missedNote);
     }
 
     private static string Ms(double value) => value.ToString("0.0", CultureInfo.InvariantCulture) + " ms";
