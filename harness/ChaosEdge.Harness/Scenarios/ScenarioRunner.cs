@@ -60,6 +60,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         using var stopProbes = new CancellationTokenSource();
         var context = new FaultContext(inventory, environment.Shells, time, observer.Step);
         long end;
+        var faultWindow = default(FaultWindow);
         var running = runner.RunAsync(probes, null, stopProbes.Token);
         try
         {
@@ -110,6 +111,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
                     }
                 }).ConfigureAwait(false);
 
+                faultWindow = new FaultWindow(applied.TookEffect, time.GetTimestamp());
                 await PhaseAsync(observer, ScenarioPhase.Restore, $"Restore {fault.Description} and verify", async () =>
                 {
                     try
@@ -159,9 +161,20 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         var recoveryGate = time.GetElapsedTime(gateStarted);
 
         var notes = new List<string>();
+        string? dataLoss = null;
         if (workload is not null)
         {
-            notes.AddRange(await workload.VerifyAsync(cancellationToken).ConfigureAwait(false));
+            try
+            {
+                notes.AddRange(await workload.VerifyAsync(faultWindow, cancellationToken).ConfigureAwait(false));
+            }
+            catch (DataLossException e)
+            {
+                // Judged with the figures, not instead of them: the run record still tells what happened.
+                dataLoss = e.Message;
+                notes.Add("DATA LOSS: " + e.Message);
+                observer.Step("DATA LOSS: " + e.Message);
+            }
         }
 
         IReadOnlyList<ProbeFigures> figures = [];
@@ -189,7 +202,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
             }
         }).ConfigureAwait(false);
 
-        return new ScenarioResult(scenario, targets, fault.Description, timeline, figures, verdicts, record, recoveryGate, notes);
+        return new ScenarioResult(scenario, targets, fault.Description, timeline, figures, verdicts, record, recoveryGate, notes) { DataLoss = dataLoss };
     }
 
     private async Task<(IReadOnlyList<string> Targets, IReadOnlyList<string>? Peers)> ResolveTargetsAsync(ScenarioDefinition scenario, KubeClient client, CancellationToken cancellationToken)

@@ -1,30 +1,34 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using ChaosEdge.Errors;
 using ChaosEdge.Kubernetes;
 
-namespace ChaosEdge.Scenarios.Support;
+namespace ChaosEdge.Scenarios;
 
 /// <summary>
 /// Write markers: every 250 ms each writer creates a ConfigMap (labelled <c>chaosedge.io/run</c>) through its API
 /// endpoint and, when acknowledged, records it; all writers also update one shared ConfigMap with their own name.
 /// After recovery every acknowledged marker must be there (zero acknowledged writes lost), and — for a partition —
 /// no two sides may both have had an update of the shared ConfigMap acknowledged while partitioned (a conflict).
+/// An update counts as made while partitioned when it was sent after the fault took effect and acknowledged before
+/// its restore began: nothing committed before the partition can be mistaken for a conflict.
 /// </summary>
-public sealed class WriteMarkers(KubeConfig config, IReadOnlyDictionary<string, Uri> writers) : IScenarioWorkload
+/// <param name="config">API access; each writer uses it with its own server.</param>
+/// <param name="writers">Writer name → the API endpoint it writes through.</param>
+/// <param name="time">The clock of the scenario's environment (the fault window's timestamps are on it).</param>
+public sealed class WriteMarkers(KubeConfig config, IReadOnlyDictionary<string, Uri> writers, TimeProvider? time = null) : IScenarioWorkload
 {
+    private readonly TimeProvider clock = time ?? TimeProvider.System;
     private readonly string run = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
-    private readonly ConcurrentBag<(string Writer, string Name, long At)> acknowledged = [];
-    private readonly ConcurrentBag<(string Writer, long At)> sharedUpdates = [];
+    private readonly ConcurrentBag<(string Writer, string Name)> acknowledged = [];
+    private readonly ConcurrentBag<(string Writer, long Sent, long Acknowledged)> sharedUpdates = [];
     private readonly CancellationTokenSource stop = new();
     private readonly List<Task> loops = [];
     private int attempts;
 
-    /// <summary>
-    /// The window (<see cref="TimeProvider.System"/> timestamps) in which conflicting shared updates count, or null
-    /// for none.
-    /// </summary>
-    public (long From, long To)? ConflictWindow { get; set; }
+    /// <summary>Whether the writers are on different sides of a partition, so shared updates they all had acknowledged during it conflict.</summary>
+    public bool DetectConflicts { get; init; }
 
     private string Shared => $"ce-shared-{run}";
 
@@ -32,7 +36,7 @@ public sealed class WriteMarkers(KubeConfig config, IReadOnlyDictionary<string, 
     {
         using (var client = new KubeClient(config, TimeSpan.FromSeconds(3)))
         {
-            await client.CreateAsync(ResourcePath.ConfigMaps.For("default"), ConfigMap(Shared, "none"), cancellationToken);
+            await client.CreateAsync(ResourcePath.ConfigMaps.For("default"), ConfigMap(Shared, "none"), cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var (writer, server) in writers)
@@ -43,33 +47,42 @@ public sealed class WriteMarkers(KubeConfig config, IReadOnlyDictionary<string, 
 
     public async Task StopAsync()
     {
-        await stop.CancelAsync();
-        await Task.WhenAll(loops);
+        await stop.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(loops).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<string>> VerifyAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> VerifyAsync(FaultWindow fault, CancellationToken cancellationToken = default)
     {
         using var client = new KubeClient(config, TimeSpan.FromSeconds(10));
-        var (items, _) = await client.ListAsync(ResourcePath.ConfigMaps.For("default"), cancellationToken: cancellationToken);
+        var (items, _) = await client.ListAsync(ResourcePath.ConfigMaps.For("default"), cancellationToken: cancellationToken).ConfigureAwait(false);
         var present = items.Select(i => i.Name()).ToHashSet(StringComparer.Ordinal);
         var lost = acknowledged.Where(a => !present.Contains(a.Name)).ToList();
         var notes = new List<string>
         {
             string.Create(CultureInfo.InvariantCulture, $"write markers: {attempts} writes, {acknowledged.Count} acknowledged ({(attempts == 0 ? 0 : 100.0 * acknowledged.Count / attempts):0.0} % write availability), {lost.Count} acknowledged writes lost"),
         };
-        if (ConflictWindow is { } window)
+        var sides = new List<string>();
+        if (DetectConflicts)
         {
-            var sides = sharedUpdates.Where(u => u.At >= window.From && u.At <= window.To).Select(u => u.Writer).Distinct().ToList();
+            sides = [.. sharedUpdates.Where(u => u.Sent >= fault.TookEffect && u.Acknowledged <= fault.RestoreStarted).Select(u => u.Writer).Distinct().Order(StringComparer.Ordinal)];
             notes.Add($"shared key updates acknowledged during the partition by: {(sides.Count == 0 ? "no side" : string.Join(", ", sides))}; conflicting: {(sides.Count > 1 ? "YES" : "no")}");
-            Assert.That(sides, Has.Count.LessThanOrEqualTo(1), "Both sides of the partition had conflicting writes acknowledged.");
         }
 
         foreach (var item in items.Where(i => i.Name().Contains(run, StringComparison.Ordinal)))
         {
-            await client.DeleteAsync(ResourcePath.ConfigMaps.For("default", item.Name()), cancellationToken: cancellationToken);
+            await client.DeleteAsync(ResourcePath.ConfigMaps.For("default", item.Name()), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
-        Assert.That(lost.Select(l => l.Name), Is.Empty, "Acknowledged writes were lost.");
+        if (lost.Count > 0)
+        {
+            throw new DataLossException($"{lost.Count} acknowledged writes were lost: {string.Join(", ", lost.Take(10).Select(l => l.Name))}{(lost.Count > 10 ? ", …" : string.Empty)}.");
+        }
+
+        if (sides.Count > 1)
+        {
+            throw new DataLossException($"Both sides of the partition had conflicting writes acknowledged: {string.Join(", ", sides)}.");
+        }
+
         return notes;
     }
 
@@ -82,10 +95,11 @@ public sealed class WriteMarkers(KubeConfig config, IReadOnlyDictionary<string, 
             Interlocked.Increment(ref attempts);
             try
             {
-                await client.CreateAsync(ResourcePath.ConfigMaps.For("default"), ConfigMap(name, writer), stop.Token);
-                acknowledged.Add((writer, name, TimeProvider.System.GetTimestamp()));
-                await client.PatchAsync(ResourcePath.ConfigMaps.For("default", Shared), new JsonObject { ["data"] = new JsonObject { ["writer"] = writer } }, cancellationToken: stop.Token);
-                sharedUpdates.Add((writer, TimeProvider.System.GetTimestamp()));
+                await client.CreateAsync(ResourcePath.ConfigMaps.For("default"), ConfigMap(name, writer), stop.Token).ConfigureAwait(false);
+                acknowledged.Add((writer, name));
+                var sent = clock.GetTimestamp();
+                await client.PatchAsync(ResourcePath.ConfigMaps.For("default", Shared), new JsonObject { ["data"] = new JsonObject { ["writer"] = writer } }, cancellationToken: stop.Token).ConfigureAwait(false);
+                sharedUpdates.Add((writer, sent, clock.GetTimestamp()));
             }
             catch (Exception e) when (e is KubeApiException or HttpRequestException or TaskCanceledException or OperationCanceledException)
             {
@@ -94,7 +108,7 @@ public sealed class WriteMarkers(KubeConfig config, IReadOnlyDictionary<string, 
 
             try
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(250), stop.Token);
+                await Task.Delay(TimeSpan.FromMilliseconds(250), clock, stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

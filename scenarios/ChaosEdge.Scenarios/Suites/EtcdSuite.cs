@@ -31,5 +31,5 @@ public sealed class EtcdSuite : ScenarioSuite
     }
 
     private static WriteMarkers Markers() =>
-        new(ScenarioRun.Lab.Environment.KubeConfig, new Dictionary<string, Uri> { ["vip"] = ScenarioRun.Lab.Environment.KubeConfig.Server });
+        new(ScenarioRun.Lab.Environment.KubeConfig, new Dictionary<string, Uri> { ["vip"] = ScenarioRun.Lab.Environment.KubeConfig.Server }, ScenarioRun.Lab.Environment.Time);
 }

@@ -38,13 +38,15 @@ public sealed class SplitBrainSuite : ScenarioSuite
 
         twoNodes ??= await ScenarioLab.OpenAsync("cesb", 2, ScenarioRun.Output);
         var environment = twoNodes.Environment;
-        var markers = new WriteMarkers(environment.KubeConfig, environment.Inventory.Nodes.ToDictionary(n => n.Name, n => new Uri($"https://{n.Address}:6443")));
-        var started = TimeProvider.System.GetTimestamp();
+        var markers = new WriteMarkers(environment.KubeConfig, environment.Inventory.Nodes.ToDictionary(n => n.Name, n => new Uri($"https://{n.Address}:6443")), environment.Time)
+        {
+            DetectConflicts = true,
+        };
         var result = await RunAsync(twoNodes, new ScenarioDefinition
         {
             Name = "two-node-split-brain", Fault = FaultKind.Partition, Target = TargetRole.VipHolder, QuorumLossIntended = true,
             MinimumHold = TimeSpan.FromSeconds(10), MaximumHold = TimeSpan.FromSeconds(10), RecoveryProbes = [],
-        }, WithWindow(markers, started));
+        }, markers);
         Assert.That(result.Notes, Has.Some.Contains("0 acknowledged writes lost"));
     }
 
@@ -59,13 +61,6 @@ public sealed class SplitBrainSuite : ScenarioSuite
         Assert.That(result.Notes, Has.Some.Contains("0 acknowledged writes lost"));
     }
 
-    private static WriteMarkers WithWindow(WriteMarkers markers, long from)
-    {
-        // Any two sides acknowledged inside the run count: the partition is the only time both could diverge.
-        markers.ConflictWindow = (from, long.MaxValue);
-        return markers;
-    }
-
     private static WriteMarkers Markers() =>
-        new(ScenarioRun.Lab.Environment.KubeConfig, new Dictionary<string, Uri> { ["vip"] = ScenarioRun.Lab.Environment.KubeConfig.Server });
+        new(ScenarioRun.Lab.Environment.KubeConfig, new Dictionary<string, Uri> { ["vip"] = ScenarioRun.Lab.Environment.KubeConfig.Server }, ScenarioRun.Lab.Environment.Time);
 }
