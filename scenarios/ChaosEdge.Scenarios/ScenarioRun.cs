@@ -27,7 +27,7 @@ public sealed class ScenarioRun
             ["ChaosEdge"] = typeof(ScenarioRunner).Assembly.GetName().Version?.ToString() ?? "?",
             [".NET"] = Environment.Version.ToString(),
             ["OS"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
-            ["lab"] = Lab.IsVirtual ? "built-in virtual lab 'cesc'" : inventory.SourcePath,
+            ["lab"] = Lab.Description,
             ["cluster"] = inventory.ClusterName,
             ["nodes"] = string.Join(", ", inventory.Nodes.Select(n => $"{n.Name} {n.Address} {n.Role.ToString().ToLowerInvariant()}{(n.Bmc is { } b ? $" bmc {b.Kind.ToString().ToLowerInvariant()} {b.Address}" : string.Empty)}")),
             ["control-plane VIP"] = inventory.ControlPlane.Vip.ToString(),

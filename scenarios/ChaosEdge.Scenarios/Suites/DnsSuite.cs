@@ -1,5 +1,4 @@
-using ChaosEdge.Faults;
-using ChaosEdge.Inventory;
+using ChaosEdge.Scenarios.Catalog;
 using ChaosEdge.Scenarios.Support;
 
 namespace ChaosEdge.Scenarios.Suites;
@@ -13,57 +12,23 @@ namespace ChaosEdge.Scenarios.Suites;
 /// the endpoints drop it at the grace period.
 /// </summary>
 [TestFixture]
-[Category("Dns")]
+[Category(ScenarioCatalog.Dns)]
 [Order(4)]
 public sealed class DnsSuite : ScenarioSuite
 {
-    private static readonly string[] DnsProbes = ["dns-edge-1", "dns-edge-2", "dns-edge-3"];
-
-    protected override string Suite => "Dns";
+    protected override string Suite => ScenarioCatalog.Dns;
 
     [Test]
     [Order(1)]
     [Description("DNS, default shape")]
-    public async Task With_K3s_default_single_DNS_replica_DNS_is_gone_until_the_pod_is_evicted_and_rescheduled()
-    {
-        RequireVirtualLab();
-        await ScenarioRun.Lab.ReshapeAsync(c => c with { Dns = new DnsSettings(1, AntiAffinity: false, PodDisruptionBudget: false) });
-        try
-        {
-            var result = await RunAsync(ScenarioRun.Lab, new ScenarioDefinition
-            {
-                Name = "dns-default-shape", Fault = FaultKind.PowerOff, Target = TargetRole.DnsReplicaNode,
-                MinimumHold = TimeSpan.FromSeconds(5), MaximumHold = TimeSpan.FromSeconds(90), RecoveryProbes = DnsProbes,
-            });
-            Report(result);
-        }
-        finally
-        {
-            await ScenarioRun.Lab.ReshapeAsync(c => c with { Dns = new DnsSettings(3, AntiAffinity: true, PodDisruptionBudget: true) });
-        }
-    }
+    public async Task With_K3s_default_single_DNS_replica_DNS_is_gone_until_the_pod_is_evicted_and_rescheduled() =>
+        Report(await RunAsync(ScenarioRun.Lab, ScenarioCatalog.Get("dns-default-shape")));
 
     [Test]
     [Order(2)]
     [Description("DNS, HA shape")]
-    public async Task With_three_DNS_replicas_spread_across_nodes_DNS_survives_the_loss_of_a_node()
-    {
-        RequireVirtualLab();
-        var result = await RunAsync(ScenarioRun.Lab, new ScenarioDefinition
-        {
-            Name = "dns-ha-shape", Fault = FaultKind.PowerOff, Target = TargetRole.DnsReplicaNode,
-            MinimumHold = TimeSpan.FromSeconds(12), MaximumHold = TimeSpan.FromSeconds(30), RecoveryProbes = DnsProbes,
-        });
-        Report(result);
-    }
-
-    private static void RequireVirtualLab()
-    {
-        if (!ScenarioRun.Lab.IsVirtual)
-        {
-            Assert.Ignore("The DNS suite reshapes the cluster's DNS; it runs on the built-in virtual lab only.");
-        }
-    }
+    public async Task With_three_DNS_replicas_spread_across_nodes_DNS_survives_the_loss_of_a_node() =>
+        Report(await RunAsync(ScenarioRun.Lab, ScenarioCatalog.Get("dns-ha-shape")));
 
     private static void Report(ScenarioResult result)
     {

@@ -1,4 +1,4 @@
-using ChaosEdge.Faults;
+using ChaosEdge.Scenarios.Catalog;
 using ChaosEdge.Scenarios.Support;
 
 namespace ChaosEdge.Scenarios.Suites;
@@ -8,28 +8,17 @@ namespace ChaosEdge.Scenarios.Suites;
 /// VIP before, during and after, and every acknowledged one must be there after recovery.
 /// </summary>
 [TestFixture]
-[Category("Etcd")]
+[Category(ScenarioCatalog.Etcd)]
 [Order(2)]
 public sealed class EtcdSuite : ScenarioSuite
 {
-    protected override string Suite => "Etcd";
+    protected override string Suite => ScenarioCatalog.Etcd;
 
     [Test]
     [Description("etcd follower member loss")]
-    public async Task Losing_an_etcd_follower_keeps_writes_available_and_loses_no_acknowledged_write()
-    {
-        var result = await RunAsync(ScenarioRun.Lab, new ScenarioDefinition { Name = "etcd-follower-loss", Fault = FaultKind.EtcdMemberLoss, Target = TargetRole.EtcdFollower, MaximumHold = TimeSpan.FromSeconds(12) }, Markers());
-        Assert.That(result.Notes, Has.Some.Contains("0 acknowledged writes lost"));
-    }
+    public Task Losing_an_etcd_follower_keeps_writes_available_and_loses_no_acknowledged_write() => RunAsync(ScenarioRun.Lab, ScenarioCatalog.Get("etcd-follower-loss"));
 
     [Test]
     [Description("etcd leader member loss")]
-    public async Task Losing_the_etcd_leader_elects_a_new_one_and_loses_no_acknowledged_write()
-    {
-        var result = await RunAsync(ScenarioRun.Lab, new ScenarioDefinition { Name = "etcd-leader-loss", Fault = FaultKind.EtcdMemberLoss, Target = TargetRole.EtcdLeader, MaximumHold = TimeSpan.FromSeconds(12) }, Markers());
-        Assert.That(result.Notes, Has.Some.Contains("0 acknowledged writes lost"));
-    }
-
-    private static WriteMarkers Markers() =>
-        new(ScenarioRun.Lab.Environment.KubeConfig, new Dictionary<string, Uri> { ["vip"] = ScenarioRun.Lab.Environment.KubeConfig.Server }, ScenarioRun.Lab.Environment.Time);
+    public Task Losing_the_etcd_leader_elects_a_new_one_and_loses_no_acknowledged_write() => RunAsync(ScenarioRun.Lab, ScenarioCatalog.Get("etcd-leader-loss"));
 }

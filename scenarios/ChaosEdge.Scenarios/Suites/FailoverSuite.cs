@@ -1,4 +1,4 @@
-using ChaosEdge.Faults;
+using ChaosEdge.Scenarios.Catalog;
 using ChaosEdge.Scenarios.Support;
 
 namespace ChaosEdge.Scenarios.Suites;
@@ -9,39 +9,33 @@ namespace ChaosEdge.Scenarios.Suites;
 /// surviving node, VIP ownership and etcd leadership — each judged by the SLA file's scenario of the same name.
 /// </summary>
 [TestFixture]
-[Category("Failover")]
+[Category(ScenarioCatalog.Failover)]
 [Order(1)]
 public sealed class FailoverSuite : ScenarioSuite
 {
-    protected override string Suite => "Failover";
+    protected override string Suite => ScenarioCatalog.Failover;
 
     [Test]
     [Description("VIP holder power-off")]
-    public Task Power_off_of_the_VIP_holder_moves_the_VIP_and_the_API_within_the_SLA() =>
-        RunAsync(ScenarioRun.Lab, new ScenarioDefinition { Name = "vip-holder-power-off", Fault = FaultKind.PowerOff, Target = TargetRole.VipHolder });
+    public Task Power_off_of_the_VIP_holder_moves_the_VIP_and_the_API_within_the_SLA() => RunAsync(ScenarioRun.Lab, ScenarioCatalog.Get("vip-holder-power-off"));
 
     [Test]
     [Description("VIP holder kubelet stop")]
-    public Task Kubelet_stop_on_the_VIP_holder_moves_the_VIP_and_the_API_within_the_SLA() =>
-        RunAsync(ScenarioRun.Lab, new ScenarioDefinition { Name = "vip-holder-kubelet-stop", Fault = FaultKind.KubeletStop, Target = TargetRole.VipHolder });
+    public Task Kubelet_stop_on_the_VIP_holder_moves_the_VIP_and_the_API_within_the_SLA() => RunAsync(ScenarioRun.Lab, ScenarioCatalog.Get("vip-holder-kubelet-stop"));
 
     [Test]
     [Description("VIP holder NIC down")]
-    public Task NIC_down_on_the_VIP_holder_moves_the_VIP_and_the_API_within_the_SLA() =>
-        RunAsync(ScenarioRun.Lab, new ScenarioDefinition { Name = "vip-holder-nic-down", Fault = FaultKind.NicDown, Target = TargetRole.VipHolder, MaximumHold = TimeSpan.FromSeconds(15) });
+    public Task NIC_down_on_the_VIP_holder_moves_the_VIP_and_the_API_within_the_SLA() => RunAsync(ScenarioRun.Lab, ScenarioCatalog.Get("vip-holder-nic-down"));
 
     [Test]
     [Description("Non-holder power-off")]
-    public Task Power_off_of_a_non_holder_leaves_the_VIP_and_the_API_within_the_SLA() =>
-        RunAsync(ScenarioRun.Lab, new ScenarioDefinition { Name = "non-holder-power-off", Fault = FaultKind.PowerOff, Target = TargetRole.NonHolder });
+    public Task Power_off_of_a_non_holder_leaves_the_VIP_and_the_API_within_the_SLA() => RunAsync(ScenarioRun.Lab, ScenarioCatalog.Get("non-holder-power-off"));
 
     [Test]
     [Description("Non-holder kubelet stop")]
-    public Task Kubelet_stop_on_a_non_holder_leaves_the_VIP_and_the_API_within_the_SLA() =>
-        RunAsync(ScenarioRun.Lab, new ScenarioDefinition { Name = "non-holder-kubelet-stop", Fault = FaultKind.KubeletStop, Target = TargetRole.NonHolder });
+    public Task Kubelet_stop_on_a_non_holder_leaves_the_VIP_and_the_API_within_the_SLA() => RunAsync(ScenarioRun.Lab, ScenarioCatalog.Get("non-holder-kubelet-stop"));
 
     [Test]
     [Description("Non-holder NIC down")]
-    public Task NIC_down_on_a_non_holder_leaves_the_VIP_and_the_API_within_the_SLA() =>
-        RunAsync(ScenarioRun.Lab, new ScenarioDefinition { Name = "non-holder-nic-down", Fault = FaultKind.NicDown, Target = TargetRole.NonHolder, MaximumHold = TimeSpan.FromSeconds(15) });
+    public Task NIC_down_on_a_non_holder_leaves_the_VIP_and_the_API_within_the_SLA() => RunAsync(ScenarioRun.Lab, ScenarioCatalog.Get("non-holder-nic-down"));
 }

@@ -1,4 +1,4 @@
-using ChaosEdge.Faults;
+using ChaosEdge.Scenarios.Catalog;
 using ChaosEdge.Scenarios.Support;
 
 namespace ChaosEdge.Scenarios.Suites;
@@ -10,13 +10,13 @@ namespace ChaosEdge.Scenarios.Suites;
 /// nothing acknowledged may be lost and no conflicting writes may have been acknowledged.
 /// </summary>
 [TestFixture]
-[Category("SplitBrain")]
+[Category(ScenarioCatalog.SplitBrain)]
 [Order(3)]
 public sealed class SplitBrainSuite : ScenarioSuite
 {
     private ScenarioLab? twoNodes;
 
-    protected override string Suite => "SplitBrain";
+    protected override string Suite => ScenarioCatalog.SplitBrain;
 
     [OneTimeTearDown]
     public async Task CloseAsync()
@@ -37,30 +37,11 @@ public sealed class SplitBrainSuite : ScenarioSuite
         }
 
         twoNodes ??= await ScenarioLab.OpenAsync("cesb", 2, ScenarioRun.Output);
-        var environment = twoNodes.Environment;
-        var markers = new WriteMarkers(environment.KubeConfig, environment.Inventory.Nodes.ToDictionary(n => n.Name, n => new Uri($"https://{n.Address}:6443")), environment.Time)
-        {
-            DetectConflicts = true,
-        };
-        var result = await RunAsync(twoNodes, new ScenarioDefinition
-        {
-            Name = "two-node-split-brain", Fault = FaultKind.Partition, Target = TargetRole.VipHolder, QuorumLossIntended = true,
-            MinimumHold = TimeSpan.FromSeconds(10), MaximumHold = TimeSpan.FromSeconds(10), RecoveryProbes = [],
-        }, markers);
-        Assert.That(result.Notes, Has.Some.Contains("0 acknowledged writes lost"));
+        var result = await RunAsync(twoNodes, ScenarioCatalog.Get("two-node-split-brain"));
+        Assert.That(result.Notes, Has.Some.Contains("conflicting: no"));
     }
 
     [Test]
     [Description("1-vs-2 partition")]
-    public async Task A_non_holder_cut_off_from_the_other_two_leaves_the_majority_serving()
-    {
-        var result = await RunAsync(ScenarioRun.Lab, new ScenarioDefinition
-        {
-            Name = "one-vs-two-partition", Fault = FaultKind.Partition, Target = TargetRole.NonHolder, MinimumHold = TimeSpan.FromSeconds(10), MaximumHold = TimeSpan.FromSeconds(15),
-        }, Markers());
-        Assert.That(result.Notes, Has.Some.Contains("0 acknowledged writes lost"));
-    }
-
-    private static WriteMarkers Markers() =>
-        new(ScenarioRun.Lab.Environment.KubeConfig, new Dictionary<string, Uri> { ["vip"] = ScenarioRun.Lab.Environment.KubeConfig.Server }, ScenarioRun.Lab.Environment.Time);
+    public Task A_non_holder_cut_off_from_the_other_two_leaves_the_majority_serving() => RunAsync(ScenarioRun.Lab, ScenarioCatalog.Get("one-vs-two-partition"));
 }

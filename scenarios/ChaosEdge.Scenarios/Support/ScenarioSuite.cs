@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ChaosEdge.Measurement.Sla;
+using ChaosEdge.Scenarios.Catalog;
 
 namespace ChaosEdge.Scenarios.Support;
 
@@ -22,8 +23,41 @@ public abstract class ScenarioSuite
     [TearDown]
     public void FinishAllure() => allure?.Finish();
 
-    /// <summary>Runs <paramref name="scenario"/> and asserts no SLA verdict failed.</summary>
-    protected async Task<ScenarioResult> RunAsync(ScenarioLab lab, ScenarioDefinition scenario, IScenarioWorkload? workload = null)
+    /// <summary>
+    /// Runs a catalog scenario on <paramref name="lab"/> — in its DNS shape if it has one (the virtual lab is reshaped
+    /// and back), with its workload — and asserts every SLA verdict passed and no acknowledged write was lost.
+    /// </summary>
+    protected async Task<ScenarioResult> RunAsync(ScenarioLab lab, CatalogScenario scenario)
+    {
+        if (scenario.DnsShape is { } shape)
+        {
+            if (!lab.IsVirtual)
+            {
+                Assert.Ignore($"'{scenario.Name}' reshapes the cluster's DNS; it runs on the built-in virtual lab only.");
+            }
+
+            var original = lab.Environment.Inventory.Cluster.Dns;
+            await lab.ReshapeAsync(c => c with { Dns = shape });
+            try
+            {
+                return await RunAsync(lab, scenario.Definition, scenario.CreateWorkload(lab.Environment));
+            }
+            finally
+            {
+                await lab.ReshapeAsync(c => c with { Dns = original });
+            }
+        }
+
+        var result = await RunAsync(lab, scenario.Definition, scenario.CreateWorkload(lab.Environment));
+        if (scenario.Workload != WorkloadKind.None)
+        {
+            Assert.That(result.Notes, Has.Some.Contains("0 acknowledged writes lost"));
+        }
+
+        return result;
+    }
+
+    private async Task<ScenarioResult> RunAsync(ScenarioLab lab, ScenarioDefinition scenario, IScenarioWorkload? workload)
     {
         allure!.Parameter("scenario", scenario.Name);
         allure.Parameter("lab", lab.Environment.Inventory.ClusterName);
@@ -33,6 +67,7 @@ public abstract class ScenarioSuite
         var summary = Summary(result);
         allure.Attach("figures", "text/plain", "txt", summary);
         TestContext.Out.WriteLine(summary);
+
         // An inconclusive verdict is not a pass: the measurement could not decide, and the test says why.
         var failed = result.Verdicts.Where(v => v.Outcome != SlaOutcome.Pass).ToList();
         Assert.That(result.DataLoss, Is.Null, "Data loss");

@@ -1,0 +1,54 @@
+using ChaosEdge.Inventory;
+
+namespace ChaosEdge.Scenarios.Catalog;
+
+/// <summary>What a scenario writes while it runs, checked after recovery.</summary>
+public enum WorkloadKind
+{
+    /// <summary>Nothing: probes only.</summary>
+    None,
+
+    /// <summary>Write markers through the control-plane VIP; none acknowledged may be lost.</summary>
+    WriteMarkersThroughVip,
+
+    /// <summary>Write markers through every node's own API endpoint; none lost, and no conflicting writes acknowledged on two sides of a partition.</summary>
+    WriteMarkersOnEverySide,
+}
+
+/// <summary>
+/// One scenario of a suite, as the NUnit suites and <c>chaosedge nightly</c> both run it: its definition, what it
+/// writes, and what it needs of the lab.
+/// </summary>
+/// <param name="Suite">Failover, Etcd, SplitBrain or Dns.</param>
+/// <param name="Title">What it shows, as a sentence.</param>
+/// <param name="Definition">Fault, target role and windows; <see cref="ScenarioDefinition.Name"/> is its SLA key.</param>
+public sealed record CatalogScenario(string Suite, string Title, ScenarioDefinition Definition)
+{
+    public string Name => Definition.Name;
+
+    public WorkloadKind Workload { get; init; }
+
+    /// <summary>Servers of the lab it needs; 3 is the run's lab, 2 a virtual 2-node lab of its own.</summary>
+    public int LabServers { get; init; } = 3;
+
+    /// <summary>The cluster DNS shape it runs in (the virtual lab is reshaped for it and back); null for the lab's own.</summary>
+    public DnsSettings? DnsShape { get; init; }
+
+    /// <summary>It changes the lab's shape or needs a lab of its own, so it runs on the built-in virtual lab only.</summary>
+    public bool VirtualLabOnly => DnsShape is not null || LabServers != 3;
+
+    /// <summary>The workload for this scenario in <paramref name="environment"/>, or null.</summary>
+    public IScenarioWorkload? CreateWorkload(ScenarioEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return Workload switch
+        {
+            WorkloadKind.WriteMarkersThroughVip => new WriteMarkers(environment.KubeConfig, new Dictionary<string, Uri> { ["vip"] = environment.KubeConfig.Server }, environment.Time),
+            WorkloadKind.WriteMarkersOnEverySide => new WriteMarkers(environment.KubeConfig, environment.Inventory.Nodes.ToDictionary(n => n.Name, n => new Uri($"https://{n.Address}:6443")), environment.Time)
+            {
+                DetectConflicts = true,
+            },
+            _ => null,
+        };
+    }
+}

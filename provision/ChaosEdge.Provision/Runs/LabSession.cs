@@ -1,0 +1,95 @@
+using ChaosEdge.Inventory;
+using ChaosEdge.Kubernetes;
+using ChaosEdge.Measurement.Sla;
+using ChaosEdge.Provision.Cluster;
+using ChaosEdge.Scenarios;
+using ChaosEdge.Ssh;
+
+namespace ChaosEdge.Provision.Runs;
+
+/// <summary>
+/// The lab a run of scenarios uses. Given an inventory: that lab as it is (provisioned already; its kubeconfig next to
+/// the inventory). Without one: the built-in virtual lab, brought up as root and provisioned for the run with short
+/// node-lifecycle timings (grace 8 s, lease 8 s, eviction 20 s) so failures play out in seconds, and taken down when
+/// the session ends — also when provisioning fails.
+/// </summary>
+public sealed class LabSession : IAsyncDisposable
+{
+    private readonly Dictionary<string, INodeShell> shells;
+    private readonly VirtualLab.VirtualLab? virtualLab;
+    private readonly IProgress<string> progress;
+
+    private LabSession(LabInventory inventory, KubeConfig kubeConfig, VirtualLab.VirtualLab? virtualLab, string output, string? slaPath, IProgress<string> progress)
+    {
+        this.virtualLab = virtualLab;
+        this.progress = progress;
+        shells = inventory.Nodes.ToDictionary(n => n.Name, n => (INodeShell)new OpenSshNodeShell(n), StringComparer.Ordinal);
+        var sla = slaPath ?? inventory.SlaPath ?? Path.Combine(AppContext.BaseDirectory, "sla", "lab-sla.yaml");
+        Environment = new ScenarioEnvironment(inventory, shells, kubeConfig, SlaLoader.Load(sla), new LabCondition(), output);
+    }
+
+    public ScenarioEnvironment Environment { get; }
+
+    /// <summary>Whether this is the built-in virtual lab (so its shape may be changed, and it is torn down).</summary>
+    public bool IsVirtual => virtualLab is not null;
+
+    /// <summary>The lab's name as a reader knows it: the virtual lab's name, or the inventory's path.</summary>
+    public string Description => virtualLab is not null ? $"built-in virtual lab '{virtualLab.Names.Lab}'" : Environment.Inventory.SourcePath;
+
+    /// <summary>Opens the lab <paramref name="inventoryPath"/> names, or a new virtual lab of <paramref name="servers"/> servers named <paramref name="labName"/>.</summary>
+    public static async Task<LabSession> OpenAsync(string? inventoryPath, string labName, int servers, string output, IProgress<string> progress, string? slaPath = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        if (inventoryPath is not null)
+        {
+            var inventory = InventoryLoader.Load(inventoryPath);
+            return new LabSession(inventory, KubeConfig.Load(Path.Combine(Path.GetDirectoryName(inventory.SourcePath)!, "kubeconfig")), null, output, slaPath, progress);
+        }
+
+        var lab = new VirtualLab.VirtualLab(labName);
+        await lab.DownAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await lab.UpAsync(servers, progress, cancellationToken).ConfigureAwait(false);
+            var settings = ClusterSettings.Default with
+            {
+                NodeMonitorGracePeriod = TimeSpan.FromSeconds(8),
+                NodeLeaseDuration = TimeSpan.FromSeconds(8),
+                PodEvictionTimeout = TimeSpan.FromSeconds(20),
+                Dns = new DnsSettings(Math.Min(3, servers), AntiAffinity: true, PodDisruptionBudget: true),
+            };
+            var inventory = InventoryLoader.Load(lab.InventoryPath) with { Cluster = settings };
+            await using var provisioner = new ClusterProvisioner(inventory);
+            var provisioned = await provisioner.ProvisionAsync(progress, cancellationToken).ConfigureAwait(false);
+            return new LabSession(inventory, KubeConfig.Load(provisioned.KubeconfigPath), lab, output, slaPath, progress);
+        }
+        catch
+        {
+            // A lab that could not be provisioned is not left behind.
+            await lab.DownAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Re-provisions the virtual lab's cluster in another shape (DNS replicas, say); a real lab is left as it is.</summary>
+    public async Task ReshapeAsync(Func<ClusterSettings, ClusterSettings> shape, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var inventory = Environment.Inventory with { Cluster = shape(Environment.Inventory.Cluster) };
+        await using var provisioner = new ClusterProvisioner(inventory);
+        await provisioner.ProvisionAsync(progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var shell in shells.Values)
+        {
+            await shell.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (virtualLab is not null && System.Environment.IsPrivilegedProcess)
+        {
+            await virtualLab.DownAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+}
