@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using ChaosEdge.Secrets;
+
+namespace ChaosEdge.Reports;
+
+/// <summary>
+/// The customer acceptance report: one self-contained HTML page (no external asset; printable) made from a nightly
+/// summary (<c>chaosedge.nightly/1</c>) and its scenarios' run records — cover, executive summary with the scenario ×
+/// metric matrix, one section per scenario with its timeline chart and figures, methodology and a sign-off block. It
+/// is made from the files alone, so a run's report can be made again, and checked, from its records.
+/// </summary>
+public static class AcceptanceReport
+{
+    private const string Style = """
+        <style>
+        body{font:11pt/1.45 sans-serif;color:#000;margin:24px auto;max-width:960px}
+        h1{font-size:22pt;margin:0 0 4px} h2{font-size:15pt;border-bottom:2px solid #000;margin-top:28px} h3{font-size:12.5pt;margin-bottom:4px}
+        table{border-collapse:collapse;width:100%;margin:8px 0} th,td{border:1px solid #777;padding:3px 6px;text-align:left;font-size:9.5pt;vertical-align:top}
+        th{background:#e5e5e5} .num{text-align:right;font-variant-numeric:tabular-nums}
+        .verdict{font-weight:bold} .Pass{color:#14532d} .Fail{color:#7f1d1d;text-decoration:underline} .Inconclusive{color:#78350f;font-style:italic}
+        .overall{font-size:16pt;font-weight:bold;border:3px solid #000;padding:8px 12px;display:inline-block}
+        .cover td{border:none;padding:2px 12px 2px 0;font-size:11pt} .cover{width:auto}
+        section.scenario{page-break-inside:avoid;break-inside:avoid} svg.timeline{width:100%;height:auto}
+        .signoff td{height:42px} .note{font-size:9.5pt;color:#333}
+        @media print{body{margin:0;max-width:none} h2{page-break-after:avoid} .cover-page{page-break-after:always}}
+        </style>
+        """;
+
+    public static string Render(JsonObject summary, Func<string, JsonObject?> record)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        ArgumentNullException.ThrowIfNull(record);
+        var lab = summary["lab"] as JsonObject ?? [];
+        var scenarios = (summary["scenarios"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        var html = new StringBuilder();
+        html.Append($$"""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8">
+            <title>ChaosEdge acceptance report — {{TimelineChart.Escape(Text(lab, "cluster"))}} — {{TimelineChart.Escape(Text(summary, "runId"))}}</title>
+            {{Style}}</head><body>
+            <div class="cover-page">
+            <h1>Acceptance report: HA failover of {{TimelineChart.Escape(Text(lab, "cluster"))}}</h1>
+            <p>Measured by ChaosEdge {{TimelineChart.Escape(Text(summary, "harness"))}}</p>
+            <table class="cover">
+            <tr><td>Customer</td><td id="customer">{{TimelineChart.Escape(Text(summary, "customer"))}}</td></tr>
+            <tr><td>Cluster</td><td>{{TimelineChart.Escape(Text(lab, "cluster"))}} ({{TimelineChart.Escape(Text(lab, "description"))}})</td></tr>
+            <tr><td>Control-plane VIP</td><td>{{TimelineChart.Escape(Text(lab, "vip"))}}</td></tr>
+            <tr><td>Nodes</td><td>{{string.Join("<br>", (lab["nodes"] as JsonArray ?? []).OfType<JsonObject>().Select(n => TimelineChart.Escape($"{Text(n, "name")} {Text(n, "address")} {Text(n, "role")}{(Text(n, "bmc") is { Length: > 0 } b ? ", BMC " + b : string.Empty)}")))}}</td></tr>
+            <tr><td>Versions</td><td>{{TimelineChart.Escape(Text(lab, "versions"))}}</td></tr>
+            <tr><td>Date</td><td>{{TimelineChart.Escape(Text(summary, "startedAt"))}} to {{TimelineChart.Escape(Text(summary, "finishedAt"))}}</td></tr>
+            <tr><td>Run id</td><td id="run-id">{{TimelineChart.Escape(Text(summary, "runId"))}}</td></tr>
+            <tr><td>SLA file</td><td>{{TimelineChart.Escape(Text(lab, "sla"))}}</td></tr>
+            </table>
+            </div>
+            <h2>Executive summary</h2>
+            <p class="overall" id="overall">Overall: {{TimelineChart.Escape(Overall(summary))}}</p>
+            <p>{{TimelineChart.Escape(Text(summary, "reason"))}}</p>
+            <table id="matrix"><tr><th>Scenario</th><th>Probe</th><th>Metric</th><th class="num">Measured</th><th class="num">Threshold</th><th>Verdict</th><th class="num">Margin</th></tr>
+            """);
+        foreach (var scenario in scenarios)
+        {
+            var name = Text(scenario, "name");
+            var verdicts = Verdicts(scenario, record);
+            if (verdicts.Count == 0)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"""<tr><td>{TimelineChart.Escape(name)}</td><td colspan="4">{TimelineChart.Escape(Text(scenario, "reason"))}</td><td class="verdict">{TimelineChart.Escape(Text(scenario, "status"))}</td><td></td></tr>""");
+            }
+
+            foreach (var v in verdicts)
+            {
+                var outcome = Text(v, "outcome");
+                html.Append(CultureInfo.InvariantCulture, $"""<tr><td>{TimelineChart.Escape(name)}</td><td>{TimelineChart.Escape(Text(v, "probe"))}</td><td>{TimelineChart.Escape(Text(v, "metric"))}</td><td class="num">{TimelineChart.Escape(Text(v, "measured"))}</td><td class="num">{TimelineChart.Escape(Text(v, "limit"))}</td><td class="verdict {TimelineChart.Escape(outcome)}">{TimelineChart.Escape(outcome.ToUpperInvariant())}</td><td class="num">{TimelineChart.Escape(Text(v, "margin"))}</td></tr>""");
+            }
+        }
+
+        html.Append("</table>");
+        foreach (var scenario in scenarios)
+        {
+            var name = Text(scenario, "name");
+            html.Append(CultureInfo.InvariantCulture, $"""<section class="scenario" id="scenario-{TimelineChart.Escape(name)}"><h2>{TimelineChart.Escape(name)}: {TimelineChart.Escape(Text(scenario, "title"))}</h2>""");
+            html.Append(CultureInfo.InvariantCulture, $"""<p>Suite {TimelineChart.Escape(Text(scenario, "suite"))}. Fault: {TimelineChart.Escape(Text(scenario, "fault"))}. Result: <span class="verdict">{TimelineChart.Escape(Text(scenario, "status").ToUpperInvariant())}</span>{(Text(scenario, "reason") is { Length: > 0 } reason ? " — " + TimelineChart.Escape(reason) : string.Empty)}</p>""");
+            if (Record(scenario, record) is not { } run)
+            {
+                html.Append("<p>No run record: the scenario did not run.</p></section>");
+                continue;
+            }
+
+            html.Append(TimelineChart.Render(run));
+            html.Append("""<table class="figures"><tr><th>Probe</th><th class="num">Samples</th><th class="num">Failed</th><th class="num">Missed</th><th class="num">Availability</th><th class="num">Longest outage</th><th class="num">Takeover</th><th class="num">p50</th><th class="num">p99</th><th class="num">Two owners</th></tr>""");
+            foreach (var f in (run["figures"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                html.Append(CultureInfo.InvariantCulture, $"""<tr><td>{TimelineChart.Escape(Text(f, "probe"))}</td><td class="num">{f["samples"]}</td><td class="num">{f["failures"]}</td><td class="num">{f["missedSamples"]}</td><td class="num">{((double?)f["availability"] is { } a ? (a * 100).ToString("0.000", CultureInfo.InvariantCulture) + " %" : "-")}</td><td class="num">{TimelineChart.Seconds((double?)f["longestOutageMs"] ?? 0)}</td><td class="num">{((double?)f["takeoverMs"] is { } t ? TimelineChart.Seconds(t) : "-")}</td><td class="num">{Ms(f["latencyMs"]?["p50"])}</td><td class="num">{Ms(f["latencyMs"]?["p99"])}</td><td class="num">{((double?)f["duplicateOwnerMs"] is { } d ? TimelineChart.Seconds(d) : "-")}</td></tr>""");
+            }
+
+            html.Append("</table>");
+            if (Text(run["context"] as JsonObject ?? [], "notes") is { Length: > 0 } notes)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"""<p class="note">{TimelineChart.Escape(notes)}</p>""");
+            }
+
+            foreach (var v in (run["verdicts"] as JsonArray ?? []).OfType<JsonObject>().Where(v => Text(v, "reason").Length > 0))
+            {
+                html.Append(CultureInfo.InvariantCulture, $"""<p class="note">{TimelineChart.Escape(Text(v, "probe"))} {TimelineChart.Escape(Text(v, "metric"))}: {TimelineChart.Escape(Text(v, "reason"))}</p>""");
+            }
+
+            html.Append("</section>");
+        }
+
+        html.Append("""
+            <h2>Methodology</h2>
+            <p>Every probe samples at a fixed cadence on one monotonic clock and never waits for its previous sample: a new TCP connection to the VIP every 10 ms (<i>vip-tcp</i>), which node carries the VIP from the nodes' kernel address events (<i>vip-owner</i>, 10 ms), <i>/readyz</i> through the VIP every 100 ms on new and on one long-lived connection, the LoadBalancer service VIP every 10 ms, the cluster DNS service from inside every node every 100 ms, and etcd's members and leader every 500 ms. Node-side samples are mapped onto the harness clock with an offset estimated from round trips; the error bound is recorded with them.</p>
+            <p><b>Takeover</b> is the time from the instant the fault was verified to be in effect to the first success that is followed by a sustained run of successes. <b>Longest outage</b> is the longest run of failed samples. A figure is known to within the probe's cadence, or to within the largest gap between its samples where the harness missed some; a verdict is <i>inconclusive</i> when that uncertainty could change it, and an availability is inconclusive when its limit lies between the values the missed samples allow.</p>
+            <p>Each fault is written to a journal before it is injected and restored under guarantee; the cluster must pass its health gate (nodes Ready, etcd members healthy, DNS answering on every node, service VIP answering) after every scenario before the next one starts.</p>
+            <h2>Sign-off</h2>
+            <table class="signoff"><tr><th>Role</th><th>Name</th><th>Signature</th><th>Date</th></tr><tr><td>Customer</td><td></td><td></td><td></td></tr><tr><td>Supplier</td><td></td><td></td><td></td></tr></table>
+            </body></html>
+            """);
+
+        // Nothing secret reaches a report, whatever a record carries.
+        return SecretRedactor.Redact(html.ToString());
+    }
+
+    private static string Overall(JsonObject summary) => Text(summary, "outcome") switch
+    {
+        "pass" => "PASS — every SLA verdict passed",
+        "fail" => "FAIL — at least one SLA verdict did not pass",
+        _ => "INCOMPLETE — the run could not be completed",
+    };
+
+    private static JsonObject? Record(JsonObject scenario, Func<string, JsonObject?> record) =>
+        Text(scenario, "record") is { Length: > 0 } path ? record(path) : null;
+
+    private static List<JsonObject> Verdicts(JsonObject scenario, Func<string, JsonObject?> record) =>
+        (Record(scenario, record)?["verdicts"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+
+    private static string Ms(JsonNode? value) => (double?)value is { } ms ? ms.ToString("0.0", CultureInfo.InvariantCulture) + " ms" : "-";
+
+    private static string Text(JsonObject node, string key) => node[key]?.ToString() ?? string.Empty;
+}

@@ -1,0 +1,60 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Xml.Linq;
+using ChaosEdge.Secrets;
+
+namespace ChaosEdge.Reports;
+
+/// <summary>
+/// JUnit XML of a nightly run, one test suite per ChaosEdge suite and one test case per scenario: a failed or
+/// inconclusive SLA verdict or lost data is a failure, a scenario that could not run (harness or lab trouble) an
+/// error, one not selected for this lab skipped.
+/// </summary>
+public static class JUnitReport
+{
+    public static string Render(JsonObject summary, Func<string, JsonObject?> record)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        ArgumentNullException.ThrowIfNull(record);
+        var scenarios = (summary["scenarios"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        var suites = new XElement("testsuites", new XAttribute("name", "chaosedge nightly " + (string?)summary["runId"]));
+        foreach (var suite in scenarios.GroupBy(s => (string?)s["suite"] ?? "?"))
+        {
+            var element = new XElement("testsuite", new XAttribute("name", suite.Key));
+            foreach (var scenario in suite)
+            {
+                var status = (string?)scenario["status"] ?? "error";
+                var reason = SecretRedactor.Redact((string?)scenario["reason"] ?? string.Empty);
+                var testCase = new XElement("testcase",
+                    new XAttribute("classname", "chaosedge." + suite.Key),
+                    new XAttribute("name", $"{(string?)scenario["name"]}: {(string?)scenario["title"]}"),
+                    new XAttribute("time", ((double?)scenario["seconds"] ?? 0).ToString("0.000", CultureInfo.InvariantCulture)));
+                switch (status)
+                {
+                    case "fail" or "inconclusive":
+                        var verdicts = ((string?)scenario["record"] is { } path ? record(path)?["verdicts"] as JsonArray : null) ?? [];
+                        var details = string.Join('\n', verdicts.OfType<JsonObject>().Where(v => (string?)v["outcome"] != "Pass")
+                            .Select(v => $"{((string?)v["outcome"])?.ToUpperInvariant()} {v["probe"]} {v["metric"]}: {v["measured"]} (limit {v["limit"]}) {v["reason"]}"));
+                        testCase.Add(new XElement("failure", new XAttribute("message", reason), SecretRedactor.Redact(details)));
+                        break;
+                    case "error":
+                        testCase.Add(new XElement("error", new XAttribute("message", reason)));
+                        break;
+                    case "not-run":
+                        testCase.Add(new XElement("skipped", new XAttribute("message", reason)));
+                        break;
+                }
+
+                element.Add(testCase);
+            }
+
+            element.Add(new XAttribute("tests", suite.Count()),
+                new XAttribute("failures", suite.Count(s => (string?)s["status"] is "fail" or "inconclusive")),
+                new XAttribute("errors", suite.Count(s => (string?)s["status"] == "error")),
+                new XAttribute("skipped", suite.Count(s => (string?)s["status"] == "not-run")));
+            suites.Add(element);
+        }
+
+        return new XDocument(new XDeclaration("1.0", "utf-8", null), suites).ToString();
+    }
+}

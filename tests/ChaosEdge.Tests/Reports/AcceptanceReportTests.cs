@@ -1,0 +1,101 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using ChaosEdge.Reports;
+using ChaosEdge.Secrets;
+
+namespace ChaosEdge.Tests.Reports;
+
+/// <summary>
+/// The acceptance report against a real nightly summary and run record (a VIP-holder power-off measured on the virtual
+/// lab, its raw samples left out): its content is checked against the record, and the whole page against a golden
+/// file (set CHAOSEDGE_UPDATE_GOLDEN=1 to rewrite it after an intended change, and review the diff).
+/// </summary>
+public sealed partial class AcceptanceReportTests
+{
+    private static readonly string Fixtures = Path.Combine(AppContext.BaseDirectory, "Reports", "Fixtures");
+
+    private static JsonObject Summary => (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(Fixtures, "nightly.json")))!;
+
+    private static JsonObject? Record(string relative) =>
+        File.Exists(Path.Combine(Fixtures, relative)) ? (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(Fixtures, relative)))! : null;
+
+    [Test]
+    public void The_report_matches_its_golden_file()
+    {
+        var html = AcceptanceReport.Render(Summary, Record);
+        var golden = Path.Combine(TestContext.CurrentContext.TestDirectory, "..", "..", "..", "Reports", "Fixtures", "report.golden.html");
+        if (Environment.GetEnvironmentVariable("CHAOSEDGE_UPDATE_GOLDEN") == "1")
+        {
+            File.WriteAllText(golden, html);
+        }
+
+        Assert.That(html, Is.EqualTo(File.ReadAllText(golden)));
+    }
+
+    [Test]
+    public void Every_verdict_of_the_run_record_is_in_the_summary_matrix_with_its_measured_value_limit_and_outcome()
+    {
+        var html = AcceptanceReport.Render(Summary, Record);
+        var matrix = html[html.IndexOf("<table id=\"matrix\">", StringComparison.Ordinal)..];
+        matrix = matrix[..matrix.IndexOf("</table>", StringComparison.Ordinal)];
+        var record = Record("scenarios/vip-holder-power-off/run.json")!;
+        var verdicts = (record["verdicts"] as JsonArray)!.OfType<JsonObject>().ToList();
+
+        Assert.That(verdicts, Is.Not.Empty);
+        foreach (var v in verdicts)
+        {
+            var row = $"<td>vip-holder-power-off</td><td>{v["probe"]}</td><td>{v["metric"]}</td><td class=\"num\">{v["measured"]}</td><td class=\"num\">{v["limit"]}</td><td class=\"verdict {v["outcome"]}\">{((string?)v["outcome"])!.ToUpperInvariant()}</td><td class=\"num\">{v["margin"]}</td>";
+            Assert.That(matrix, Does.Contain(row));
+        }
+
+        Assert.That(Rows().Matches(matrix), Has.Count.EqualTo(verdicts.Count + 1 + 1), "a header, one row per verdict, one for the scenario that did not run");
+    }
+
+    [Test]
+    public void The_timeline_chart_draws_every_outage_of_the_record_and_the_fault_and_restore_markers()
+    {
+        var html = AcceptanceReport.Render(Summary, Record);
+        var record = Record("scenarios/vip-holder-power-off/run.json")!;
+        var outages = (record["figures"] as JsonArray)!.OfType<JsonObject>().Sum(f => (f["outages"] as JsonArray)!.Count);
+
+        Assert.That(Svgs().Matches(html), Has.Count.EqualTo(1));
+        Assert.That(Outages().Matches(html), Has.Count.EqualTo(outages));
+        Assert.That(html, Does.Contain("class=\"marker fault\"").And.Contain("class=\"marker restore\""));
+        Assert.That(html, Does.Contain("takeover 3.460 s"), "api-readyz-fresh's takeover, annotated");
+    }
+
+    [Test]
+    public void The_report_is_self_contained_and_says_the_overall_verdict()
+    {
+        var html = AcceptanceReport.Render(Summary, Record);
+
+        Assert.That(ExternalReference().Matches(html), Is.Empty, "no external script, style, image or link");
+        Assert.That(html, Does.Contain("<p class=\"overall\" id=\"overall\">Overall: FAIL"));
+        Assert.That(html, Does.Contain("id=\"customer\">Acme Edge GmbH<"));
+    }
+
+    [Test]
+    public void A_secret_that_reaches_a_record_does_not_reach_the_report()
+    {
+        const string Secret = "K10-report-test-token-3f9a7c";
+        SecretRedactor.Register(Secret);
+        var summary = Summary;
+        summary["reason"] = $"join failed with token {Secret}";
+
+        var html = AcceptanceReport.Render(summary, Record);
+
+        Assert.That(html, Does.Not.Contain(Secret));
+    }
+
+    [GeneratedRegex("<tr>")]
+    private static partial Regex Rows();
+
+    [GeneratedRegex("<svg ")]
+    private static partial Regex Svgs();
+
+    [GeneratedRegex("<rect class=\"outage\"")]
+    private static partial Regex Outages();
+
+    [GeneratedRegex("""(src|href)\s*=\s*["'](https?:|//)|@import|url\((?!#)""")]
+    private static partial Regex ExternalReference();
+}
