@@ -8,6 +8,8 @@ var root = new RootCommand("ChaosEdge: builds small bare-metal HA Kubernetes clu
     ExecCommand.Create(),
     ProvisionCommand.Create(),
     MeasureCommand.Create(),
+    NightlyCommand.Create(),
+    TrendsCommand.Create(),
 };
 foreach (var command in FaultCommands.Create())
 {

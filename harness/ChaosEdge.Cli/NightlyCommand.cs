@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.Globalization;
+using ChaosEdge.Cli.Terminal;
+using ChaosEdge.Processes;
+using ChaosEdge.Provision.Runs;
+using ChaosEdge.Scenarios;
+using ChaosEdge.Scenarios.Catalog;
+using ChaosEdge.Secrets;
+
+namespace ChaosEdge.Cli;
+
+/// <summary>
+/// <c>chaosedge nightly</c>: the main job — the lab (the built-in virtual lab when no inventory is given, brought up,
+/// provisioned and taken down), every selected scenario, the verdicts, and the reports in <c>--out</c>.
+/// </summary>
+internal static class NightlyCommand
+{
+    public static Command Create()
+    {
+        var inventory = new Option<string?>("--inventory", "-i") { Description = "A provisioned lab's inventory; without one the built-in virtual lab is used (as root)." };
+        var sla = new Option<string?>("--sla") { Description = "The SLA file (default: the inventory's 'sla:', else the shipped sla/lab-sla.yaml)." };
+        var filter = new Option<string?>("--filter") { Description = $"Suites and scenarios to run, comma-separated: {string.Join(", ", ScenarioCatalog.Suites)} or scenario names (default: all)." };
+        var output = new Option<string>("--out", "-o") { Description = "Where the run record, reports and logs go.", DefaultValueFactory = _ => "chaosedge-nightly" };
+        var customer = new Option<string>("--customer") { Description = "The customer named on the acceptance report.", DefaultValueFactory = _ => "—" };
+        var command = new Command("nightly", "Run the scenario suites against a lab and write the run record, the acceptance report (HTML, and PDF when Chromium is installed) and JUnit XML. Exit 0: every SLA passed; 1: an SLA did not; 2: the run could not be completed.")
+            { inventory, sla, filter, output, customer };
+        command.SetAction((parse, token) => Output.GuardAsync(async () =>
+        {
+            var options = new NightlyOptions
+            {
+                InventoryPath = parse.GetValue(inventory), SlaPath = parse.GetValue(sla), Filter = parse.GetValue(filter),
+                OutputDirectory = parse.GetValue(output)!, Customer = parse.GetValue(customer)!,
+            };
+            var selected = ScenarioCatalog.Select(options.Filter);
+            if (options.InventoryPath is null && !Environment.IsPrivilegedProcess)
+            {
+                throw new Errors.PrerequisiteMissingException("The built-in virtual lab needs root (sudo chaosedge nightly), or give --inventory for a provisioned lab.");
+            }
+
+            Directory.CreateDirectory(options.OutputDirectory);
+            await using var log = new StreamWriter(Path.Combine(options.OutputDirectory, "nightly.log"), append: false) { AutoFlush = true };
+            var console = Output.Progress();
+            var progress = new Tee(console, line => log.WriteLine($"{DateTimeOffset.UtcNow:O} {SecretRedactor.Redact(line)}"));
+            var expected = TimeSpan.FromSeconds(selected.Sum(s => (s.Definition.Baseline + s.Definition.MaximumHold + s.Definition.AfterRestore + TimeSpan.FromSeconds(15)).TotalSeconds));
+            progress.Report($"{selected.Count} scenario(s): {string.Join(", ", selected.Select(s => s.Name))}; expected about {expected.TotalMinutes:0} min plus the lab's provisioning");
+            var outcome = await new NightlyRun(options, new Observer(progress), progress).RunAsync(token);
+
+            Console.WriteLine();
+            Console.WriteLine($"{"scenario",-26} {"status",-13} {"time",7}  reason");
+            foreach (var scenario in outcome.Scenarios)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(string?)scenario["name"],-26} {((string?)scenario["status"])!.ToUpperInvariant(),-13} {((double?)scenario["seconds"] ?? 0),6:0.0}s  {(string?)scenario["reason"]}"));
+            }
+
+            var report = Path.Combine(options.OutputDirectory, "report.html");
+            await PrintPdfAsync(report, Path.Combine(options.OutputDirectory, "report.pdf"), progress, token);
+            Console.WriteLine();
+            Console.WriteLine($"Report: {Path.GetFullPath(report)}");
+            Console.WriteLine($"Run record: {outcome.SummaryPath}");
+            Console.WriteLine(SecretRedactor.Redact(outcome.Reason));
+            return outcome.ExitCode;
+        }));
+        return command;
+    }
+
+    /// <summary>Prints the report to PDF with headless Chromium, when it is installed.</summary>
+    private static async Task PrintPdfAsync(string html, string pdf, IProgress<string> progress, CancellationToken token)
+    {
+        var chromium = new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome" }.FirstOrDefault(File.Exists);
+        if (chromium is null)
+        {
+            progress.Report("No PDF: Chromium is not installed (apt-get install chromium); the HTML report prints as it is.");
+            return;
+        }
+
+        var result = await ProcessRunner.RunAsync(chromium,
+            ["--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer", $"--print-to-pdf={Path.GetFullPath(pdf)}", new Uri(Path.GetFullPath(html)).AbsoluteUri],
+            timeout: TimeSpan.FromMinutes(2), cancellationToken: token);
+        progress.Report(result.ExitCode == 0 && File.Exists(pdf) ? $"PDF: {Path.GetFullPath(pdf)}" : $"No PDF: Chromium exited {result.ExitCode}: {result.Stderr.Trim()}");
+    }
+
+    private sealed class Tee(IProgress<string> first, Action<string> second) : IProgress<string>
+    {
+        public void Report(string value)
+        {
+            first.Report(value);
+            second(value);
+        }
+    }
+
+    private sealed class Observer(IProgress<string> progress) : IScenarioObserver
+    {
+        public void PhaseStarted(ScenarioPhase phase, string description) => progress.Report($"  {phase}: {description}");
+
+        public void PhaseEnded(ScenarioPhase phase, Exception? error)
+        {
+            if (error is not null)
+            {
+                progress.Report($"  {phase} failed: {error.Message}");
+            }
+        }
+
+        public void Step(string line) => progress.Report("    " + line);
+    }
+}

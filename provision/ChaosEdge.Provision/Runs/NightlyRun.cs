@@ -1,0 +1,245 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ChaosEdge.Errors;
+using ChaosEdge.Measurement.Sla;
+using ChaosEdge.Reports;
+using ChaosEdge.Scenarios;
+using ChaosEdge.Scenarios.Catalog;
+using ChaosEdge.Secrets;
+
+namespace ChaosEdge.Provision.Runs;
+
+/// <summary>What <c>chaosedge nightly</c> runs and where it writes.</summary>
+public sealed record NightlyOptions
+{
+    /// <summary>The lab's inventory; null for the built-in virtual lab.</summary>
+    public string? InventoryPath { get; init; }
+
+    public string? SlaPath { get; init; }
+
+    /// <summary>Suites and scenarios to run (see <see cref="ScenarioCatalog.Select"/>); null for all.</summary>
+    public string? Filter { get; init; }
+
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>The customer named on the acceptance report's cover.</summary>
+    public string Customer { get; init; } = "—";
+
+    /// <summary>The virtual lab's name (its 2-node companion gets the same name with 'b').</summary>
+    public string LabName { get; init; } = "cenl";
+}
+
+/// <summary>How a nightly run ended: 0 every SLA verdict passed, 1 one did not, 2 the run could not be completed.</summary>
+public sealed record NightlyOutcome(int ExitCode, string Reason, string SummaryPath, IReadOnlyList<JsonObject> Scenarios);
+
+/// <summary>
+/// The main job: opens the lab (the virtual lab is brought up and provisioned), runs the selected scenarios in catalog
+/// order, stops when the lab is dirty, and writes into the output directory the nightly summary
+/// (<c>nightly.json</c>, schema <c>chaosedge.nightly/1</c>), every scenario's run record (<c>scenarios/NAME/run.json</c>),
+/// the acceptance report (<c>report.html</c>) and JUnit XML (<c>junit.xml</c>). The summary is written after every
+/// scenario, so an interrupted run leaves what it measured.
+/// </summary>
+public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observer, IProgress<string> progress, TimeProvider? time = null)
+{
+    public const string Schema = "chaosedge.nightly/1";
+
+    private readonly TimeProvider clock = time ?? TimeProvider.System;
+
+    public async Task<NightlyOutcome> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var selected = ScenarioCatalog.Select(options.Filter);
+        var output = Path.GetFullPath(options.OutputDirectory);
+        Directory.CreateDirectory(output);
+        var started = clock.GetUtcNow();
+        var startedTimestamp = clock.GetTimestamp();
+        var summary = new JsonObject
+        {
+            ["schema"] = Schema,
+            ["runId"] = started.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(2)),
+            ["startedAt"] = started.ToString("O", CultureInfo.InvariantCulture),
+            ["harness"] = typeof(NightlyRun).Assembly.GetName().Version?.ToString(3) ?? "?",
+            ["customer"] = options.Customer,
+            ["filter"] = options.Filter ?? string.Empty,
+        };
+        var entries = selected.Select(s => new JsonObject
+        {
+            ["name"] = s.Name, ["suite"] = s.Suite, ["title"] = s.Title, ["status"] = "not-run", ["reason"] = "The run ended before this scenario.",
+        }).ToList();
+        string? incomplete = null;
+        LabSession? lab = null;
+        LabSession? twoNodes = null;
+        try
+        {
+            progress.Report(options.InventoryPath is null ? $"Bringing up and provisioning the built-in virtual lab '{options.LabName}'" : $"Opening the lab of '{options.InventoryPath}'");
+            try
+            {
+                lab = await LabSession.OpenAsync(options.InventoryPath, options.LabName, 3, Path.Combine(output, "scenarios"), progress, options.SlaPath, cancellationToken).ConfigureAwait(false);
+                summary["lab"] = LabSummary(lab);
+            }
+            catch (Exception e) when (e is ChaosEdgeException or IOException or InvalidOperationException or HttpRequestException)
+            {
+                incomplete = "The lab could not be provisioned: " + SecretRedactor.Redact(e.Message);
+            }
+
+            for (var i = 0; i < selected.Count; i++)
+            {
+                var scenario = selected[i];
+                var entry = entries[i];
+                await WriteSummaryAsync(output, summary, entries, null, startedTimestamp, cancellationToken).ConfigureAwait(false);
+                if (incomplete is not null || lab is null)
+                {
+                    entry["reason"] = incomplete;
+                    continue;
+                }
+
+                if (scenario.VirtualLabOnly && !lab.IsVirtual)
+                {
+                    entry["reason"] = "Runs on the built-in virtual lab only (it reshapes the cluster or needs a lab of its own).";
+                    continue;
+                }
+
+                progress.Report($"[{i + 1}/{selected.Count}] {scenario.Suite} · {scenario.Name}: {scenario.Title}");
+                var scenarioStarted = clock.GetTimestamp();
+                try
+                {
+                    var session = lab;
+                    if (scenario.LabServers == 2)
+                    {
+                        twoNodes ??= await LabSession.OpenAsync(null, options.LabName + "b", 2, Path.Combine(output, "scenarios"), progress, options.SlaPath, cancellationToken).ConfigureAwait(false);
+                        session = twoNodes;
+                    }
+
+                    var result = await RunAsync(session, scenario, cancellationToken).ConfigureAwait(false);
+                    entry["fault"] = result.FaultDescription;
+                    entry["record"] = $"scenarios/{scenario.Name}/run.json";
+                    (entry["status"], entry["reason"]) = Judge(result);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    entry["status"] = "error";
+                    entry["reason"] = SecretRedactor.Redact(e.Message);
+                    if (lab.Environment.Condition.IsDirty || twoNodes?.Environment.Condition.IsDirty == true)
+                    {
+                        incomplete = "The lab is dirty: " + (lab.Environment.Condition.DirtyReason ?? twoNodes?.Environment.Condition.DirtyReason);
+                    }
+                }
+
+                entry["seconds"] = Math.Round(clock.GetElapsedTime(scenarioStarted).TotalSeconds, 1);
+                progress.Report($"[{i + 1}/{selected.Count}] {scenario.Name}: {((string?)entry["status"])!.ToUpperInvariant()} {entry["reason"]}");
+            }
+        }
+        finally
+        {
+            if (twoNodes is not null)
+            {
+                await twoNodes.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (lab is not null)
+            {
+                progress.Report(lab.IsVirtual ? "Taking the virtual lab down" : "Closing the lab's connections");
+                await lab.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        var errors = entries.Count(e => (string?)e["status"] == "error");
+        var failed = entries.Count(e => (string?)e["status"] is "fail" or "inconclusive");
+        var passed = entries.Count(e => (string?)e["status"] == "pass");
+        var (exit, outcome, reason) =
+            incomplete is not null ? (2, "incomplete", incomplete)
+            : errors > 0 ? (2, "incomplete", $"{errors} scenario(s) could not be completed: {string.Join("; ", entries.Where(e => (string?)e["status"] == "error").Select(e => $"{e["name"]}: {e["reason"]}"))}")
+            : failed > 0 ? (1, "fail", $"{failed} of {passed + failed} scenarios did not pass their SLA: {string.Join(", ", entries.Where(e => (string?)e["status"] is "fail" or "inconclusive").Select(e => (string?)e["name"]))}")
+            : (0, "pass", $"All {passed} scenarios passed their SLA.");
+        summary["outcome"] = outcome;
+        summary["reason"] = reason;
+        summary["finishedAt"] = clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+        var path = await WriteSummaryAsync(output, summary, entries, reason, startedTimestamp, cancellationToken).ConfigureAwait(false);
+        await WriteReportsAsync(output, summary, cancellationToken).ConfigureAwait(false);
+        return new NightlyOutcome(exit, reason, path, entries);
+    }
+
+    /// <summary>Writes <c>report.html</c> and <c>junit.xml</c> from the summary and the run records on disk.</summary>
+    public static async Task WriteReportsAsync(string output, JsonObject summary, CancellationToken cancellationToken = default)
+    {
+        JsonObject? Record(string relative)
+        {
+            var file = Path.Combine(output, relative);
+            return File.Exists(file) ? JsonNode.Parse(File.ReadAllText(file)) as JsonObject : null;
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(output, "report.html"), AcceptanceReport.Render(summary, Record), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(output, "junit.xml"), JUnitReport.Render(summary, Record), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ScenarioResult> RunAsync(LabSession session, CatalogScenario scenario, CancellationToken cancellationToken)
+    {
+        var runner = new ScenarioRunner(session.Environment);
+        if (scenario.DnsShape is not { } shape)
+        {
+            return await runner.RunAsync(scenario.Definition, observer, scenario.CreateWorkload(session.Environment), cancellationToken).ConfigureAwait(false);
+        }
+
+        var original = session.Environment.Inventory.Cluster.Dns;
+        progress.Report($"Reshaping cluster DNS to {shape.Replicas} replica(s) for '{scenario.Name}'");
+        await session.ReshapeAsync(c => c with { Dns = shape }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await runner.RunAsync(scenario.Definition, observer, scenario.CreateWorkload(session.Environment), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await session.ReshapeAsync(c => c with { Dns = original }, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static (string Status, string Reason) Judge(ScenarioResult result)
+    {
+        if (result.DataLoss is { } loss)
+        {
+            return ("fail", "Data loss: " + loss);
+        }
+
+        var notPassed = result.Verdicts.Where(v => v.Outcome != SlaOutcome.Pass).ToList();
+        if (notPassed.Count == 0)
+        {
+            return ("pass", $"{result.Verdicts.Count} verdicts passed.");
+        }
+
+        var status = notPassed.Any(v => v.Outcome == SlaOutcome.Fail) ? "fail" : "inconclusive";
+        return (status, string.Join("; ", notPassed.Select(v => $"{v.Outcome.ToString().ToUpperInvariant()} {v.Threshold.Probe} {v.Threshold.Metric} {v.Measured} (limit {v.Threshold.Text})")));
+    }
+
+    private static JsonObject LabSummary(LabSession lab)
+    {
+        var inventory = lab.Environment.Inventory;
+        return new JsonObject
+        {
+            ["description"] = lab.Description,
+            ["cluster"] = inventory.ClusterName,
+            ["vip"] = inventory.ControlPlane.Vip.ToString(),
+            ["sla"] = lab.Environment.Sla.SourcePath,
+            ["versions"] = $"ChaosEdge {typeof(NightlyRun).Assembly.GetName().Version?.ToString(3)}, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}" + (lab.IsVirtual ? ", virtual lab node runtime (k3s-shaped)" : string.Empty),
+            ["nodes"] = new JsonArray([.. inventory.Nodes.Select(n => (JsonNode)new JsonObject
+            {
+                ["name"] = n.Name, ["address"] = n.Address.ToString(), ["role"] = n.Role.ToString().ToLowerInvariant(),
+                ["bmc"] = n.Bmc is { } b ? $"{b.Kind.ToString().ToLowerInvariant()} {b.Address}" : string.Empty,
+            })]),
+        };
+    }
+
+    private async Task<string> WriteSummaryAsync(string output, JsonObject summary, List<JsonObject> entries, string? reason, long startedTimestamp, CancellationToken cancellationToken)
+    {
+        summary["wallSeconds"] = Math.Round(clock.GetElapsedTime(startedTimestamp).TotalSeconds, 1);
+        summary["scenarios"] = new JsonArray([.. entries.Select(e => (JsonNode)e.DeepClone())]);
+        if (reason is null)
+        {
+            summary["outcome"] = "running";
+        }
+
+        var path = Path.Combine(output, "nightly.json");
+        await File.WriteAllTextAsync(path + ".tmp", SecretRedactor.Redact(summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true })), cancellationToken).ConfigureAwait(false);
+        File.Move(path + ".tmp", path, overwrite: true);
+        return path;
+    }
+}
