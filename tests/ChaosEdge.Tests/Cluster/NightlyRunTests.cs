@@ -1,0 +1,92 @@
+using System.Text.Json.Nodes;
+using System.Xml.Linq;
+using ChaosEdge.Provision.Runs;
+using ChaosEdge.Scenarios;
+using ChaosEdge.Tests.Support;
+
+namespace ChaosEdge.Tests.Cluster;
+
+/// <summary>
+/// The nightly job against the provisioned lab cluster given by its inventory (one short scenario, a kubelet stop on
+/// a non-holder): the run completes, writes its summary, run record, report and JUnit XML, and no secret of the
+/// inventory — BMC password, cluster token, SSH private key — appears in any file it wrote.
+/// </summary>
+[RequiresRoot]
+[NonParallelizable]
+public sealed class NightlyRunTests
+{
+    [Test]
+    public async Task Nightly_writes_its_summary_record_report_and_JUnit_and_no_secret_of_the_inventory()
+    {
+        var output = Directory.CreateTempSubdirectory("chaosedge-nightly-").FullName;
+        var lines = new List<string>();
+        var progress = new Lines(lines);
+        try
+        {
+            var outcome = await new NightlyRun(
+                new NightlyOptions { InventoryPath = ClusterLab.Inventory.SourcePath, Filter = "non-holder-kubelet-stop", OutputDirectory = output, Customer = "Test Customer AG" },
+                new Observer(lines), progress).RunAsync();
+
+            var summary = (JsonObject)JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(output, "nightly.json")))!;
+            var scenario = (summary["scenarios"] as JsonArray)!.OfType<JsonObject>().Single();
+            var junit = XDocument.Load(Path.Combine(output, "junit.xml"));
+            var report = await File.ReadAllTextAsync(Path.Combine(output, "report.html"));
+            Assert.Multiple(() =>
+            {
+                Assert.That(outcome.ExitCode, Is.Not.EqualTo(2), outcome.Reason + "\n" + string.Join('\n', lines.TakeLast(30)));
+                Assert.That((string?)summary["outcome"], Is.EqualTo(outcome.ExitCode == 0 ? "pass" : "fail"));
+                Assert.That((string?)scenario["name"], Is.EqualTo("non-holder-kubelet-stop"));
+                Assert.That((string?)scenario["status"], Is.EqualTo(outcome.ExitCode == 0 ? "pass" : "fail").Or.EqualTo("inconclusive"));
+                Assert.That(File.Exists(Path.Combine(output, "scenarios", "non-holder-kubelet-stop", "run.json")));
+                Assert.That(junit.Descendants("testcase").Count(), Is.EqualTo(1));
+                Assert.That(junit.Descendants("failure").Count(), Is.EqualTo(outcome.ExitCode == 0 ? 0 : 1));
+                Assert.That(report, Does.Contain("id=\"scenario-non-holder-kubelet-stop\"").And.Contain("<svg").And.Contain("Test Customer AG"));
+            });
+
+            var lab = Path.GetDirectoryName(ClusterLab.Inventory.SourcePath)!;
+            var secrets = new Dictionary<string, string>
+            {
+                ["BMC password"] = (await File.ReadAllTextAsync(Path.Combine(lab, "bmc", "password"))).Trim(),
+                ["cluster token"] = (await File.ReadAllTextAsync(Path.Combine(lab, "cluster-token"))).Trim(),
+                ["SSH private key"] = (await File.ReadAllLinesAsync(Path.Combine(lab, "keys", "id_ed25519"))).First(l => !l.StartsWith("-----", StringComparison.Ordinal)),
+            };
+            foreach (var file in Directory.EnumerateFiles(output, "*", SearchOption.AllDirectories))
+            {
+                var text = await File.ReadAllTextAsync(file);
+                foreach (var (name, secret) in secrets)
+                {
+                    Assert.That(secret, Has.Length.GreaterThan(8), name);
+                    Assert.That(text, Does.Not.Contain(secret), $"the {name} in {file}");
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    private sealed class Lines(List<string> lines) : IProgress<string>
+    {
+        public void Report(string value)
+        {
+            lock (lines)
+            {
+                lines.Add(value);
+            }
+
+            TestContext.Progress.WriteLine("nightly: " + value);
+        }
+    }
+
+    private sealed class Observer(List<string> lines) : IScenarioObserver
+    {
+        public void PhaseStarted(ScenarioPhase phase, string description) => new Lines(lines).Report($"{phase}: {description}");
+
+        public void PhaseEnded(ScenarioPhase phase, Exception? error)
+        {
+        }
+
+        public void Step(string line) => new Lines(lines).Report("  " + line);
+    }
+}
