@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ChaosEdge.Measurement.Sla;
+using ChaosEdge.Reports;
 using ChaosEdge.Scenarios.Catalog;
 
 namespace ChaosEdge.Scenarios.Support;
@@ -12,7 +13,7 @@ namespace ChaosEdge.Scenarios.Support;
 [NonParallelizable]
 public abstract class ScenarioSuite
 {
-    private AllureResults? allure;
+    private AllureResult? allure;
 
     /// <summary>The Allure suite name (Failover, Etcd, SplitBrain, Dns).</summary>
     protected abstract string Suite { get; }
@@ -21,7 +22,13 @@ public abstract class ScenarioSuite
     public void StartAllure() => allure = AllureResults.Start(Suite, TestContext.CurrentContext.Test.Properties.Get("Description") as string ?? Suite);
 
     [TearDown]
-    public void FinishAllure() => allure?.Finish();
+    public void FinishAllure()
+    {
+        if (allure is not null)
+        {
+            AllureResults.Finish(allure);
+        }
+    }
 
     /// <summary>
     /// Runs a catalog scenario on <paramref name="lab"/> — in its DNS shape if it has one (the virtual lab is reshaped
@@ -63,7 +70,8 @@ public abstract class ScenarioSuite
         allure.Parameter("lab", lab.Environment.Inventory.ClusterName);
         var result = await new ScenarioRunner(lab.Environment).RunAsync(scenario, new Observer(allure), workload);
         allure.Attach("run record", "application/json", "json", result.Record.ToJsonString());
-        allure.Attach("samples", "text/csv", "csv", SamplesCsv(result));
+        allure.Attach("samples", "text/csv", "csv", SamplesCsv.Render(result.Timeline));
+        allure.Attach("timeline", "image/svg+xml", "svg", TimelineChart.Render(result.Record));
         var summary = Summary(result);
         allure.Attach("figures", "text/plain", "txt", summary);
         TestContext.Out.WriteLine(summary);
@@ -98,21 +106,7 @@ public abstract class ScenarioSuite
         return text.ToString();
     }
 
-    private static string SamplesCsv(ScenarioResult result)
-    {
-        var text = new StringBuilder("probe,offset_ms,latency_us,outcome,detail\n");
-        foreach (var probe in result.Timeline.Probes)
-        {
-            foreach (var s in probe.Samples.ToSortedArray())
-            {
-                text.AppendLine(CultureInfo.InvariantCulture, $"{probe.Name},{result.Timeline.Offset(s.Timestamp).TotalMilliseconds:0.000},{s.LatencyMicroseconds},{s.Outcome},{s.Detail}");
-            }
-        }
-
-        return text.ToString();
-    }
-
-    private sealed class Observer(AllureResults allure) : IScenarioObserver
+    private sealed class Observer(AllureResult allure) : IScenarioObserver
     {
         public void PhaseStarted(ScenarioPhase phase, string description)
         {
