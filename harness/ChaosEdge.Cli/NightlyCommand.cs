@@ -6,6 +6,7 @@ using ChaosEdge.Provision.Runs;
 using ChaosEdge.Scenarios;
 using ChaosEdge.Scenarios.Catalog;
 using ChaosEdge.Secrets;
+using Spectre.Console;
 
 namespace ChaosEdge.Cli;
 
@@ -39,11 +40,42 @@ internal static class NightlyCommand
 
             Directory.CreateDirectory(options.OutputDirectory);
             await using var log = new StreamWriter(Path.Combine(options.OutputDirectory, "nightly.log"), append: false) { AutoFlush = true };
-            var console = Output.Progress();
-            var progress = new Tee(console, line => log.WriteLine($"{DateTimeOffset.UtcNow:O} {SecretRedactor.Redact(line)}"));
-            var expected = TimeSpan.FromSeconds(selected.Sum(s => (s.Definition.Baseline + s.Definition.MaximumHold + s.Definition.AfterRestore + TimeSpan.FromSeconds(15)).TotalSeconds));
-            progress.Report($"{selected.Count} scenario(s): {string.Join(", ", selected.Select(s => s.Name))}; expected about {expected.TotalMinutes:0} min plus the lab's provisioning");
-            var outcome = await new NightlyRun(options, new Observer(progress), progress).RunAsync(token);
+            var logOnly = new Tee(null, line =>
+            {
+                lock (log)
+                {
+                    log.WriteLine($"{DateTimeOffset.UtcNow:O} {SecretRedactor.Redact(line)}");
+                }
+            });
+            var expected = TimeSpan.FromSeconds(30 + selected.Sum(s => (s.Definition.Baseline + s.Definition.MaximumHold + s.Definition.AfterRestore + TimeSpan.FromSeconds(15)).TotalSeconds));
+            var plan = $"{selected.Count} scenario(s): {string.Join(", ", selected.Select(s => s.Name))}; expected about {expected.TotalMinutes:0} min";
+            NightlyOutcome outcome;
+            if (!Console.IsOutputRedirected && !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive)
+            {
+                // A terminal: a live view of scenario, phase, probes and times; the full log goes to nightly.log.
+                var view = new NightlyView(expected);
+                var progress = new Tee(view, logOnly.Report);
+                progress.Report(plan);
+                outcome = await AnsiConsole.Live(view.Render()).AutoClear(false).StartAsync(async live =>
+                {
+                    var run = new NightlyRun(options, new Both(view, new Observer(logOnly)), progress).RunAsync(token);
+                    while (!run.IsCompleted)
+                    {
+                        live.UpdateTarget(view.Render());
+                        await Task.WhenAny(run, Task.Delay(250, CancellationToken.None));
+                    }
+
+                    live.UpdateTarget(view.Render());
+                    return await run;
+                });
+            }
+            else
+            {
+                // Not a terminal (CI, a pipe): a plain, timestamped log.
+                var progress = new Tee(Output.Progress(), logOnly.Report);
+                progress.Report(plan);
+                outcome = await new NightlyRun(options, new Observer(progress), progress).RunAsync(token);
+            }
 
             Console.WriteLine();
             Console.WriteLine($"{"scenario",-26} {"status",-13} {"time",7}  reason");
@@ -53,7 +85,7 @@ internal static class NightlyCommand
             }
 
             var report = Path.Combine(options.OutputDirectory, "report.html");
-            await PrintPdfAsync(report, Path.Combine(options.OutputDirectory, "report.pdf"), progress, token);
+            await PrintPdfAsync(report, Path.Combine(options.OutputDirectory, "report.pdf"), new Tee(Output.Progress(), logOnly.Report), token);
             Console.WriteLine();
             Console.WriteLine($"Report: {Path.GetFullPath(report)}");
             Console.WriteLine($"Run record: {outcome.SummaryPath}");
@@ -79,13 +111,36 @@ internal static class NightlyCommand
         progress.Report(result.ExitCode == 0 && File.Exists(pdf) ? $"PDF: {Path.GetFullPath(pdf)}" : $"No PDF: Chromium exited {result.ExitCode}: {result.Stderr.Trim()}");
     }
 
-    private sealed class Tee(IProgress<string> first, Action<string> second) : IProgress<string>
+    private sealed class Tee(IProgress<string>? first, Action<string> second) : IProgress<string>
     {
         public void Report(string value)
         {
-            first.Report(value);
+            first?.Report(value);
             second(value);
         }
+    }
+
+    private sealed class Both(IScenarioObserver first, IScenarioObserver second) : IScenarioObserver
+    {
+        public void PhaseStarted(ScenarioPhase phase, string description)
+        {
+            first.PhaseStarted(phase, description);
+            second.PhaseStarted(phase, description);
+        }
+
+        public void PhaseEnded(ScenarioPhase phase, Exception? error)
+        {
+            first.PhaseEnded(phase, error);
+            second.PhaseEnded(phase, error);
+        }
+
+        public void Step(string line)
+        {
+            first.Step(line);
+            second.Step(line);
+        }
+
+        public void ProbesNow(IReadOnlyList<LiveProbe> probes) => first.ProbesNow(probes);
     }
 
     private sealed class Observer(IProgress<string> progress) : IScenarioObserver

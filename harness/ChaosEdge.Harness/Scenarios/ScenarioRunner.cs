@@ -62,6 +62,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         long end;
         var faultWindow = default(FaultWindow);
         var running = runner.RunAsync(probes, null, stopProbes.Token);
+        var live = ReportLiveAsync(observer, timeline, stopProbes.Token);
         try
         {
             await PhaseAsync(observer, ScenarioPhase.Baseline, $"Probe the healthy cluster for {Seconds(scenario.Baseline)} s", async () =>
@@ -133,6 +134,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         {
             await stopProbes.CancelAsync().ConfigureAwait(false);
             await running.ConfigureAwait(false);
+            await live.ConfigureAwait(false);
             end = time.GetTimestamp();
             foreach (var probe in probes)
             {
@@ -203,6 +205,42 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         }).ConfigureAwait(false);
 
         return new ScenarioResult(scenario, targets, fault.Description, timeline, figures, verdicts, record, recoveryGate, notes) { DataLoss = dataLoss };
+    }
+
+    /// <summary>Tells the observer every 500 ms how each probe is doing, until the probes stop.</summary>
+    private async Task ReportLiveAsync(IScenarioObserver observer, RunTimeline timeline, CancellationToken stop)
+    {
+        var time = environment.Time;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), time, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            var now = time.GetTimestamp();
+            observer.ProbesNow([.. timeline.Probes.Select(p =>
+            {
+                var recent = p.Samples.Latest(256);
+                if (recent.Length == 0)
+                {
+                    return new LiveProbe(p.Name, null, 0, TimeSpan.Zero);
+                }
+
+                var firstFailed = recent.Length;
+                while (firstFailed > 0 && !recent[firstFailed - 1].Succeeded)
+                {
+                    firstFailed--;
+                }
+
+                var down = firstFailed == recent.Length ? TimeSpan.Zero : time.GetElapsedTime(recent[Math.Min(firstFailed, recent.Length - 1)].Timestamp, now);
+                return new LiveProbe(p.Name, recent[^1].Succeeded, p.Samples.Count, down);
+            })]);
+        }
     }
 
     private async Task<(IReadOnlyList<string> Targets, IReadOnlyList<string>? Peers)> ResolveTargetsAsync(ScenarioDefinition scenario, KubeClient client, CancellationToken cancellationToken)

@@ -37,8 +37,9 @@ public sealed record NightlyOutcome(int ExitCode, string Reason, string SummaryP
 /// The main job: opens the lab (the virtual lab is brought up and provisioned), runs the selected scenarios in catalog
 /// order, stops when the lab is dirty, and writes into the output directory the nightly summary
 /// (<c>nightly.json</c>, schema <c>chaosedge.nightly/1</c>), every scenario's run record (<c>scenarios/NAME/run.json</c>),
-/// the acceptance report (<c>report.html</c>) and JUnit XML (<c>junit.xml</c>). The summary is written after every
-/// scenario, so an interrupted run leaves what it measured.
+/// the acceptance report (<c>report.html</c>), JUnit XML (<c>junit.xml</c>) and Allure results (<c>allure-results/</c>:
+/// a step per phase, the timeline, samples and run record attached, SLA and infrastructure failures as categories).
+/// The summary is written after every scenario, so an interrupted run leaves what it measured.
 /// </summary>
 public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observer, IProgress<string> progress, TimeProvider? time = null)
 {
@@ -76,6 +77,13 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
             {
                 lab = await LabSession.OpenAsync(options.InventoryPath, options.LabName, 3, Path.Combine(output, "scenarios"), progress, options.SlaPath, cancellationToken).ConfigureAwait(false);
                 summary["lab"] = LabSummary(lab);
+                AllureResult.WriteEnvironment(Path.Combine(output, "allure-results"), new Dictionary<string, string>
+                {
+                    ["ChaosEdge"] = (string)summary["harness"]!, ["lab"] = lab.Description, ["cluster"] = lab.Environment.Inventory.ClusterName,
+                    ["control-plane VIP"] = lab.Environment.Inventory.ControlPlane.Vip.ToString(), ["SLA"] = lab.Environment.Sla.SourcePath,
+                    ["nodes"] = string.Join(", ", lab.Environment.Inventory.Nodes.Select(n => $"{n.Name} {n.Address}")),
+                });
+                AllureResult.WriteCategories(Path.Combine(output, "allure-results"));
             }
             catch (Exception e) when (e is ChaosEdgeException or IOException or InvalidOperationException or HttpRequestException)
             {
@@ -90,17 +98,21 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
                 if (incomplete is not null || lab is null)
                 {
                     entry["reason"] = incomplete;
+                    Skipped(output, scenario, incomplete ?? "The lab could not be opened.");
                     continue;
                 }
 
                 if (scenario.VirtualLabOnly && !lab.IsVirtual)
                 {
                     entry["reason"] = "Runs on the built-in virtual lab only (it reshapes the cluster or needs a lab of its own).";
+                    Skipped(output, scenario, (string)entry["reason"]!);
                     continue;
                 }
 
                 progress.Report($"[{i + 1}/{selected.Count}] {scenario.Suite} · {scenario.Name}: {scenario.Title}");
                 var scenarioStarted = clock.GetTimestamp();
+                var allure = new AllureResult(Path.Combine(output, "allure-results"), scenario.Title, $"chaosedge.{scenario.Suite}.{scenario.Name}", scenario.Suite, scenario.Name, clock);
+                allure.Parameter("scenario", scenario.Name);
                 try
                 {
                     var session = lab;
@@ -110,15 +122,20 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
                         session = twoNodes;
                     }
 
-                    var result = await RunAsync(session, scenario, cancellationToken).ConfigureAwait(false);
+                    var result = await RunAsync(session, scenario, new AllureObserver(allure, observer), cancellationToken).ConfigureAwait(false);
                     entry["fault"] = result.FaultDescription;
                     entry["record"] = $"scenarios/{scenario.Name}/run.json";
                     (entry["status"], entry["reason"]) = Judge(result);
+                    allure.Attach("timeline", "image/svg+xml", "svg", TimelineChart.Render(result.Record));
+                    allure.Attach("samples", "text/csv", "csv", SamplesCsv.Render(result.Timeline));
+                    allure.Attach("run record", "application/json", "json", result.Record.ToJsonString());
+                    allure.Finish((string?)entry["status"] == "pass" ? "passed" : "failed", (string?)entry["reason"]);
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
                     entry["status"] = "error";
                     entry["reason"] = SecretRedactor.Redact(e.Message);
+                    allure.Finish("broken", e.Message, e.StackTrace);
                     if (lab.Environment.Condition.IsDirty || twoNodes?.Environment.Condition.IsDirty == true)
                     {
                         incomplete = "The lab is dirty: " + (lab.Environment.Condition.DirtyReason ?? twoNodes?.Environment.Condition.DirtyReason);
@@ -172,7 +189,7 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
         await File.WriteAllTextAsync(Path.Combine(output, "junit.xml"), JUnitReport.Render(summary, Record), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<ScenarioResult> RunAsync(LabSession session, CatalogScenario scenario, CancellationToken cancellationToken)
+    private async Task<ScenarioResult> RunAsync(LabSession session, CatalogScenario scenario, IScenarioObserver observer, CancellationToken cancellationToken)
     {
         var runner = new ScenarioRunner(session.Environment);
         if (scenario.DnsShape is not { } shape)
@@ -191,6 +208,33 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
         {
             await session.ReshapeAsync(c => c with { Dns = original }, CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    private void Skipped(string output, CatalogScenario scenario, string reason) =>
+        new AllureResult(Path.Combine(output, "allure-results"), scenario.Title, $"chaosedge.{scenario.Suite}.{scenario.Name}", scenario.Suite, scenario.Name, clock).Finish("skipped", reason);
+
+    /// <summary>Reports phases to the run's observer and records them as Allure steps.</summary>
+    private sealed class AllureObserver(AllureResult allure, IScenarioObserver inner) : IScenarioObserver
+    {
+        public void PhaseStarted(ScenarioPhase phase, string description)
+        {
+            allure.StartStep($"{phase}: {description}");
+            inner.PhaseStarted(phase, description);
+        }
+
+        public void PhaseEnded(ScenarioPhase phase, Exception? error)
+        {
+            allure.StopStep(error);
+            inner.PhaseEnded(phase, error);
+        }
+
+        public void Step(string line)
+        {
+            allure.Step(line);
+            inner.Step(line);
+        }
+
+        public void ProbesNow(IReadOnlyList<LiveProbe> probes) => inner.ProbesNow(probes);
     }
 
     private static (string Status, string Reason) Judge(ScenarioResult result)

@@ -30,6 +30,23 @@ public sealed class SampleBuffer
         }
     }
 
+    /// <summary>The samples recorded last, at most <paramref name="max"/>, in the order they were recorded.</summary>
+    public Sample[] Latest(int max)
+    {
+        lock (gate)
+        {
+            var length = Math.Min(max, count);
+            var latest = new Sample[length];
+            for (var i = 0; i < length; i++)
+            {
+                var index = count - length + i;
+                latest[i] = chunks[index / ChunkSize][index % ChunkSize];
+            }
+
+            return latest;
+        }
+    }
+
     /// <summary>A copy of every sample, ordered by the time it was sent.</summary>
     public Sample[] ToSortedArray()
     {
