@@ -172,10 +172,14 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
         var state = new PodState();
         var pidFile = Path.Combine(options.PodsDir, uid, "pid");
         var instanceFile = Path.Combine(options.PodsDir, uid, "instance");
-        if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture, out var pid) && Alive(pid))
+        var instance = File.Exists(instanceFile) ? File.ReadAllText(instanceFile).Trim() : string.Empty;
+
+        // After a power cut the PID in the file may belong to any process now: adopt it only if it carries this pod's instance.
+        if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture, out var pid) && Alive(pid)
+            && Tags(pid) == (NodeIdentity, instance))
         {
             state.Pid = pid;
-            state.Instance = File.Exists(instanceFile) ? File.ReadAllText(instanceFile).Trim() : string.Empty;
+            state.Instance = instance;
             state.StartedAt = File.GetLastWriteTimeUtc(pidFile).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
             logger.LogInformation("Adopted running pod {Uid} (pid {Pid}).", uid, pid);
         }
@@ -331,39 +335,41 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
     {
         foreach (var entry in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(entry), CultureInfo.InvariantCulture, out var pid) || pid == Environment.ProcessId)
+            if (int.TryParse(Path.GetFileName(entry), CultureInfo.InvariantCulture, out var pid) && pid != Environment.ProcessId
+                && Tags(pid) is { } tags && Alive(pid))
             {
-                continue;
-            }
-
-            string environ;
-            try
-            {
-                environ = File.ReadAllText(Path.Combine(entry, "environ"));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue;
-            }
-
-            string? node = null, instance = null;
-            foreach (var variable in environ.Split('\0'))
-            {
-                if (variable.StartsWith(NodeTag + "=", StringComparison.Ordinal))
-                {
-                    node = variable[(NodeTag.Length + 1)..];
-                }
-                else if (variable.StartsWith(InstanceTag + "=", StringComparison.Ordinal))
-                {
-                    instance = variable[(InstanceTag.Length + 1)..];
-                }
-            }
-
-            if (node is not null && instance is not null && Alive(pid))
-            {
-                yield return (pid, node, instance);
+                yield return (pid, tags.Node, tags.Instance);
             }
         }
+    }
+
+    /// <summary>The pod tags in a process's environment, or null when it has none (or is gone).</summary>
+    private static (string Node, string Instance)? Tags(int pid)
+    {
+        string environ;
+        try
+        {
+            environ = File.ReadAllText($"/proc/{pid}/environ");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        string? node = null, instance = null;
+        foreach (var variable in environ.Split('\0'))
+        {
+            if (variable.StartsWith(NodeTag + "=", StringComparison.Ordinal))
+            {
+                node = variable[(NodeTag.Length + 1)..];
+            }
+            else if (variable.StartsWith(InstanceTag + "=", StringComparison.Ordinal))
+            {
+                instance = variable[(InstanceTag.Length + 1)..];
+            }
+        }
+
+        return node is not null && instance is not null ? (node, instance) : null;
     }
 
     private static void Signal(int pid, string signal)
