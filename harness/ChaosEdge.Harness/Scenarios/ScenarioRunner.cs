@@ -10,6 +10,7 @@ using ChaosEdge.Measurement.Probes;
 using ChaosEdge.Measurement.Record;
 using ChaosEdge.Measurement.Sla;
 using ChaosEdge.Measurement.Timeline;
+using ChaosEdge.Waiting;
 
 namespace ChaosEdge.Scenarios;
 
@@ -157,6 +158,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
             catch (GateTimeoutException e)
             {
                 environment.Condition.MarkDirty($"the cluster did not recover after '{scenario.Name}': {e.Message}");
+                await ReportDiagnosticsAsync(observer, scenario.Name).ConfigureAwait(false);
                 throw;
             }
         }).ConfigureAwait(false);
@@ -205,6 +207,41 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         }).ConfigureAwait(false);
 
         return new ScenarioResult(scenario, targets, fault.Description, timeline, figures, verdicts, record, recoveryGate, notes) { DataLoss = dataLoss };
+    }
+
+    /// <summary>
+    /// When the cluster does not recover: what each node's services last said (the K3s service's log, the boot log),
+    /// to the observer and to <c>NAME/diagnostics.txt</c> in the output directory, so a dirty lab says why.
+    /// </summary>
+    private async Task ReportDiagnosticsAsync(IScenarioObserver observer, string scenario)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var (name, shell) in environment.Shells)
+        {
+            string lines;
+            try
+            {
+                using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                var result = await shell.RunAsync("for f in /var/log/k3s.log /var/log/k3s-agent.log /var/log/ce-boot.log; do [ -f $f ] && { echo \"== $f\"; tail -n 25 $f; }; done; echo '== processes'; ps -eo pid,stat,args --no-headers | grep -E 'k3s|etcd|keepalived|dnsmasq' | grep -v grep", cancellationToken: limit.Token).ConfigureAwait(false);
+                lines = result.Stdout + result.Stderr;
+            }
+            catch (Exception e) when (e is ChaosEdgeException or OperationCanceledException)
+            {
+                lines = "(could not be read: " + e.Message + ")";
+            }
+
+            text.AppendLine(CultureInfo.InvariantCulture, $"=== {name}").AppendLine(lines.TrimEnd());
+        }
+
+        var report = Secrets.SecretRedactor.Redact(text.ToString());
+        foreach (var line in report.Split('\n'))
+        {
+            observer.Step("diagnostics: " + line);
+        }
+
+        var path = Path.Combine(environment.OutputDirectory, scenario, "diagnostics.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllTextAsync(path, report, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Tells the observer every 500 ms how each probe is doing, until the probes stop.</summary>
@@ -293,12 +330,30 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         return true;
     }
 
-    private static async Task<IPEndPoint> ServiceEndpointAsync(KubeClient client, CancellationToken cancellationToken)
+    /// <summary>
+    /// The sample edge workload's LoadBalancer endpoint, which the probes and the health gate use. The API may answer
+    /// 5xx for a moment after a fault (an etcd election); that is waited out, up to a minute.
+    /// </summary>
+    public static async Task<IPEndPoint> ServiceEndpointAsync(KubeClient client, CancellationToken cancellationToken = default)
     {
-        var service = await client.GetAsync(ResourcePath.Services.For("default", "edge-app"), cancellationToken).ConfigureAwait(false);
-        var ip = (string?)service["status"]?["loadBalancer"]?["ingress"]?[0]?["ip"]
-            ?? throw new ChaosEdgeException("Service default/edge-app has no load-balancer address; is the cluster provisioned?");
-        return new IPEndPoint(IPAddress.Parse(ip), (int?)service["spec"]?["ports"]?[0]?["port"] ?? 80);
+        ArgumentNullException.ThrowIfNull(client);
+        IPEndPoint? endpoint = null;
+        await Wait.UntilAsync("The API", "answer for service default/edge-app", async token =>
+        {
+            try
+            {
+                var service = await client.GetAsync(ResourcePath.Services.For("default", "edge-app"), token).ConfigureAwait(false);
+                var ip = (string?)service["status"]?["loadBalancer"]?["ingress"]?[0]?["ip"]
+                    ?? throw new ChaosEdgeException("Service default/edge-app has no load-balancer address; is the cluster provisioned?");
+                endpoint = new IPEndPoint(IPAddress.Parse(ip), (int?)service["spec"]?["ports"]?[0]?["port"] ?? 80);
+                return (true, null);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException || (e is KubeApiException api && (int)api.Status >= 500))
+            {
+                return (false, e.Message);
+            }
+        }, TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(500), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return endpoint!;
     }
 
     private static async Task PhaseAsync(IScenarioObserver observer, ScenarioPhase phase, string description, Func<Task> body)

@@ -111,6 +111,7 @@ public abstract class ScenarioSuite
         public void PhaseStarted(ScenarioPhase phase, string description)
         {
             TestContext.Progress.WriteLine($"[{TestContext.CurrentContext.Test.Name}] {phase}: {description}");
+            TestContext.Out.WriteLine($"{phase}: {description}");
             allure.StartStep($"{phase}: {description}");
         }
 
@@ -118,7 +119,9 @@ public abstract class ScenarioSuite
 
         public void Step(string line)
         {
+            // Progress shows it live; Out keeps it with the test's result, so a failure on CI says what happened.
             TestContext.Progress.WriteLine($"[{TestContext.CurrentContext.Test.Name}]   {line}");
+            TestContext.Out.WriteLine("  " + line);
             allure.Step(line);
         }
     }

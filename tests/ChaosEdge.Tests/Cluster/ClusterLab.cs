@@ -102,10 +102,8 @@ public sealed class ClusterLab
     public static async Task WaitHealthyAsync()
     {
         using var client = Client();
-        var service = await client.GetAsync(ResourcePath.Services.For("default", "edge-app"));
-        var serviceVip = IPAddress.Parse((string?)service["status"]?["loadBalancer"]?["ingress"]?[0]?["ip"]
-            ?? throw new InvalidOperationException("Service default/edge-app has no load-balancer address."));
+        var service = await ChaosEdge.Scenarios.ScenarioRunner.ServiceEndpointAsync(client);
         await new ChaosEdge.Health.HealthGate(Inventory, ShellsByName.ToDictionary(p => p.Key, p => (INodeShell)p.Value, StringComparer.Ordinal), client, TimeProvider.System)
-            .WaitHealthyAsync(serviceVip, TimeSpan.FromMinutes(2), line => TestContext.Progress.WriteLine("health: " + line), CancellationToken.None);
+            .WaitHealthyAsync(service.Address, TimeSpan.FromMinutes(2), line => TestContext.Progress.WriteLine("health: " + line), CancellationToken.None);
     }
 }
