@@ -23,15 +23,21 @@ internal static class NightlyCommand
         var filter = new Option<string?>("--filter") { Description = $"Suites and scenarios to run, comma-separated: {string.Join(", ", ScenarioCatalog.Suites)} or scenario names (default: all)." };
         var output = new Option<string>("--out", "-o") { Description = "Where the run record, reports and logs go.", DefaultValueFactory = _ => "chaosedge-nightly" };
         var customer = new Option<string>("--customer") { Description = "The customer named on the acceptance report.", DefaultValueFactory = _ => "—" };
+        var noProvision = new Option<bool>("--no-provision") { Description = "With --inventory: use the lab as it is after verifying its health, instead of provisioning it (idempotently) first." };
         var command = new Command("nightly", "Run the scenario suites against a lab and write the run record, the acceptance report (HTML, and PDF when Chromium is installed) and JUnit XML. Exit 0: every SLA passed; 1: an SLA did not; 2: the run could not be completed.")
-            { inventory, sla, filter, output, customer };
+            { inventory, sla, filter, output, customer, noProvision };
         command.SetAction((parse, token) => Output.GuardAsync(async () =>
         {
             var options = new NightlyOptions
             {
                 InventoryPath = parse.GetValue(inventory), SlaPath = parse.GetValue(sla), Filter = parse.GetValue(filter),
-                OutputDirectory = parse.GetValue(output)!, Customer = parse.GetValue(customer)!,
+                OutputDirectory = parse.GetValue(output)!, Customer = parse.GetValue(customer)!, NoProvision = parse.GetValue(noProvision),
             };
+            if (options.NoProvision && options.InventoryPath is null)
+            {
+                throw new Errors.ChaosEdgeException("--no-provision needs --inventory: the built-in virtual lab is always provisioned for the run.");
+            }
+
             var selected = ScenarioCatalog.Select(options.Filter);
             if (options.InventoryPath is null && !Environment.IsPrivilegedProcess)
             {
@@ -47,6 +53,7 @@ internal static class NightlyCommand
                     log.WriteLine($"{DateTimeOffset.UtcNow:O} {SecretRedactor.Redact(line)}");
                 }
             });
+            await EnsureChromiumAsync(logOnly);
             var expected = TimeSpan.FromSeconds(30 + selected.Sum(s => (s.Definition.Baseline + s.Definition.MaximumHold + s.Definition.AfterRestore + TimeSpan.FromSeconds(15)).TotalSeconds));
             var plan = $"{selected.Count} scenario(s): {string.Join(", ", selected.Select(s => s.Name))}; expected about {expected.TotalMinutes:0} min";
             NightlyOutcome outcome;
@@ -95,10 +102,35 @@ internal static class NightlyCommand
         return command;
     }
 
+    /// <summary>
+    /// Installs Debian's Chromium, which prints the report to PDF, when it is missing and this is root on Debian —
+    /// as the lab's own packages are installed on first use. Elsewhere the run goes on and says there is no PDF.
+    /// </summary>
+    private static async Task EnsureChromiumAsync(IProgress<string> log)
+    {
+        if (FindChromium() is not null || !Environment.IsPrivilegedProcess || !File.Exists("/etc/debian_version"))
+        {
+            return;
+        }
+
+        var progress = new Tee(Output.Progress(), log.Report);
+        progress.Report("Installing Debian's chromium (it prints the acceptance report to PDF)");
+        try
+        {
+            await Provision.VirtualLab.HostPrerequisites.InstallAsync(["chromium"]);
+        }
+        catch (Errors.ChaosEdgeException e)
+        {
+            progress.Report("Chromium could not be installed; the report will have no PDF: " + e.Message);
+        }
+    }
+
+    private static string? FindChromium() => new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome" }.FirstOrDefault(File.Exists);
+
     /// <summary>Prints the report to PDF with headless Chromium, when it is installed.</summary>
     private static async Task PrintPdfAsync(string html, string pdf, IProgress<string> progress, CancellationToken token)
     {
-        var chromium = new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome" }.FirstOrDefault(File.Exists);
+        var chromium = FindChromium();
         if (chromium is null)
         {
             progress.Report("No PDF: Chromium is not installed (apt-get install chromium); the HTML report prints as it is.");

@@ -22,7 +22,7 @@ public static class AcceptanceReport
         .verdict{font-weight:bold} .Pass{color:#14532d} .Fail{color:#7f1d1d;text-decoration:underline} .Inconclusive{color:#78350f;font-style:italic}
         .overall{font-size:16pt;font-weight:bold;border:3px solid #000;padding:8px 12px;display:inline-block}
         .cover td{border:none;padding:2px 12px 2px 0;font-size:11pt} .cover{width:auto}
-        section.scenario{page-break-inside:avoid;break-inside:avoid} svg.timeline{width:100%;height:auto}
+        section.scenario{page-break-inside:avoid;break-inside:avoid} svg.timeline,svg.latency{width:100%;height:auto}
         .signoff td{height:42px} .note{font-size:9.5pt;color:#333}
         @media print{body{margin:0;max-width:none} h2{page-break-after:avoid} .cover-page{page-break-after:always}}
         </style>
@@ -47,7 +47,7 @@ public static class AcceptanceReport
             <tr><td>Customer</td><td id="customer">{{TimelineChart.Escape(Text(summary, "customer"))}}</td></tr>
             <tr><td>Cluster</td><td>{{TimelineChart.Escape(Text(lab, "cluster"))}} ({{TimelineChart.Escape(Text(lab, "description"))}})</td></tr>
             <tr><td>Control-plane VIP</td><td>{{TimelineChart.Escape(Text(lab, "vip"))}}</td></tr>
-            <tr><td>Nodes</td><td>{{string.Join("<br>", (lab["nodes"] as JsonArray ?? []).OfType<JsonObject>().Select(n => TimelineChart.Escape($"{Text(n, "name")} {Text(n, "address")} {Text(n, "role")}{(Text(n, "bmc") is { Length: > 0 } b ? ", BMC " + b : string.Empty)}")))}}</td></tr>
+            <tr><td>Nodes and hardware</td><td>{{string.Join("<br>", (lab["nodes"] as JsonArray ?? []).OfType<JsonObject>().Select(n => TimelineChart.Escape($"{Text(n, "name")} {Text(n, "address")} {Text(n, "role")}{(Text(n, "bmc") is { Length: > 0 } b ? ", BMC " + b : string.Empty)}{(Text(n, "hardware") is { Length: > 0 } h ? " — " + h : string.Empty)}")))}}</td></tr>
             <tr><td>Versions</td><td>{{TimelineChart.Escape(Text(lab, "versions"))}}</td></tr>
             <tr><td>Date</td><td>{{TimelineChart.Escape(Text(summary, "startedAt"))}} to {{TimelineChart.Escape(Text(summary, "finishedAt"))}}</td></tr>
             <tr><td>Run id</td><td id="run-id">{{TimelineChart.Escape(Text(summary, "runId"))}}</td></tr>
@@ -80,7 +80,7 @@ public static class AcceptanceReport
         {
             var name = Text(scenario, "name");
             html.Append(CultureInfo.InvariantCulture, $"""<section class="scenario" id="scenario-{TimelineChart.Escape(name)}"><h2>{TimelineChart.Escape(name)}: {TimelineChart.Escape(Text(scenario, "title"))}</h2>""");
-            html.Append(CultureInfo.InvariantCulture, $"""<p>Suite {TimelineChart.Escape(Text(scenario, "suite"))}. Fault: {TimelineChart.Escape(Text(scenario, "fault"))}. Result: <span class="verdict">{TimelineChart.Escape(Text(scenario, "status").ToUpperInvariant())}</span>{(Text(scenario, "reason") is { Length: > 0 } reason ? " — " + TimelineChart.Escape(reason) : string.Empty)}</p>""");
+            html.Append(CultureInfo.InvariantCulture, $"""<p>Suite {TimelineChart.Escape(Text(scenario, "suite"))}.{(Text(scenario, "fault") is { Length: > 0 } fault ? " Fault: " + TimelineChart.Escape(fault) + "." : string.Empty)} Result: <span class="verdict">{TimelineChart.Escape(Text(scenario, "status").ToUpperInvariant())}</span>{(Text(scenario, "reason") is { Length: > 0 } reason ? " — " + TimelineChart.Escape(reason) : string.Empty)}</p>""");
             if (Record(scenario, record) is not { } run)
             {
                 html.Append("<p>No run record: the scenario did not run.</p></section>");
@@ -88,10 +88,13 @@ public static class AcceptanceReport
             }
 
             html.Append(TimelineChart.Render(run));
-            html.Append("""<table class="figures"><tr><th>Probe</th><th class="num">Samples</th><th class="num">Failed</th><th class="num">Missed</th><th class="num">Availability</th><th class="num">Longest outage</th><th class="num">Takeover</th><th class="num">p50</th><th class="num">p99</th><th class="num">Two owners</th></tr>""");
+            html.Append(LatencyChart.Render(run));
+            html.Append("""<table class="figures"><tr><th>Probe</th><th class="num">Samples</th><th class="num">Failed</th><th class="num">Missed</th><th class="num">Availability</th><th class="num">Longest outage</th><th class="num">Takeover</th><th class="num">p50</th><th class="num">p99</th><th class="num">Two owners</th><th class="num">Known to within</th></tr>""");
+            var clockErrors = (run["probes"] as JsonArray ?? []).OfType<JsonObject>().Where(p => (double?)p["clockErrorMs"] is not null)
+                .ToDictionary(p => Text(p, "name"), p => (double)p["clockErrorMs"]!, StringComparer.Ordinal);
             foreach (var f in (run["figures"] as JsonArray ?? []).OfType<JsonObject>())
             {
-                html.Append(CultureInfo.InvariantCulture, $"""<tr><td>{TimelineChart.Escape(Text(f, "probe"))}</td><td class="num">{f["samples"]}</td><td class="num">{f["failures"]}</td><td class="num">{f["missedSamples"]}</td><td class="num">{((double?)f["availability"] is { } a ? (a * 100).ToString("0.000", CultureInfo.InvariantCulture) + " %" : "-")}</td><td class="num">{TimelineChart.Seconds((double?)f["longestOutageMs"] ?? 0)}</td><td class="num">{((double?)f["takeoverMs"] is { } t ? TimelineChart.Seconds(t) : "-")}</td><td class="num">{Ms(f["latencyMs"]?["p50"])}</td><td class="num">{Ms(f["latencyMs"]?["p99"])}</td><td class="num">{((double?)f["duplicateOwnerMs"] is { } d ? TimelineChart.Seconds(d) : "-")}</td></tr>""");
+                html.Append(CultureInfo.InvariantCulture, $"""<tr><td>{TimelineChart.Escape(Text(f, "probe"))}</td><td class="num">{f["samples"]}</td><td class="num">{f["failures"]}</td><td class="num">{f["missedSamples"]}</td><td class="num">{((double?)f["availability"] is { } a ? (a * 100).ToString("0.000", CultureInfo.InvariantCulture) + " %" : "-")}</td><td class="num">{TimelineChart.Seconds((double?)f["longestOutageMs"] ?? 0)}</td><td class="num">{((double?)f["takeoverMs"] is { } t ? TimelineChart.Seconds(t) : "-")}</td><td class="num">{Ms(f["latencyMs"]?["p50"])}</td><td class="num">{Ms(f["latencyMs"]?["p99"])}</td><td class="num">{((double?)f["duplicateOwnerMs"] is { } d ? TimelineChart.Seconds(d) : "-")}</td><td class="num">{Ms(Math.Max((double?)f["resolutionMs"] ?? 0, (double?)f["largestGapMs"] ?? 0))}{(clockErrors.TryGetValue(Text(f, "probe"), out var clock) ? $", clock ±{clock.ToString("0.0", CultureInfo.InvariantCulture)} ms" : string.Empty)}</td></tr>""");
             }
 
             html.Append("</table>");
@@ -111,7 +114,7 @@ public static class AcceptanceReport
         html.Append("""
             <h2>Methodology</h2>
             <p>Every probe samples at a fixed cadence on one monotonic clock and never waits for its previous sample: a new TCP connection to the VIP every 10 ms (<i>vip-tcp</i>), which node carries the VIP from the nodes' kernel address events (<i>vip-owner</i>, 10 ms), <i>/readyz</i> through the VIP every 100 ms on new and on one long-lived connection, the LoadBalancer service VIP every 10 ms, the cluster DNS service from inside every node every 100 ms, and etcd's members and leader every 500 ms. Node-side samples are mapped onto the harness clock with an offset estimated from round trips; the error bound is recorded with them.</p>
-            <p><b>Takeover</b> is the time from the instant the fault was verified to be in effect to the first success that is followed by a sustained run of successes. <b>Longest outage</b> is the longest run of failed samples. A figure is known to within the probe's cadence, or to within the largest gap between its samples where the harness missed some; a verdict is <i>inconclusive</i> when that uncertainty could change it, and an availability is inconclusive when its limit lies between the values the missed samples allow.</p>
+            <p><b>Takeover</b> is the time from the instant the fault was verified to be in effect to the first success that is followed by a sustained run of successes. <b>Longest outage</b> is the longest run of failed samples. A figure is known to within the probe's cadence, or to within the largest gap between its samples where the harness missed some (the "known to within" column; node-side probes add the error bound of their clock mapping); a verdict is <i>inconclusive</i> when that uncertainty could change it, and an availability is inconclusive when its limit lies between the values the missed samples allow.</p>
             <p>Each fault is written to a journal before it is injected and restored under guarantee; the cluster must pass its health gate (nodes Ready, etcd members healthy, DNS answering on every node, service VIP answering) after every scenario before the next one starts.</p>
             <h2>Sign-off</h2>
             <table class="signoff"><tr><th>Role</th><th>Name</th><th>Signature</th><th>Date</th></tr><tr><td>Customer</td><td></td><td></td><td></td></tr><tr><td>Supplier</td><td></td><td></td><td></td></tr></table>
@@ -135,7 +138,9 @@ public static class AcceptanceReport
     private static List<JsonObject> Verdicts(JsonObject scenario, Func<string, JsonObject?> record) =>
         (Record(scenario, record)?["verdicts"] as JsonArray ?? []).OfType<JsonObject>().ToList();
 
-    private static string Ms(JsonNode? value) => (double?)value is { } ms ? ms.ToString("0.0", CultureInfo.InvariantCulture) + " ms" : "-";
+    private static string Ms(JsonNode? value) => (double?)value is { } ms ? Ms(ms) : "-";
+
+    private static string Ms(double ms) => ms.ToString("0.0", CultureInfo.InvariantCulture) + " ms";
 
     private static string Text(JsonObject node, string key) => node[key]?.ToString() ?? string.Empty;
 }

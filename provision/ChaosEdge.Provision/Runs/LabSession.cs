@@ -1,3 +1,4 @@
+using ChaosEdge.Errors;
 using ChaosEdge.Inventory;
 using ChaosEdge.Kubernetes;
 using ChaosEdge.Measurement.Sla;
@@ -8,8 +9,8 @@ using ChaosEdge.Ssh;
 namespace ChaosEdge.Provision.Runs;
 
 /// <summary>
-/// The lab a run of scenarios uses. Given an inventory: that lab as it is (provisioned already; its kubeconfig next to
-/// the inventory). Without one: the built-in virtual lab, brought up as root and provisioned for the run with short
+/// The lab a run of scenarios uses. Given an inventory: that lab, provisioned (idempotently) when asked, otherwise
+/// used as it is (its kubeconfig next to the inventory) after its health is verified. Without one: the built-in virtual lab, brought up as root and provisioned for the run with short
 /// node-lifecycle timings (grace 8 s, lease 8 s, eviction 20 s) so failures play out in seconds, and taken down when
 /// the session ends — also when provisioning fails.
 /// </summary>
@@ -37,13 +38,42 @@ public sealed class LabSession : IAsyncDisposable
     public string Description => virtualLab is not null ? $"built-in virtual lab '{virtualLab.Names.Lab}'" : Environment.Inventory.SourcePath;
 
     /// <summary>Opens the lab <paramref name="inventoryPath"/> names, or a new virtual lab of <paramref name="servers"/> servers named <paramref name="labName"/>.</summary>
-    public static async Task<LabSession> OpenAsync(string? inventoryPath, string labName, int servers, string output, IProgress<string> progress, string? slaPath = null, CancellationToken cancellationToken = default)
+    public static async Task<LabSession> OpenAsync(string? inventoryPath, string labName, int servers, string output, IProgress<string> progress, string? slaPath = null, CancellationToken cancellationToken = default) =>
+        await OpenAsync(inventoryPath, labName, servers, output, progress, provision: false, verify: false, slaPath, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Opens a lab as <see cref="OpenAsync(string?, string, int, string, IProgress{string}, string?, CancellationToken)"/>
+    /// does; a lab given by its inventory is provisioned first when <paramref name="provision"/> is set, or its health
+    /// verified (nodes, etcd, DNS, service VIP) when <paramref name="verify"/> is.
+    /// </summary>
+    public static async Task<LabSession> OpenAsync(string? inventoryPath, string labName, int servers, string output, IProgress<string> progress, bool provision, bool verify, string? slaPath = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(progress);
         if (inventoryPath is not null)
         {
             var inventory = InventoryLoader.Load(inventoryPath);
-            return new LabSession(inventory, KubeConfig.Load(Path.Combine(Path.GetDirectoryName(inventory.SourcePath)!, "kubeconfig")), null, output, slaPath, progress);
+            var kubeconfig = Path.Combine(Path.GetDirectoryName(inventory.SourcePath)!, "kubeconfig");
+            if (provision)
+            {
+                await using var provisioner = new ClusterProvisioner(inventory);
+                kubeconfig = (await provisioner.ProvisionAsync(progress, cancellationToken).ConfigureAwait(false)).KubeconfigPath;
+            }
+
+            var session = new LabSession(inventory, KubeConfig.Load(kubeconfig), null, output, slaPath, progress);
+            if (verify && !provision)
+            {
+                try
+                {
+                    await session.VerifyHealthyAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await session.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+            }
+
+            return session;
         }
 
         var lab = new VirtualLab.VirtualLab(labName);
@@ -69,6 +99,39 @@ public sealed class LabSession : IAsyncDisposable
             await lab.DownAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>The lab's health gate, once (up to 2 minutes): nodes Ready, etcd members healthy, DNS answering on every node, service VIP answering.</summary>
+    public async Task VerifyHealthyAsync(CancellationToken cancellationToken = default)
+    {
+        progress.Report("Verifying the lab's health (--no-provision)");
+        using var client = new KubeClient(Environment.KubeConfig, TimeSpan.FromSeconds(5));
+        var service = await ScenarioRunner.ServiceEndpointAsync(client, cancellationToken).ConfigureAwait(false);
+        await new Health.HealthGate(Environment.Inventory, shells, client, Environment.Time)
+            .WaitHealthyAsync(service.Address, TimeSpan.FromMinutes(2), progress.Report, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Each node's hardware in a line (cores, memory, CPU model, kernel), read over SSH; a node that cannot be read says so.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> HardwareAsync(CancellationToken cancellationToken = default)
+    {
+        const string Command = "printf '%s cores, %s, %s, kernel %s' \"$(nproc)\" \"$(awk '/MemTotal/ {printf \"%.1f GiB\", $2/1048576}' /proc/meminfo)\" \"$(sed -n 's/^model name[^:]*: *//p' /proc/cpuinfo | head -1)\" \"$(uname -r)\"";
+        var hardware = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, shell) in shells)
+        {
+            try
+            {
+                var result = await shell.RunAsync(Command, cancellationToken: cancellationToken).ConfigureAwait(false);
+                hardware[name] = result.Succeeded ? result.Stdout.Trim() : "unknown (" + result.Stderr.Trim() + ")";
+            }
+            catch (ChaosEdgeException e)
+            {
+                hardware[name] = "unknown (" + e.Message + ")";
+            }
+        }
+
+        return hardware;
     }
 
     /// <summary>Re-provisions the virtual lab's cluster in another shape (DNS replicas, say); a real lab is left as it is.</summary>

@@ -23,6 +23,9 @@ public sealed record NightlyOptions
 
     public required string OutputDirectory { get; init; }
 
+    /// <summary>With an inventory: use the lab as it is after verifying its health, instead of provisioning it (idempotently) first.</summary>
+    public bool NoProvision { get; init; }
+
     /// <summary>The customer named on the acceptance report's cover.</summary>
     public string Customer { get; init; } = "—";
 
@@ -72,11 +75,13 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
         LabSession? twoNodes = null;
         try
         {
-            progress.Report(options.InventoryPath is null ? $"Bringing up and provisioning the built-in virtual lab '{options.LabName}'" : $"Opening the lab of '{options.InventoryPath}'");
+            progress.Report(options.InventoryPath is null ? $"Bringing up and provisioning the built-in virtual lab '{options.LabName}'"
+                : options.NoProvision ? $"Opening the lab of '{options.InventoryPath}' as it is" : $"Provisioning the lab of '{options.InventoryPath}'");
             try
             {
-                lab = await LabSession.OpenAsync(options.InventoryPath, options.LabName, 3, Path.Combine(output, "scenarios"), progress, options.SlaPath, cancellationToken).ConfigureAwait(false);
-                summary["lab"] = LabSummary(lab);
+                lab = await LabSession.OpenAsync(options.InventoryPath, options.LabName, 3, Path.Combine(output, "scenarios"), progress,
+                    provision: !options.NoProvision, verify: options.NoProvision, options.SlaPath, cancellationToken).ConfigureAwait(false);
+                summary["lab"] = LabSummary(lab, await lab.HardwareAsync(cancellationToken).ConfigureAwait(false));
                 AllureResult.WriteEnvironment(Path.Combine(output, "allure-results"), new Dictionary<string, string>
                 {
                     ["ChaosEdge"] = (string)summary["harness"]!, ["lab"] = lab.Description, ["cluster"] = lab.Environment.Inventory.ClusterName,
@@ -254,7 +259,7 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
         return (status, string.Join("; ", notPassed.Select(v => $"{v.Outcome.ToString().ToUpperInvariant()} {v.Threshold.Probe} {v.Threshold.Metric} {v.Measured} (limit {v.Threshold.Text})")));
     }
 
-    private static JsonObject LabSummary(LabSession lab)
+    private static JsonObject LabSummary(LabSession lab, IReadOnlyDictionary<string, string> hardware)
     {
         var inventory = lab.Environment.Inventory;
         return new JsonObject
@@ -268,6 +273,7 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
             {
                 ["name"] = n.Name, ["address"] = n.Address.ToString(), ["role"] = n.Role.ToString().ToLowerInvariant(),
                 ["bmc"] = n.Bmc is { } b ? $"{b.Kind.ToString().ToLowerInvariant()} {b.Address}" : string.Empty,
+                ["hardware"] = hardware.GetValueOrDefault(n.Name, string.Empty),
             })]),
         };
     }

@@ -58,10 +58,25 @@ public sealed partial class AcceptanceReportTests
         var record = Record("scenarios/vip-holder-power-off/run.json")!;
         var outages = (record["figures"] as JsonArray)!.OfType<JsonObject>().Sum(f => (f["outages"] as JsonArray)!.Count);
 
-        Assert.That(Svgs().Matches(html), Has.Count.EqualTo(1));
+        Assert.That(Svgs().Matches(html), Has.Count.EqualTo(2), "the timeline and the latency chart");
         Assert.That(Outages().Matches(html), Has.Count.EqualTo(outages));
         Assert.That(html, Does.Contain("class=\"marker fault\"").And.Contain("class=\"marker restore\""));
         Assert.That(html, Does.Contain("takeover 3.460 s"), "api-readyz-fresh's takeover, annotated");
+    }
+
+    [Test]
+    public void The_latency_chart_is_drawn_from_the_raw_samples_with_a_gap_where_a_probe_had_no_answer()
+    {
+        var html = AcceptanceReport.Render(Summary, Record);
+        var chart = html[html.IndexOf("class=\"latency\"", StringComparison.Ordinal)..];
+        chart = chart[..chart.IndexOf("</svg>", StringComparison.Ordinal)];
+
+        // api-readyz-fresh, vip-tcp and service-vip-tcp each lost answers for about 3.4 s after the power-off, so each
+        // line breaks there: at least two segments per probe.
+        foreach (var probe in new[] { "api-readyz-fresh", "vip-tcp", "service-vip-tcp" })
+        {
+            Assert.That(chart.Split($"<title>{probe}</title></polyline>").Length - 1, Is.GreaterThanOrEqualTo(2), probe);
+        }
     }
 
     [Test]
