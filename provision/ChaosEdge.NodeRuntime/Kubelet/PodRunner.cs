@@ -122,7 +122,7 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
         {
             var uid = pod.Text("metadata.uid")!;
             var state = states[uid];
-            if (!Alive(state.Pid))
+            if (!Running(state))
             {
                 if (state.Pid != 0)
                 {
@@ -144,7 +144,7 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
             WriteVolumes(pod, uid);
             await ProbeAsync(pod, state, cancellationToken).ConfigureAwait(false);
             var reported = pod.Condition("Ready");
-            if (state.StatusDirty || reported != (Alive(state.Pid) && state.Ready == true ? "True" : "False") || pod.Text("status.podIP") is null)
+            if (state.StatusDirty || reported != (Running(state) && state.Ready == true ? "True" : "False") || pod.Text("status.podIP") is null)
             {
                 await ReportAsync(pod, state, cancellationToken).ConfigureAwait(false);
             }
@@ -176,7 +176,7 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
 
         // After a power cut the PID in the file may belong to any process now: adopt it only if it carries this pod's instance.
         if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture, out var pid) && Alive(pid)
-            && Tags(pid) == (NodeIdentity, instance))
+            && (instance.Length == 0 || Tags(pid) == (NodeIdentity, instance)))
         {
             state.Pid = pid;
             state.Instance = instance;
@@ -287,16 +287,16 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
 
     private async Task StopAsync(string uid, PodState state, int graceSeconds, CancellationToken cancellationToken)
     {
-        if (Alive(state.Pid))
+        if (Running(state))
         {
             Signal(state.Pid, "TERM");
             var deadline = time.GetTimestamp() + (long)(Math.Max(1, graceSeconds) * time.TimestampFrequency);
-            while (Alive(state.Pid) && time.GetTimestamp() < deadline)
+            while (Running(state) && time.GetTimestamp() < deadline)
             {
                 await Task.Delay(50, cancellationToken).ConfigureAwait(false);
             }
 
-            if (Alive(state.Pid))
+            if (Running(state))
             {
                 Signal(state.Pid, "KILL");
             }
@@ -319,7 +319,7 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
     /// </summary>
     private void KillStrays()
     {
-        var current = states.Values.Where(s => Alive(s.Pid)).Select(s => s.Instance).ToHashSet(StringComparer.Ordinal);
+        var current = states.Values.Where(Running).Select(s => s.Instance).ToHashSet(StringComparer.Ordinal);
         foreach (var (pid, node, instance) in TaggedProcesses())
         {
             if (node == NodeIdentity && !current.Contains(instance))
@@ -377,6 +377,13 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
         using var kill = Process.Start("kill", [$"-{signal}", "--", $"-{pid}"]);
         kill.WaitForExit();
     }
+
+    /// <summary>
+    /// Whether the pod's process still runs: its PID is alive and still carries the pod's instance (PIDs are reused,
+    /// and a reused one must never be signalled as if it were the pod). A pod started by a runtime before instance tags
+    /// (no instance recorded) is judged by its PID alone.
+    /// </summary>
+    private bool Running(PodState state) => Alive(state.Pid) && (state.Instance.Length == 0 || Tags(state.Pid) == (NodeIdentity, state.Instance));
 
     internal static bool Alive(int pid)
     {
