@@ -11,7 +11,7 @@ internal static class EdgeApp
     public static async Task RunAsync(string[] args, CancellationToken cancellationToken)
     {
         var listen = args.Length > 1 && args[0] == "--listen" ? IPEndPoint.Parse(args[1]) : new IPEndPoint(IPAddress.Any, 1880);
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(listen));
         var app = builder.Build();

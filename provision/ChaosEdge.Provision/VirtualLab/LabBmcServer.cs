@@ -42,7 +42,7 @@ public static class LabBmcServer
         var locks = nodes.ToDictionary(n => n.Name, _ => new SemaphoreSlim(1, 1), StringComparer.Ordinal);
         File.Delete(lab.PowerSocketPath);
 
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);

@@ -40,7 +40,21 @@ public sealed class ClusterLab
         RequiresRootAttribute.Ensure();
         lab = new ChaosEdge.Provision.VirtualLab.VirtualLab(LabName);
         await lab.DownAsync();
-        await lab.UpAsync(3);
+
+        // Brought up from a directory under /tmp, which the nodes do not share (as CI runs from a clone in /tmp): the
+        // lab's BMC services start there, so a power-on must not make anything on a node depend on it.
+        var cwd = Directory.GetCurrentDirectory();
+        var elsewhere = Directory.CreateTempSubdirectory("chaosedge-cwd-").FullName;
+        Directory.SetCurrentDirectory(elsewhere);
+        try
+        {
+            await lab.UpAsync(3);
+        }
+        finally
+        {
+            Directory.SetCurrentDirectory(cwd);
+        }
+
         Inventory = InventoryLoader.Load(lab.InventoryPath) with
         {
             Cluster = ClusterSettings.Default with
