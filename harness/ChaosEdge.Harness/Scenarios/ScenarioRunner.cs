@@ -248,6 +248,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
     private async Task ReportLiveAsync(IScenarioObserver observer, RunTimeline timeline, CancellationToken stop)
     {
         var time = environment.Time;
+        var downSince = new Dictionary<string, long>(StringComparer.Ordinal);
         while (!stop.IsCancellationRequested)
         {
             try
@@ -268,14 +269,27 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
                     return new LiveProbe(p.Name, null, 0, TimeSpan.Zero);
                 }
 
-                var firstFailed = recent.Length;
-                while (firstFailed > 0 && !recent[firstFailed - 1].Succeeded)
+                if (recent[^1].Succeeded)
                 {
-                    firstFailed--;
+                    downSince.Remove(p.Name);
+                    return new LiveProbe(p.Name, true, p.Samples.Count, TimeSpan.Zero);
                 }
 
-                var down = firstFailed == recent.Length ? TimeSpan.Zero : time.GetElapsedTime(recent[Math.Min(firstFailed, recent.Length - 1)].Timestamp, now);
-                return new LiveProbe(p.Name, recent[^1].Succeeded, p.Samples.Count, down);
+                // Failing now: since the first failure of this run of failures, remembered across reports so a long
+                // outage is not cut to the recent samples' span.
+                if (!downSince.TryGetValue(p.Name, out var since))
+                {
+                    var first = recent.Length - 1;
+                    while (first > 0 && !recent[first - 1].Succeeded)
+                    {
+                        first--;
+                    }
+
+                    since = recent[first].Timestamp;
+                    downSince[p.Name] = since;
+                }
+
+                return new LiveProbe(p.Name, false, p.Samples.Count, time.GetElapsedTime(since, now));
             })]);
         }
     }
