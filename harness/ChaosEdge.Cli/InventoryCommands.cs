@@ -22,6 +22,10 @@ internal static class InventoryCommands
             var path = parse.GetValue(inventory)!;
             var lab = InventoryLoader.Load(path);
             Console.WriteLine($"'{path}' is valid: cluster '{lab.ClusterName}', {lab.Nodes.Count} nodes ({lab.Servers.Count()} servers), control-plane VIP {lab.ControlPlane.Vip}, {lab.ServiceVipPool.Count} service VIPs.");
+            foreach (var warning in lab.Warnings)
+            {
+                Console.WriteLine("warning: " + warning);
+            }
             return Task.FromResult(Output.Success);
         }));
 

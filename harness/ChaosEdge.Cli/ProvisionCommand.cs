@@ -24,6 +24,11 @@ internal static class ProvisionCommand
     public static async Task<ProvisionResult> RunAsync(string inventoryPath, string? kubeconfig, CancellationToken token)
     {
         var lab = InventoryLoader.Load(inventoryPath);
+        foreach (var warning in lab.Warnings)
+        {
+            await Console.Error.WriteLineAsync("chaosedge: warning: " + warning);
+        }
+
         await using var provisioner = new ClusterProvisioner(lab, new ProvisionOptions { KubeconfigPath = kubeconfig });
         var result = await provisioner.ProvisionAsync(Output.Progress(), token);
         Console.WriteLine($"  kubeconfig      {result.KubeconfigPath}");

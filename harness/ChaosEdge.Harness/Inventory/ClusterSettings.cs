@@ -18,6 +18,13 @@ public sealed record ClusterSettings(TimeSpan NodeMonitorGracePeriod, TimeSpan P
     /// </summary>
     public TimeSpan NodeLeaseDuration { get; init; } = TimeSpan.FromSeconds(40);
 
+    /// <summary>
+    /// The inventory says its server count is meant to be what it is although it weakens etcd's quorum (2 servers: no
+    /// failure tolerated; an even count: no more tolerance than one server fewer) — a split-brain test lab, say. Without
+    /// it such an inventory loads with a warning.
+    /// </summary>
+    public bool QuorumRiskAccepted { get; init; }
+
     /// <summary>How often the kubelet renews a lease of <paramref name="leaseDuration"/>: a quarter of it, as the kubelet does.</summary>
     public static TimeSpan RenewInterval(TimeSpan leaseDuration) => leaseDuration / 4;
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using ChaosEdge.Errors;
 using ChaosEdge.Secrets;
 using YamlDotNet.RepresentationModel;
 
@@ -35,7 +36,31 @@ public static partial class InventoryLoader
                 return null;
             }
 
-            return new LabInventory(sourcePath, clusterName, subnet.Value, nodes, controlPlane, pool, sla, artifacts) { Cluster = settings };
+            return new LabInventory(sourcePath, clusterName, subnet.Value, nodes, controlPlane, pool, sla, artifacts)
+            {
+                Cluster = settings,
+                Warnings = QuorumWarnings(root, nodes, settings),
+            };
+        }
+
+        /// <summary>
+        /// etcd needs a majority of its members: 2 servers tolerate no failure (quorum 2), and an even count tolerates no
+        /// more than one server fewer would (4 servers: quorum 3, one failure, as with 3). Both are warned about unless the
+        /// inventory says the risk is intended.
+        /// </summary>
+        private List<ConfigurationProblem> QuorumWarnings(YamlScope root, IReadOnlyList<NodeSpec> nodes, ClusterSettings settings)
+        {
+            var servers = nodes.Count(n => n.Role == NodeRole.Server);
+            if (settings.QuorumRiskAccepted || servers < 2 || servers % 2 == 1)
+            {
+                return [];
+            }
+
+            var at = root.NodeOf("nodes")!;
+            var message = servers == 2
+                ? "2 servers make an etcd cluster whose quorum is 2: losing either server (power, network, a reboot) stops the control plane, so this cluster tolerates no single failure — it is less available than 1 server. Use 3 servers, or set cluster.quorumRiskAccepted: true if that is intended (a split-brain test lab)."
+                : $"{servers} servers make an etcd cluster whose quorum is {(servers / 2) + 1}: it tolerates {(servers / 2) - 1} failure(s), no more than {servers - 1} servers would, with one more member to lose and to keep in sync. Use {servers - 1} or {servers + 1} servers, or set cluster.quorumRiskAccepted: true if that is intended.";
+            return [new ConfigurationProblem(problems.File, (int)at.Start.Line, (int)at.Start.Column, "nodes", message)];
         }
 
         private (string? Name, ClusterSettings Settings) ReadCluster(YamlScope root)
@@ -80,8 +105,9 @@ public static partial class InventoryLoader
                 d.RejectUnknownKeys();
             }
 
+            var quorumRiskAccepted = ReadBool(cluster, "quorumRiskAccepted", false);
             cluster.RejectUnknownKeys();
-            return (name, new ClusterSettings(grace, eviction, keepalived, dns) { NodeLeaseDuration = lease });
+            return (name, new ClusterSettings(grace, eviction, keepalived, dns) { NodeLeaseDuration = lease, QuorumRiskAccepted = quorumRiskAccepted });
         }
 
         private TimeSpan ReadDuration(YamlScope scope, string key, TimeSpan fallback, TimeSpan min, TimeSpan max)

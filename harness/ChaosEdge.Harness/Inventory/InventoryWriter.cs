@@ -23,6 +23,10 @@ public static class InventoryWriter
         text.AppendLine("version: 1");
         text.AppendLine("cluster:");
         text.Append("  name: ").AppendLine(inventory.ClusterName);
+        if (inventory.Cluster.QuorumRiskAccepted)
+        {
+            text.AppendLine("  quorumRiskAccepted: true   # this server count weakens etcd's quorum on purpose");
+        }
         text.AppendLine("network:");
         text.Append("  subnet: ").AppendLine(inventory.Subnet.ToString());
         text.AppendLine("nodes:");

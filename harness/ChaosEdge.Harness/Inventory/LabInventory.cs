@@ -27,6 +27,9 @@ public sealed record LabInventory(
     /// <summary>Cluster shape and timings (the inventory's <c>cluster:</c> block); K3s's defaults when absent.</summary>
     public ClusterSettings Cluster { get; init; } = ClusterSettings.Default;
 
+    /// <summary>What is valid but unwise (an etcd quorum that tolerates no failure, say), each located like a problem.</summary>
+    public IReadOnlyList<Errors.ConfigurationProblem> Warnings { get; init; } = [];
+
     /// <summary>The node with the given name.</summary>
     /// <exception cref="Errors.ChaosEdgeException">No node has that name.</exception>
     public NodeSpec Node(string name) =>

@@ -162,7 +162,11 @@ public sealed partial class VirtualLab
             n.Index % 2 == 1
                 ? new BmcSpec(BmcKind.Ipmi, IPAddress.Parse(n.ReservedBmcAddress), BmcUser, new Secrets.SecretReference(Secrets.SecretSource.File, BmcPasswordPath)) { CipherSuite = 3 }
                 : new BmcSpec(BmcKind.Redfish, IPAddress.Parse(n.ReservedBmcAddress), BmcUser, new Secrets.SecretReference(Secrets.SecretSource.File, BmcPasswordPath)) { CaCertificatePath = BmcCaPath })).ToList();
-        var inventory = new LabInventory(InventoryPath, $"chaosedge-{Names.Lab}", plan.Subnet, nodes, new ControlPlaneSpec(plan.ControlPlaneVip, 6443), plan.ServiceVipPool, null, null);
+        // A 2-server lab exists to be split in two (the split-brain suite): its quorum of 2 is the point, not an oversight.
+        var inventory = new LabInventory(InventoryPath, $"chaosedge-{Names.Lab}", plan.Subnet, nodes, new ControlPlaneSpec(plan.ControlPlaneVip, 6443), plan.ServiceVipPool, null, null)
+        {
+            Cluster = ClusterSettings.Default with { QuorumRiskAccepted = nodes.Count(n => n.Role == NodeRole.Server) == 2 },
+        };
         File.WriteAllText(InventoryPath, InventoryWriter.Write(inventory, Directory, [$"Inventory of the ChaosEdge virtual lab '{Names.Lab}', written by 'chaosedge lab up'.", "Host keys are pinned to the keys the lab generated for each node."]));
 
         // The lab's inventory must be one the harness accepts; check it as any user file is checked.

@@ -174,6 +174,39 @@ public sealed class InventoryLoaderTests
         });
     }
 
+    [Test]
+    public void Two_servers_load_with_a_located_quorum_warning_unless_the_inventory_accepts_the_risk()
+    {
+        var warned = Parse(Valid);
+        var accepted = Parse(Valid.Replace("  name: plant-a", "  name: plant-a\n  quorumRiskAccepted: true", StringComparison.Ordinal));
+        var oneServer = Parse(Valid.Replace("    address: 198.18.0.12", "    address: 198.18.0.12\n    role: agent", StringComparison.Ordinal));
+
+        Assert.That(warned.Warnings.Select(w => w.ToString()), Has.Exactly(1).StartsWith("lab.yaml:7:3 nodes: 2 servers make an etcd cluster whose quorum is 2: losing either server"));
+        Assert.That(accepted.Warnings, Is.Empty);
+        Assert.That(accepted.Cluster.QuorumRiskAccepted);
+        Assert.That(oneServer.Warnings, Is.Empty);
+    }
+
+    [TestCase(3, false)]
+    [TestCase(4, true)]
+    public void An_even_server_count_above_two_is_warned_about_and_an_odd_one_is_not(int servers, bool warned)
+    {
+        var more = string.Concat(Enumerable.Range(3, servers - 2).Select(i => $"""
+              - name: edge-{i}
+                address: 198.18.0.1{i}
+                interface: eth0
+                ssh:
+                  privateKey: id_ed25519
+                  knownHosts: known_hosts
+
+            """));
+
+        var lab = Parse(Valid.Replace("controlPlane:", more + "controlPlane:", StringComparison.Ordinal));
+
+        Assert.That(lab.Servers.Count(), Is.EqualTo(servers));
+        Assert.That(lab.Warnings.Select(w => w.Message), warned ? Has.Exactly(1).StartsWith("4 servers make an etcd cluster whose quorum is 3: it tolerates 1 failure(s), no more than 3 servers would") : Is.Empty);
+    }
+
     [TestCaseSource(nameof(InvalidFiles))]
     public void An_invalid_inventory_reports_every_problem_with_file_line_column_and_field(string yaml, string[] expected)
     {
