@@ -92,7 +92,10 @@ internal static class NightlyCommand
             }
 
             var report = Path.Combine(options.OutputDirectory, "report.html");
-            await PrintPdfAsync(report, Path.Combine(options.OutputDirectory, "report.pdf"), new Tee(Output.Progress(), logOnly.Report), token);
+            if (!token.IsCancellationRequested)
+            {
+                await PrintPdfAsync(report, Path.Combine(options.OutputDirectory, "report.pdf"), new Tee(Output.Progress(), logOnly.Report), token);
+            }
             Console.WriteLine();
             Console.WriteLine($"Report: {Path.GetFullPath(report)}");
             Console.WriteLine($"Run record: {outcome.SummaryPath}");

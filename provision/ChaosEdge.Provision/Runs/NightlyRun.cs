@@ -94,12 +94,16 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
             {
                 incomplete = "The lab could not be provisioned: " + SecretRedactor.Redact(e.Message);
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                incomplete = "The run was interrupted while the lab was being opened.";
+            }
 
             for (var i = 0; i < selected.Count; i++)
             {
                 var scenario = selected[i];
                 var entry = entries[i];
-                await WriteSummaryAsync(output, summary, entries, null, startedTimestamp, cancellationToken).ConfigureAwait(false);
+                await WriteSummaryAsync(output, summary, entries, null, startedTimestamp, CancellationToken.None).ConfigureAwait(false);
                 if (incomplete is not null || lab is null)
                 {
                     entry["reason"] = incomplete;
@@ -135,6 +139,14 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
                     allure.Attach("samples", "text/csv", "csv", SamplesCsv.Render(result.Timeline));
                     allure.Attach("run record", "application/json", "json", result.Record.ToJsonString());
                     allure.Finish((string?)entry["status"] == "pass" ? "passed" : "failed", (string?)entry["reason"]);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // Interrupted (Ctrl+C): the fault session restored the fault; what was measured so far is still written.
+                    entry["status"] = "error";
+                    entry["reason"] = "Interrupted during this scenario; its fault was restored.";
+                    allure.Finish("broken", (string)entry["reason"]!);
+                    incomplete = $"The run was interrupted during '{scenario.Name}'.";
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
@@ -176,8 +188,9 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
         summary["outcome"] = outcome;
         summary["reason"] = reason;
         summary["finishedAt"] = clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
-        var path = await WriteSummaryAsync(output, summary, entries, reason, startedTimestamp, cancellationToken).ConfigureAwait(false);
-        await WriteReportsAsync(output, summary, cancellationToken).ConfigureAwait(false);
+        // Written even when the run was interrupted: nothing measured is lost.
+        var path = await WriteSummaryAsync(output, summary, entries, reason, startedTimestamp, CancellationToken.None).ConfigureAwait(false);
+        await WriteReportsAsync(output, summary, CancellationToken.None).ConfigureAwait(false);
         return new NightlyOutcome(exit, reason, path, entries);
     }
 

@@ -66,6 +66,48 @@ public sealed class NightlyRunTests
         }
     }
 
+    [Test]
+    public async Task A_nightly_run_interrupted_mid_fault_restores_the_fault_and_still_writes_what_it_measured()
+    {
+        var output = Directory.CreateTempSubdirectory("chaosedge-nightly-").FullName;
+        var lines = new List<string>();
+        using var interrupt = new CancellationTokenSource();
+        var observer = new Observer(lines)
+        {
+            // Ctrl+C two seconds into the first fault.
+            OnPhase = phase =>
+            {
+                if (phase == ScenarioPhase.Observe)
+                {
+                    interrupt.CancelAfter(TimeSpan.FromSeconds(2));
+                }
+            },
+        };
+        try
+        {
+            var outcome = await new NightlyRun(
+                new NightlyOptions { InventoryPath = ClusterLab.Inventory.SourcePath, NoProvision = true, Filter = "non-holder-kubelet-stop,non-holder-power-off", OutputDirectory = output },
+                observer, new Lines(lines)).RunAsync(interrupt.Token);
+
+            var summary = (JsonObject)JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(output, "nightly.json")))!;
+            var statuses = (summary["scenarios"] as JsonArray)!.OfType<JsonObject>().Select(s => ((string?)s["name"], (string?)s["status"])).ToList();
+            Assert.Multiple(() =>
+            {
+                Assert.That(outcome.ExitCode, Is.EqualTo(2));
+                Assert.That(outcome.Reason, Is.EqualTo("The run was interrupted during 'non-holder-power-off'."));
+                Assert.That((string?)summary["outcome"], Is.EqualTo("incomplete"));
+                Assert.That(statuses, Is.EqualTo(new[] { ("non-holder-power-off", "error"), ("non-holder-kubelet-stop", "not-run") }), "catalog order");
+                Assert.That(File.Exists(Path.Combine(output, "report.html")) && File.Exists(Path.Combine(output, "junit.xml")));
+                Assert.That(ChaosEdge.Faults.Journal.FaultJournal.For(ClusterLab.Inventory).Pending(), Is.Empty, "the fault was restored and cleared from the journal");
+            });
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+            await ClusterLab.WaitHealthyAsync();
+        }
+    }
+
     private sealed class Lines(List<string> lines) : IProgress<string>
     {
         public void Report(string value)
@@ -81,7 +123,13 @@ public sealed class NightlyRunTests
 
     private sealed class Observer(List<string> lines) : IScenarioObserver
     {
-        public void PhaseStarted(ScenarioPhase phase, string description) => new Lines(lines).Report($"{phase}: {description}");
+        public Action<ScenarioPhase>? OnPhase { get; init; }
+
+        public void PhaseStarted(ScenarioPhase phase, string description)
+        {
+            new Lines(lines).Report($"{phase}: {description}");
+            OnPhase?.Invoke(phase);
+        }
 
         public void PhaseEnded(ScenarioPhase phase, Exception? error)
         {
