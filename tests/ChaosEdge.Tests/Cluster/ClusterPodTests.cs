@@ -95,11 +95,38 @@ public sealed class ClusterPodTests
         }
         finally
         {
-            await client.DeleteAsync(ResourcePath.Pods.For("default", name));
+            // edge-2's API server just restarted; if it holds the VIP, a pooled connection to it is gone: retry afresh.
+            await Waiting.Wait.UntilAsync($"Pod '{name}'", "accept its deletion", async token =>
+            {
+                using var fresh = ClusterLab.Client();
+                try
+                {
+                    await fresh.DeleteAsync(ResourcePath.Pods.For("default", name), cancellationToken: token);
+                    return (true, null);
+                }
+                catch (KubeApiException e) when (e.IsNotFound)
+                {
+                    return (true, null);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException || (e is KubeApiException api && (int)api.Status >= 500))
+                {
+                    return (false, e.Message);
+                }
+            }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(500));
         }
 
+        using var after = ClusterLab.Client();
         await Waiting.Wait.UntilAsync($"Pod '{name}'", "be deleted by its kubelet", async token =>
-            (await client.TryGetAsync(ResourcePath.Pods.For("default", name), token) is null, "still listed"), TimeSpan.FromSeconds(60));
+        {
+            try
+            {
+                return (await after.TryGetAsync(ResourcePath.Pods.For("default", name), token) is null, "still listed");
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException || (e is KubeApiException api && (int)api.Status >= 500))
+            {
+                return (false, e.Message);
+            }
+        }, TimeSpan.FromSeconds(60));
         var survivor = await shell.RunAsync($"pgrep -x -f 'sleep {bystander}'");
         await shell.RunAsync($"pkill -x -f 'sleep {bystander}'");
 
