@@ -117,8 +117,7 @@ public static class LatencyChart
             legend += 170;
         }
 
-        var step = (end - start) / 1000 / 8;
-        var nice = new[] { 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300 }.FirstOrDefault(c => c >= step, 600);
+        var nice = TimelineChart.NiceStep((end - start) / 1000 / 8);
         for (var t = Math.Ceiling(start / 1000 / nice) * nice; t * 1000 <= end; t += nice)
         {
             svg.Append(CultureInfo.InvariantCulture, $"""<text class="small" x="{X(t * 1000):0.0}" y="{Top + Plot + 14}" text-anchor="middle">{t:0.#} s</text>""");

@@ -93,7 +93,8 @@ public static class TimelineChart
         return svg.ToString();
     }
 
-    private static double NiceStep(double raw)
+    /// <summary>A tick step in seconds for an axis: the first of 0.5, 1, 2, 5, … 300 s at least <paramref name="raw"/>.</summary>
+    internal static double NiceStep(double raw)
     {
         foreach (var candidate in new[] { 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300 })
         {
