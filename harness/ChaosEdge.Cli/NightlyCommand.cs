@@ -50,7 +50,7 @@ internal static class NightlyCommand
             {
                 lock (log)
                 {
-                    log.WriteLine($"{DateTimeOffset.UtcNow:O} {SecretRedactor.Redact(line)}");
+                    log.WriteLine($"{TimeProvider.System.GetUtcNow():O} {SecretRedactor.Redact(line)}");
                 }
             });
             await EnsureChromiumAsync(logOnly);

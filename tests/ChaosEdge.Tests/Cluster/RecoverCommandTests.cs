@@ -46,7 +46,7 @@ public sealed class RecoverCommandTests
             await Task.Delay(200);
         }
 
-        TestContext.Out.WriteLine($"edge-3 answered again {(DateTimeOffset.UtcNow - pending[0].InjectedAt).TotalSeconds:0.0} s after the injection (duration 8 s).");
+        TestContext.Out.WriteLine($"edge-3 answered again {(TimeProvider.System.GetUtcNow() - pending[0].InjectedAt).TotalSeconds:0.0} s after the injection (duration 8 s).");
         var recover = await ProcessRunner.RunAsync("dotnet", [cli, "recover", "--inventory", inventory.SourcePath], timeout: TimeSpan.FromMinutes(3));
         TestContext.Out.WriteLine(recover.Stdout + recover.Stderr);
         Assert.Multiple(() =>
