@@ -269,7 +269,7 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
         }
 
         var status = notPassed.Any(v => v.Outcome == SlaOutcome.Fail) ? "fail" : "inconclusive";
-        return (status, string.Join("; ", notPassed.Select(v => $"{v.Outcome.ToString().ToUpperInvariant()} {v.Threshold.Probe} {v.Threshold.Metric} {v.Measured} (limit {v.Threshold.Text})")));
+        return (status, string.Join("; ", notPassed.Select(v => v.Summary)));
     }
 
     private static JsonObject LabSummary(LabSession lab, IReadOnlyDictionary<string, string> hardware)

@@ -79,7 +79,7 @@ public abstract class ScenarioSuite
         // An inconclusive verdict is not a pass: the measurement could not decide, and the test says why.
         var failed = result.Verdicts.Where(v => v.Outcome != SlaOutcome.Pass).ToList();
         Assert.That(result.DataLoss, Is.Null, "Data loss");
-        Assert.That(failed, Is.Empty, () => "SLA verdicts not passed: " + string.Join("; ", failed.Select(v => $"{v.Outcome.ToString().ToUpperInvariant()} {v.Threshold.Probe} {v.Threshold.Metric} {v.Measured} (limit {v.Threshold.Text}) {v.Reason}")));
+        Assert.That(failed, Is.Empty, () => "SLA verdicts not passed: " + string.Join("; ", failed.Select(v => $"{v.Summary} {v.Reason}")));
         return result;
     }
 
