@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using ChaosEdge.Measurement.Timeline;
 using ChaosEdge.Ssh;
@@ -19,7 +18,7 @@ public sealed class VipOwnerProbe : IStartableProbe
     private readonly TimeSpan maxLifetime;
     private readonly CancellationTokenSource stop = new();
     private readonly List<Task> monitors = [];
-    private readonly int[] remotePids;
+    private readonly string?[] remotePids;
     private int owners;
 
     public VipOwnerProbe(string name, IPAddress vip, IReadOnlyList<(INodeShell Shell, string Interface)> nodes, TimeSpan? interval = null, TimeSpan? maxLifetime = null)
@@ -33,7 +32,7 @@ public sealed class VipOwnerProbe : IStartableProbe
         this.vip = vip;
         this.nodes = nodes;
         this.maxLifetime = maxLifetime ?? TimeSpan.FromHours(1);
-        remotePids = new int[nodes.Count];
+        remotePids = new string?[nodes.Count];
         var cadence = interval ?? TimeSpan.FromMilliseconds(10);
         Series = new ProbeSeries(name, ProbeKinds.VipOwner, $"{vip} on {string.Join(", ", nodes.Select(n => $"{n.Shell.NodeName}/{n.Interface}"))}", cadence, cadence)
         {
@@ -71,9 +70,13 @@ public sealed class VipOwnerProbe : IStartableProbe
         await stop.CancelAsync().ConfigureAwait(false);
         for (var i = 0; i < nodes.Count; i++)
         {
-            if (Volatile.Read(ref remotePids[i]) is > 0 and var pid)
+            if (Volatile.Read(ref remotePids[i]) is { } pids)
             {
-                await nodes[i].Shell.RunAsync($"kill {pid.ToString(CultureInfo.InvariantCulture)} 2>/dev/null; true").ConfigureAwait(false);
+                // The signal is delivered asynchronously: wait (bounded) until the monitor is really gone, so that
+                // nothing of the probe is left running on the node once this returns.
+                await nodes[i].Shell.RunAsync(
+                    $"kill {pids} 2>/dev/null; for i in $(seq 100); do a=; for p in {pids}; do kill -0 $p 2>/dev/null && a=1; done; [ -z \"$a\" ] && exit 0; sleep 0.02; done; kill -9 {pids} 2>/dev/null; true")
+                    .ConfigureAwait(false);
             }
         }
 
@@ -87,16 +90,17 @@ public sealed class VipOwnerProbe : IStartableProbe
         var bit = 1 << index;
 
         // The monitor starts first, then the current addresses are listed in the same format: no change can fall between.
-        var command = $"sh -c 'ip -o monitor address dev {iface} & echo pid $!; sleep 0.05; ip -o -4 addr show dev {iface}; echo listed; wait'";
+        var command = $"sh -c 'ip -o monitor address dev {iface} & echo pid $$ $!; sleep 0.05; ip -o -4 addr show dev {iface}; echo listed; wait'";
         for (var attempt = 1; !stop.IsCancellationRequested; attempt++)
         {
             try
             {
                 await foreach (var line in shell.StreamLinesAsync(command, new NodeCommandOptions { Timeout = maxLifetime }, stop.Token).ConfigureAwait(false))
                 {
-                    if (line.StartsWith("pid ", StringComparison.Ordinal))
+                    if (line.StartsWith("pid ", StringComparison.Ordinal) && line.AsSpan(4).IndexOfAnyExcept("0123456789 ") < 0)
                     {
-                        Volatile.Write(ref remotePids[index], int.Parse(line.AsSpan(4), CultureInfo.InvariantCulture));
+                        // The shell's and the monitor's: both carry the monitor's command line until they end.
+                        Volatile.Write(ref remotePids[index], line[4..]);
                     }
                     else if (line == "listed")
                     {
@@ -136,7 +140,7 @@ public sealed class VipOwnerProbe : IStartableProbe
             // The node can no longer be seen (powered off, rebooting, its sshd gone): it is not counted as an owner,
             // and is followed again as soon as it answers; the listing then restores what it carries.
             Interlocked.And(ref owners, ~bit);
-            Volatile.Write(ref remotePids[index], 0);
+            Volatile.Write(ref remotePids[index], null);
             Reconnects++;
             try
             {
