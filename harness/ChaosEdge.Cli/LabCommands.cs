@@ -43,7 +43,7 @@ internal static class LabCommands
             PrintStatus(result.Status);
             if (parse.GetValue(provision))
             {
-                await ProvisionCommand.RunAsync(lab.InventoryPath, null, token);
+                await ProvisionCommand.RunAsync(Inventory.InventoryLoader.Load(lab.InventoryPath), null, token);
             }
 
             return Output.Success;

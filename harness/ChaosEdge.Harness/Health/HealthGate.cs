@@ -12,9 +12,6 @@ namespace ChaosEdge.Health;
 /// </summary>
 public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, KubeClient client, TimeProvider time)
 {
-    /// <summary>The cluster DNS service's ClusterIP (K3s's default, 10th address of the service range).</summary>
-    public const string DnsServiceIp = "198.19.0.10";
-
     /// <summary>etcdctl's TLS flags for K3s's embedded etcd (the same the etcd probe uses).</summary>
     public const string EtcdctlFlags = ChaosEdge.Measurement.Probes.EtcdProbe.K3sEtcdctlFlags;
 
@@ -65,9 +62,9 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
 
         foreach (var node in inventory.Nodes)
         {
-            await Wait.UntilAsync($"The cluster DNS seen from node '{node.Name}'", $"answer kubernetes.default.svc.cluster.local at {DnsServiceIp}", async token =>
+            await Wait.UntilAsync($"The cluster DNS seen from node '{node.Name}'", $"answer kubernetes.default.svc.cluster.local at {inventory.Cluster.DnsServiceIp}", async token =>
             {
-                var result = await shells[node.Name].RunAsync($"dig +short +time=1 +tries=1 @{DnsServiceIp} kubernetes.default.svc.cluster.local", cancellationToken: token).ConfigureAwait(false);
+                var result = await shells[node.Name].RunAsync($"dig +short +time=1 +tries=1 @{inventory.Cluster.DnsServiceIp} kubernetes.default.svc.cluster.local", cancellationToken: token).ConfigureAwait(false);
                 return (result.Succeeded && result.Stdout.Trim() == "198.19.0.1", (result.Stdout + result.Stderr).Trim());
             }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
         }

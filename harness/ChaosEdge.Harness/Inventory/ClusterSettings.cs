@@ -25,6 +25,19 @@ public sealed record ClusterSettings(TimeSpan NodeMonitorGracePeriod, TimeSpan P
     /// </summary>
     public bool QuorumRiskAccepted { get; init; }
 
+    /// <summary>What the provisioner installs: real K3s (default) or the virtual lab's node runtime (<c>cluster.runtime: lab</c>).</summary>
+    public ClusterRuntime Runtime { get; init; }
+
+    /// <summary>
+    /// The cluster DNS service's address: K3s's default <c>10.43.0.10</c> (its <c>cluster-dns</c>, the tenth address of
+    /// the service CIDR 10.43.0.0/16); on the virtual lab <c>198.19.0.10</c>, inside the lab's own address block.
+    /// </summary>
+    public System.Net.IPAddress DnsServiceIp => Runtime == ClusterRuntime.Lab ? LabDnsServiceIp : K3sDnsServiceIp;
+
+    public static System.Net.IPAddress K3sDnsServiceIp { get; } = System.Net.IPAddress.Parse("10.43.0.10");
+
+    public static System.Net.IPAddress LabDnsServiceIp { get; } = System.Net.IPAddress.Parse("198.19.0.10");
+
     /// <summary>How often the kubelet renews a lease of <paramref name="leaseDuration"/>: a quarter of it, as the kubelet does.</summary>
     public static TimeSpan RenewInterval(TimeSpan leaseDuration) => leaseDuration / 4;
 }

@@ -9,7 +9,7 @@ namespace ChaosEdge.Inventory;
 public static partial class InventoryLoader
 {
     /// <summary>Reads the document tree into a <see cref="LabInventory"/>, reporting problems as it goes.</summary>
-    private sealed class Reader(YamlProblems problems, string baseDirectory)
+    private sealed partial class Reader(YamlProblems problems, string baseDirectory, bool forReview)
     {
         private readonly Dictionary<IPAddress, string> addressOwners = [];
 
@@ -29,9 +29,10 @@ public static partial class InventoryLoader
             var pool = ReadServices(root, subnet);
             var sla = ReadPath(root, "sla", directory: false);
             var artifacts = ReadPath(root, "artifacts", directory: true);
+            var k3s = ReadK3s(root, settings.Runtime, artifacts, controlPlane?.Port ?? 6443);
             root.RejectUnknownKeys();
 
-            if (clusterName is null || subnet is null || nodes is null || controlPlane is null || pool is null)
+            if (clusterName is null || subnet is null || nodes is null || controlPlane is null || pool is null || (settings.Runtime == ClusterRuntime.K3s && k3s is null))
             {
                 return null;
             }
@@ -39,6 +40,7 @@ public static partial class InventoryLoader
             return new LabInventory(sourcePath, clusterName, subnet.Value, nodes, controlPlane, pool, sla, artifacts)
             {
                 Cluster = settings,
+                K3s = k3s,
                 Warnings = QuorumWarnings(root, nodes, settings),
             };
         }
@@ -106,8 +108,9 @@ public static partial class InventoryLoader
             }
 
             var quorumRiskAccepted = ReadBool(cluster, "quorumRiskAccepted", false);
+            var runtime = ReadRuntime(cluster);
             cluster.RejectUnknownKeys();
-            return (name, new ClusterSettings(grace, eviction, keepalived, dns) { NodeLeaseDuration = lease, QuorumRiskAccepted = quorumRiskAccepted });
+            return (name, new ClusterSettings(grace, eviction, keepalived, dns) { NodeLeaseDuration = lease, QuorumRiskAccepted = quorumRiskAccepted, Runtime = runtime });
         }
 
         private TimeSpan ReadDuration(YamlScope scope, string key, TimeSpan fallback, TimeSpan min, TimeSpan max)
@@ -290,7 +293,7 @@ public static partial class InventoryLoader
             var ok = true;
             var user = ssh.Scalar("user", required: false) ?? "root";
             var port = ReadPort(ssh, "port", 22, ref ok);
-            var key = ReadPath(ssh, "privateKey", directory: false, required: true);
+            var key = ReadPath(ssh, "privateKey", directory: false, required: true, mustExist: !forReview);
             ok &= key is not null;
 
             var fingerprint = ssh.Scalar("hostKey", required: false);
@@ -309,7 +312,7 @@ public static partial class InventoryLoader
             }
 
             // With trust-on-first-use the known_hosts file is where the key will be recorded, so it may not exist yet.
-            var knownHosts = ReadPath(ssh, "knownHosts", directory: false, required: false, mustExist: !tofu);
+            var knownHosts = ReadPath(ssh, "knownHosts", directory: false, required: false, mustExist: !tofu && !forReview);
             if (ssh.NodeOf("knownHosts") is not null && knownHosts is null)
             {
                 ok = false;

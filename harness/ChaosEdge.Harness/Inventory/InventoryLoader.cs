@@ -16,12 +16,15 @@ public static partial class InventoryLoader
     public const int MaxPoolSize = 4096;
 
     /// <summary>Loads the inventory at <paramref name="path"/>; relative paths inside it are relative to its directory.</summary>
+    /// <param name="path">The inventory file.</param>
+    /// <param name="forReview">Accept SSH keys and known_hosts files that do not exist here yet: the inventory is only read for review
+    /// (<c>provision --plan</c>), nothing is contacted.</param>
     /// <exception cref="ConfigurationInvalidException">The file is missing or invalid; every problem is listed.</exception>
-    public static LabInventory Load(string path)
+    public static LabInventory Load(string path, bool forReview = false)
     {
         var text = ReadText(path);
         var fullPath = Path.GetFullPath(path);
-        return Parse(text, path, Path.GetDirectoryName(fullPath)!, fullPath);
+        return Parse(text, path, Path.GetDirectoryName(fullPath)!, fullPath, forReview);
     }
 
     /// <summary>Parses inventory text.</summary>
@@ -29,15 +32,16 @@ public static partial class InventoryLoader
     /// <param name="displayName">The file as the user named it; used in every message.</param>
     /// <param name="baseDirectory">Directory relative paths are resolved against.</param>
     /// <param name="sourcePath">Absolute path recorded in the result; <paramref name="displayName"/> under <paramref name="baseDirectory"/> by default.</param>
+    /// <param name="forReview">Accept SSH private keys that do not exist here (see <see cref="Load"/>).</param>
     /// <exception cref="ConfigurationInvalidException">The text is invalid; every problem is listed.</exception>
-    public static LabInventory Parse(string yaml, string displayName, string baseDirectory, string? sourcePath = null)
+    public static LabInventory Parse(string yaml, string displayName, string baseDirectory, string? sourcePath = null, bool forReview = false)
     {
         var problems = new YamlProblems(displayName);
         var root = ReadRoot(yaml, problems);
         LabInventory? inventory = null;
         if (root is not null)
         {
-            inventory = new Reader(problems, baseDirectory).Read(root, sourcePath ?? Path.Combine(baseDirectory, displayName));
+            inventory = new Reader(problems, baseDirectory, forReview).Read(root, sourcePath ?? Path.Combine(baseDirectory, displayName));
         }
 
         if (problems.All.Count > 0 || inventory is null)

@@ -23,6 +23,11 @@ public static class InventoryWriter
         text.AppendLine("version: 1");
         text.AppendLine("cluster:");
         text.Append("  name: ").AppendLine(inventory.ClusterName);
+        if (inventory.Cluster.Runtime == ClusterRuntime.Lab)
+        {
+            text.AppendLine("  runtime: lab                # the virtual lab's k3s-shaped node runtime, not real K3s");
+        }
+
         if (inventory.Cluster.QuorumRiskAccepted)
         {
             text.AppendLine("  quorumRiskAccepted: true   # this server count weakens etcd's quorum on purpose");

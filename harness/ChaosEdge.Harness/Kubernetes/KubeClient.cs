@@ -13,7 +13,7 @@ namespace ChaosEdge.Kubernetes;
 /// JSON. The server's certificate is verified against the kubeconfig's CA (and its name against the URL); the token
 /// goes in an <c>Authorization: Bearer</c> header and never into a message.
 /// </summary>
-public sealed class KubeClient : IDisposable
+public sealed partial class KubeClient : IDisposable
 {
     private readonly HttpClient http;
     private readonly TimeSpan requestTimeout;
@@ -32,7 +32,15 @@ public sealed class KubeClient : IDisposable
         // The timeout applies per request (not to the whole HttpClient), so a watch can stream for its own duration.
         this.requestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30);
         http = new HttpClient(handler) { BaseAddress = config.Server, Timeout = Timeout.InfiniteTimeSpan };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", config.Token);
+        if (config.ClientCertificatePem is not null && config.ClientKeyPem is not null)
+        {
+            handler.SslOptions.ClientCertificates = [X509Certificate2.CreateFromPem(config.ClientCertificatePem, config.ClientKeyPem)];
+        }
+        else
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", config.Token);
+        }
+
         http.DefaultRequestHeaders.UserAgent.ParseAdd("chaosedge/0.1");
     }
 

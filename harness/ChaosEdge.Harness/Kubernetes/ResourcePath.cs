@@ -16,6 +16,7 @@ public sealed record ResourcePath(string Group, string Version, string Plural)
     public static ResourcePath Services { get; } = new(string.Empty, "v1", "services");
     public static ResourcePath Endpoints { get; } = new(string.Empty, "v1", "endpoints");
     public static ResourcePath ConfigMaps { get; } = new(string.Empty, "v1", "configmaps");
+    public static ResourcePath PersistentVolumeClaims { get; } = new(string.Empty, "v1", "persistentvolumeclaims");
     public static ResourcePath Events { get; } = new(string.Empty, "v1", "events");
     public static ResourcePath Leases { get; } = new("coordination.k8s.io", "v1", "leases");
     public static ResourcePath Deployments { get; } = new("apps", "v1", "deployments");

@@ -132,7 +132,10 @@ internal sealed partial class ApiServer
                 using (var reader = new StreamReader(context.Request.Body))
                 {
                     var body = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
-                    var patched = await store.PatchAsync(resource, ns, name, context.Request.ContentType ?? string.Empty, body, subresource == "status", ct).ConfigureAwait(false);
+                    var contentType = context.Request.ContentType ?? string.Empty;
+                    var patched = contentType.StartsWith("application/apply-patch+yaml", StringComparison.Ordinal) && subresource is null
+                        ? await store.ApplyAsync(resource, ns, name, body, ct).ConfigureAwait(false)
+                        : await store.PatchAsync(resource, ns, name, contentType, body, subresource == "status", ct).ConfigureAwait(false);
                     await WriteAsync(context, 200, patched).ConfigureAwait(false);
                 }
 

@@ -131,6 +131,47 @@ internal sealed partial class ObjectStore(EtcdClient etcd, ResourceCatalog catal
         return next;
     }
 
+    /// <summary>
+    /// Server-side apply, the subset the lab needs: creates the object when absent, otherwise merges the applied fields
+    /// into it (objects field by field, lists replaced) and writes only when that changes something, so a repeated apply
+    /// keeps the resourceVersion. Field ownership is not tracked: every apply is forced.
+    /// </summary>
+    public async Task<JsonObject> ApplyAsync(ResourceInfo resource, string? ns, string name, string body, CancellationToken cancellationToken = default)
+    {
+        var applied = (JsonNode.Parse(body) as JsonObject) ?? throw new ApiError(415, "UnsupportedMediaType", "the lab's server-side apply accepts the applied configuration as JSON (which is YAML)");
+        if (applied.Name() != name)
+        {
+            throw ApiError.BadRequest($"the name of the object ({applied.Name()}) does not match the name on the URL ({name})");
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            JsonObject current;
+            try
+            {
+                current = await GetAsync(resource, ns, name, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ApiError e) when (e.Code == 404)
+            {
+                return await CreateAsync(resource, ns, applied, cancellationToken).ConfigureAwait(false);
+            }
+
+            var merged = (JsonObject)Patches.Merge(current, applied)!;
+            if (JsonNode.DeepEquals(merged, current))
+            {
+                return current;
+            }
+
+            try
+            {
+                return await UpdateAsync(resource, ns, name, merged, statusOnly: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ApiError e) when (e.Code == 409 && attempt < 5)
+            {
+            }
+        }
+    }
+
     public async Task<JsonObject> PatchAsync(ResourceInfo resource, string? ns, string name, string contentType, string body, bool statusOnly, CancellationToken cancellationToken = default)
     {
         for (var attempt = 0; ; attempt++)

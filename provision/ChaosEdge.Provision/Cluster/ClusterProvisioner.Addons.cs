@@ -7,8 +7,6 @@ namespace ChaosEdge.Provision.Cluster;
 
 public sealed partial class ClusterProvisioner
 {
-    public const string DnsServiceIp = ChaosEdge.Health.HealthGate.DnsServiceIp;
-
     /// <summary>Cluster DNS in the inventory's shape, and the sample edge workload behind a LoadBalancer service.</summary>
     private async Task ApplyAddonsAsync(KubeClient client, CancellationToken cancellationToken)
     {
@@ -58,7 +56,7 @@ public sealed partial class ClusterProvisioner
             ["metadata"] = new JsonObject { ["name"] = "kube-dns", ["labels"] = dnsLabels.DeepClone() },
             ["spec"] = new JsonObject
             {
-                ["selector"] = dnsLabels.DeepClone(), ["clusterIP"] = DnsServiceIp,
+                ["selector"] = dnsLabels.DeepClone(), ["clusterIP"] = inventory.Cluster.DnsServiceIp.ToString(),
                 ["ports"] = new JsonArray(
                     new JsonObject { ["name"] = "dns", ["port"] = 53, ["protocol"] = "UDP", ["targetPort"] = 53 },
                     new JsonObject { ["name"] = "dns-tcp", ["port"] = 53, ["protocol"] = "TCP", ["targetPort"] = 53 }),
@@ -111,32 +109,20 @@ public sealed partial class ClusterProvisioner
         ["spec"] = new JsonObject { ["replicas"] = replicas, ["selector"] = new JsonObject { ["matchLabels"] = labels.DeepClone() }, ["template"] = template },
     };
 
-    /// <summary>Creates the object, or merges the desired spec into it when it differs; unchanged objects are left alone.</summary>
-    private async Task EnsureObjectAsync(KubeClient client, ResourcePath resource, string ns, JsonObject desired, CancellationToken cancellationToken)
+    /// <summary>Server-side applies the object through the plan executor (labelled, retried); unchanged objects stay as they are.</summary>
+    private Task EnsureObjectAsync(KubeClient client, ResourcePath resource, string ns, JsonObject desired, CancellationToken cancellationToken)
     {
-        var name = desired.Name();
         desired["apiVersion"] = resource.ApiVersion;
-        var current = await client.TryGetAsync(resource.For(ns, name), cancellationToken).ConfigureAwait(false);
-        if (current is null)
+        desired["kind"] = resource.Plural switch
         {
-            await client.CreateAsync(resource.For(ns), desired, cancellationToken).ConfigureAwait(false);
-            Changed($"Created {resource.Plural} '{ns}/{name}'.");
-            return;
-        }
-
-        var merged = (JsonObject)current.DeepClone();
-        merged["spec"] = MergeInto(current["spec"], desired["spec"]);
-        if (!JsonNode.DeepEquals(merged["spec"], current["spec"]))
-        {
-            await client.PatchAsync(resource.For(ns, name), new JsonObject { ["spec"] = desired["spec"]!.DeepClone() }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            Changed($"Updated {resource.Plural} '{ns}/{name}' to the inventory's shape.");
-        }
+            "deployments" => "Deployment",
+            "services" => "Service",
+            "poddisruptionbudgets" => "PodDisruptionBudget",
+            var other => throw new InvalidOperationException($"No kind known for '{other}'."),
+        };
+        desired.Metadata()["namespace"] = ns;
+        return Executor.ApplyObjectsAsync(client, [desired], cancellationToken);
     }
-
-    private static JsonNode? MergeInto(JsonNode? target, JsonNode? patch) =>
-        patch is JsonObject p && target is JsonObject t
-            ? p.Aggregate((JsonObject)t.DeepClone(), (acc, kv) => { acc[kv.Key] = MergeInto(acc[kv.Key], kv.Value); return acc; })
-            : patch?.DeepClone();
 
     private async Task<IPAddress> WaitForServiceVipAsync(KubeClient client, CancellationToken cancellationToken)
     {

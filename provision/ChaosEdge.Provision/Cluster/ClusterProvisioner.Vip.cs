@@ -1,9 +1,7 @@
 using System.Net;
-using System.Net.Sockets;
 using ChaosEdge.Inventory;
 using ChaosEdge.Kubernetes;
 using ChaosEdge.Ssh;
-using ChaosEdge.Waiting;
 
 namespace ChaosEdge.Provision.Cluster;
 
@@ -14,7 +12,7 @@ public sealed partial class ClusterProvisioner
     {
         Report($"Control-plane VIP {Vip}: keepalived on {inventory.Servers.Count()} servers");
         await EnsureVrrpAsync("keepalived", "/etc/keepalived/keepalived.conf", "k3s_api", 51, Vip, trackApi: true, cancellationToken).ConfigureAwait(false);
-        await WaitForTcpAsync($"The control-plane VIP {Vip}", Vip, inventory.ControlPlane.Port, cancellationToken).ConfigureAwait(false);
+        await Executor.WaitForTcpAsync($"The control-plane VIP {Vip}", Vip, inventory.ControlPlane.Port, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A second keepalived instance announcing the LoadBalancer address (gratuitous ARP on takeover), as MetalLB's L2 speaker does.</summary>
@@ -79,25 +77,6 @@ public sealed partial class ClusterProvisioner
             }
 
             """;
-    }
-
-    private async Task WaitForTcpAsync(string resource, IPAddress address, int port, CancellationToken cancellationToken)
-    {
-        await Wait.UntilAsync(resource, $"accept TCP connections on port {port}", async token =>
-        {
-            using var client = new TcpClient();
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
-            cts.CancelAfter(TimeSpan.FromSeconds(1));
-            try
-            {
-                await client.ConnectAsync(address, port, cts.Token).ConfigureAwait(false);
-                return (true, "connected");
-            }
-            catch (Exception e) when (e is SocketException or OperationCanceledException)
-            {
-                return (false, e.Message);
-            }
-        }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250), options.TimeProvider, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<KubeConfig> WriteKubeconfigAsync(CancellationToken cancellationToken)

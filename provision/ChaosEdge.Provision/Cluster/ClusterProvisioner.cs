@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
-using System.Security.Cryptography;
 using ChaosEdge.Errors;
 using ChaosEdge.Inventory;
+using ChaosEdge.Provision.K3s;
 using ChaosEdge.Kubernetes;
 using ChaosEdge.Secrets;
 using ChaosEdge.Ssh;
@@ -22,20 +22,16 @@ public sealed partial class ClusterProvisioner(LabInventory inventory, Provision
     private const string RuntimeHome = "/usr/local/lib/ce-k3s";
 
     private readonly ProvisionOptions options = options ?? new ProvisionOptions();
-    private readonly Dictionary<string, OpenSshNodeShell> shells = new(StringComparer.Ordinal);
-    private readonly List<string> changes = [];
-    private IProgress<string>? progress;
+    private PlanExecutor? executor;
 
     public string KubeconfigPath => options.KubeconfigPath ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(inventory.SourcePath))!, "kubeconfig");
-
-    private string TokenPath => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(inventory.SourcePath))!, "cluster-token");
 
     private NodeSpec First => inventory.Servers.First();
 
     /// <summary>Builds (or checks) the cluster and waits until it is healthy.</summary>
     public async Task<ProvisionResult> ProvisionAsync(IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
-        this.progress = progress;
+        executor = new PlanExecutor(inventory, options.TimeProvider, progress);
         var started = options.TimeProvider.GetTimestamp();
         if (!inventory.Servers.Any())
         {
@@ -65,78 +61,63 @@ public sealed partial class ClusterProvisioner(LabInventory inventory, Provision
             await ApplyAddonsAsync(client, cancellationToken).ConfigureAwait(false);
             var serviceVip = await WaitForServiceVipAsync(client, cancellationToken).ConfigureAwait(false);
             await ConfigureServiceVipAsync(serviceVip, cancellationToken).ConfigureAwait(false);
-            await new ChaosEdge.Health.HealthGate(inventory, shells.ToDictionary(p => p.Key, p => (INodeShell)p.Value, StringComparer.Ordinal), client, options.TimeProvider).WaitHealthyAsync(serviceVip, options.HealthTimeout, Report, cancellationToken).ConfigureAwait(false);
+            await new ChaosEdge.Health.HealthGate(inventory, inventory.Nodes.ToDictionary(n => n.Name, n => (INodeShell)Shell(n), StringComparer.Ordinal), client, options.TimeProvider).WaitHealthyAsync(serviceVip, options.HealthTimeout, Report, cancellationToken).ConfigureAwait(false);
         }
 
         var elapsed = options.TimeProvider.GetElapsedTime(started);
-        Report(changes.Count == 0
+        Report(Executor.Changes.Count == 0
             ? $"The cluster is already as described and healthy; nothing changed ({elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)."
-            : $"Cluster '{inventory.ClusterName}' is provisioned and healthy: {changes.Count} changes in {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s. Kubeconfig: {KubeconfigPath}");
-        return new ProvisionResult([.. changes], KubeconfigPath, elapsed);
+            : $"Cluster '{inventory.ClusterName}' is provisioned and healthy: {Executor.Changes.Count} changes in {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s. Kubeconfig: {KubeconfigPath}");
+        return new ProvisionResult([.. Executor.Changes], KubeconfigPath, elapsed);
     }
+
+    /// <summary>
+    /// The virtual lab's reset plan, run by the same executor as K3s's: stop and remove the node runtime, keepalived and
+    /// their units, and the cluster's data, so the next provisioning starts clean.
+    /// </summary>
+    public static ProvisionPlan ResetPlan(LabInventory inventory)
+    {
+        ArgumentNullException.ThrowIfNull(inventory);
+        var steps = inventory.Nodes.Where(n => n.Role == NodeRole.Agent).Concat(inventory.Servers.Reverse()).Select(node => (PlanStep)new RunStep(node.Name, "Remove the node runtime, keepalived and the cluster's data",
+            "for u in k3s keepalived keepalived-services; do systemctl stop $u 2>/dev/null; systemctl disable $u 2>/dev/null; rm -f /etc/systemd/system/$u.service /etc/systemd/system/$u.service.env; done"
+            // Pods outlive their kubelet (KillMode=process, as with K3s's containers): end every process the lab kubelet tagged.
+            + "; for p in /proc/[0-9]*; do grep -qz '^CHAOSEDGE_POD_NODE=' $p/environ 2>/dev/null && kill -9 ${p#/proc/} 2>/dev/null; done; true"
+            + $"; systemctl daemon-reload; rm -rf /var/lib/rancher/k3s /etc/rancher/k3s /etc/keepalived {RuntimeHome} /usr/local/bin/k3s",
+            Unless: $"! test -e {UnitPath} -o -e /var/lib/rancher/k3s -o -e /usr/local/bin/k3s")).ToList();
+        return new ProvisionPlan($"Reset plan for the virtual lab cluster '{inventory.ClusterName}': everything provisioning installed is removed, data included.", steps);
+    }
+
+    /// <summary>The shared plan executor: its shells, file writes, server-side applies and change log are the provisioner's.</summary>
+    private PlanExecutor Executor => executor ?? throw new InvalidOperationException("Provisioning has not started.");
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var shell in shells.Values)
+        if (executor is not null)
         {
-            await shell.DisposeAsync().ConfigureAwait(false);
+            await executor.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    internal OpenSshNodeShell Shell(NodeSpec node)
-    {
-        if (!shells.TryGetValue(node.Name, out var shell))
-        {
-            shell = new OpenSshNodeShell(node);
-            shells[node.Name] = shell;
-        }
+    internal OpenSshNodeShell Shell(NodeSpec node) => Executor.Shell(node.Name);
 
-        return shell;
-    }
+    private void Report(string line) => Executor.Report(line);
 
-    private void Report(string line) => progress?.Report(line);
-
-    private void Changed(string what)
-    {
-        changes.Add(what);
-        Report(what);
-    }
+    private void Changed(string what) => Executor.Changed(null, what);
 
     private string LoadOrCreatePassword()
     {
-        if (File.Exists(TokenPath))
+        var password = ClusterToken.LoadOrCreate(inventory, out var created);
+        if (created)
         {
-            var existing = File.ReadAllText(TokenPath).Trim();
-            SecretRedactor.Register(existing);
-            return existing;
+            Changed($"Created the cluster token (kept in '{ClusterToken.PathFor(inventory)}', mode 0600).");
         }
 
-        var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
-        using (File.Create(TokenPath))
-        {
-        }
-
-        File.SetUnixFileMode(TokenPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.WriteAllText(TokenPath, password);
-        SecretRedactor.Register(password);
-        Changed($"Created the cluster token (kept in '{TokenPath}', mode 0600).");
         return password;
     }
 
-    /// <summary>Writes a file on a node only if its content differs; returns whether it changed.</summary>
-    private async Task<bool> EnsureFileAsync(NodeSpec node, string path, string content, UnixFileMode mode, CancellationToken cancellationToken, bool secret = false)
-    {
-        var current = await Shell(node).RunAsync($"cat {ShellQuote.Quote(path)} 2>/dev/null", new NodeCommandOptions { ReadsSecret = secret }, cancellationToken).ConfigureAwait(false);
-        if (current.Succeeded && current.Stdout == content)
-        {
-            return false;
-        }
-
-        await Shell(node).RunCheckedAsync($"mkdir -p {ShellQuote.Quote(Path.GetDirectoryName(path)!)}", cancellationToken: cancellationToken).ConfigureAwait(false);
-        await Shell(node).UploadContentAsync(content, path, mode, cancellationToken).ConfigureAwait(false);
-        Changed($"Node '{node.Name}': wrote '{path}'{(secret ? " (secret, mode 0600)" : string.Empty)}.");
-        return true;
-    }
+    /// <summary>Writes a file on a node only if its content differs (the plan executor's write step); returns whether it changed.</summary>
+    private Task<bool> EnsureFileAsync(NodeSpec node, string path, string content, UnixFileMode mode, CancellationToken cancellationToken, bool secret = false) =>
+        Executor.WriteAsync(new WriteStep(node.Name, path, path, content, Convert.ToString((int)mode, 8), secret ? "the cluster token" : null), cancellationToken);
 
     private static string Seconds(TimeSpan value) => ((int)value.TotalSeconds).ToString(CultureInfo.InvariantCulture);
 

@@ -55,8 +55,7 @@ public sealed class LabSession : IAsyncDisposable
             var kubeconfig = Path.Combine(Path.GetDirectoryName(inventory.SourcePath)!, "kubeconfig");
             if (provision)
             {
-                await using var provisioner = new ClusterProvisioner(inventory);
-                kubeconfig = (await provisioner.ProvisionAsync(progress, cancellationToken).ConfigureAwait(false)).KubeconfigPath;
+                kubeconfig = (await Provisioning.ProvisionAsync(inventory, null, progress, cancellationToken).ConfigureAwait(false)).KubeconfigPath;
             }
 
             var session = new LabSession(inventory, KubeConfig.Load(kubeconfig), null, output, slaPath, progress);
@@ -81,14 +80,15 @@ public sealed class LabSession : IAsyncDisposable
         try
         {
             await lab.UpAsync(servers, progress, cancellationToken).ConfigureAwait(false);
-            var settings = ClusterSettings.Default with
+            var loaded = InventoryLoader.Load(lab.InventoryPath);
+            var settings = loaded.Cluster with
             {
                 NodeMonitorGracePeriod = TimeSpan.FromSeconds(8),
                 NodeLeaseDuration = TimeSpan.FromSeconds(8),
                 PodEvictionTimeout = TimeSpan.FromSeconds(20),
                 Dns = new DnsSettings(Math.Min(3, servers), AntiAffinity: true, PodDisruptionBudget: true),
             };
-            var inventory = InventoryLoader.Load(lab.InventoryPath) with { Cluster = settings };
+            var inventory = loaded with { Cluster = settings };
             await using var provisioner = new ClusterProvisioner(inventory);
             var provisioned = await provisioner.ProvisionAsync(progress, cancellationToken).ConfigureAwait(false);
             return new LabSession(inventory, KubeConfig.Load(provisioned.KubeconfigPath), lab, output, slaPath, progress);

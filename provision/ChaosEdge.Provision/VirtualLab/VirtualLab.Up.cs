@@ -165,7 +165,7 @@ public sealed partial class VirtualLab
         // A 2-server lab exists to be split in two (the split-brain suite): its quorum of 2 is the point, not an oversight.
         var inventory = new LabInventory(InventoryPath, $"chaosedge-{Names.Lab}", plan.Subnet, nodes, new ControlPlaneSpec(plan.ControlPlaneVip, 6443), plan.ServiceVipPool, null, null)
         {
-            Cluster = ClusterSettings.Default with { QuorumRiskAccepted = nodes.Count(n => n.Role == NodeRole.Server) == 2 },
+            Cluster = ClusterSettings.Default with { Runtime = ClusterRuntime.Lab, QuorumRiskAccepted = nodes.Count(n => n.Role == NodeRole.Server) == 2 },
         };
         File.WriteAllText(InventoryPath, InventoryWriter.Write(inventory, Directory, [$"Inventory of the ChaosEdge virtual lab '{Names.Lab}', written by 'chaosedge lab up'.", "Host keys are pinned to the keys the lab generated for each node."]));
 

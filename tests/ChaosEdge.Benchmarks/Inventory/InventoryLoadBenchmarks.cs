@@ -31,7 +31,7 @@ public class InventoryLoadBenchmarks
 
     private static string Inventory(int nodes)
     {
-        var text = new System.Text.StringBuilder("cluster:\n  name: bench\nnetwork:\n  subnet: 198.18.0.0/24\nnodes:\n");
+        var text = new System.Text.StringBuilder("cluster:\n  name: bench\n  runtime: lab\nnetwork:\n  subnet: 198.18.0.0/24\nnodes:\n");
         for (var i = 1; i <= nodes; i++)
         {
             text.Append(System.Globalization.CultureInfo.InvariantCulture, $"  - name: edge-{i}\n    address: 198.18.0.{10 + i}\n    interface: eth0\n    ssh:\n      privateKey: id_ed25519\n      hostKey: \"SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"\n");

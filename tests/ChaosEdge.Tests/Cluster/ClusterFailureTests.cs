@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using ChaosEdge.Kubernetes;
-using ChaosEdge.Provision.Cluster;
 using ChaosEdge.Ssh;
 using ChaosEdge.Tests.Support;
 
@@ -100,7 +99,7 @@ public sealed class ClusterFailureTests
         // From another node: a query to the DNS service IP every 200 ms through the whole fault.
         var queries = (int)((ClusterLab.GracePeriod + TimeSpan.FromSeconds(16)) / TimeSpan.FromMilliseconds(250));
         var asking = ClusterLab.Shell(asker.Name).RunAsync(
-            $"for i in $(seq {queries}); do dig +short +time=1 +tries=1 @{ClusterProvisioner.DnsServiceIp} kubernetes.default.svc.cluster.local | head -1 | grep -qx 198.19.0.1 && echo ok || echo FAIL; sleep 0.2; done");
+            $"for i in $(seq {queries}); do dig +short +time=1 +tries=1 @{ClusterLab.Inventory.Cluster.DnsServiceIp} kubernetes.default.svc.cluster.local | head -1 | grep -qx 198.19.0.1 && echo ok || echo FAIL; sleep 0.2; done");
 
         var clock = Stopwatch.StartNew();
         try

@@ -55,9 +55,10 @@ public sealed class ClusterLab
             Directory.SetCurrentDirectory(cwd);
         }
 
-        Inventory = InventoryLoader.Load(lab.InventoryPath) with
+        var loaded = InventoryLoader.Load(lab.InventoryPath);
+        Inventory = loaded with
         {
-            Cluster = ClusterSettings.Default with
+            Cluster = loaded.Cluster with
             {
                 NodeMonitorGracePeriod = GracePeriod,
                 NodeLeaseDuration = TimeSpan.FromSeconds(8),

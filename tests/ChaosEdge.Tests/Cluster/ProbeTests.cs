@@ -115,8 +115,8 @@ public sealed class ProbeTests
     {
         var node = ClusterLab.Inventory.Nodes[1];
         var shell = ClusterLab.Shell(node.Name);
-        var good = new DnsAgentProbe("dns", shell, ProbeSet.ClusterDnsIp, maxLifetime: TimeSpan.FromMinutes(1));
-        var missing = new DnsAgentProbe("dns-missing", shell, ProbeSet.ClusterDnsIp, "no-such-service.default.svc.cluster.local", maxLifetime: TimeSpan.FromMinutes(1));
+        var good = new DnsAgentProbe("dns", shell, ClusterLab.Inventory.Cluster.DnsServiceIp, maxLifetime: TimeSpan.FromMinutes(1));
+        var missing = new DnsAgentProbe("dns-missing", shell, ClusterLab.Inventory.Cluster.DnsServiceIp, "no-such-service.default.svc.cluster.local", maxLifetime: TimeSpan.FromMinutes(1));
         var timeline = new RunTimeline();
         var before = timeline.Clock.GetTimestamp();
 

@@ -9,9 +9,9 @@ public sealed class InventoryLoaderTests
 {
     // Line numbers in the expected messages refer to this file; each case edits one or more of its lines.
     private const string Valid = """
-        version: 1
         cluster:
           name: plant-a
+          runtime: lab
         network:
           subnet: 198.18.0.0/24
         nodes:
@@ -93,7 +93,7 @@ public sealed class InventoryLoaderTests
             "lab.yaml:1:1 controlPlane: is required.");
         yield return Case("missing SLA file", ("sla: sla.yaml", "sla: missing-sla.yaml"),
             "lab.yaml:31:6 sla: file 'missing-sla.yaml' does not exist.");
-        yield return Case("unsupported version", ("version: 1", "version: 2"),
+        yield return Case("unsupported version", ("cluster:\n  name: plant-a", "version: 2\ncluster:\n  name: plant-a"),
             "lab.yaml:1:10 version: '2' is not a supported inventory version; this ChaosEdge reads version '1'.");
         yield return Case("nodes is not a list", ("nodes:\n  - name: edge-1", "nodes: edge-1\nunused:\n  - name: edge-1"),
             "lab.yaml:6:8 nodes: must be a list of at least one node.",
@@ -153,7 +153,7 @@ public sealed class InventoryLoaderTests
     [Test]
     public void The_cluster_block_sets_timings_and_shapes_and_defaults_to_K3s()
     {
-        Assert.That(Parse(Valid).Cluster, Is.EqualTo(ClusterSettings.Default));
+        Assert.That(Parse(Valid).Cluster, Is.EqualTo(ClusterSettings.Default with { Runtime = ClusterRuntime.Lab }));
 
         var lab = Parse(Valid.Replace("  name: plant-a", """
               name: plant-a

@@ -9,7 +9,6 @@ namespace ChaosEdge.Measurement.Probes;
 public static class ProbeSet
 {
     /// <summary>The cluster DNS service IP of the lab cluster (K3s's default is 10.43.0.10).</summary>
-    public static readonly IPAddress ClusterDnsIp = IPAddress.Parse("198.19.0.10");
 
     /// <summary>
     /// <c>vip-tcp</c> (a new TCP connection to the control-plane VIP every 10 ms), <c>vip-icmp</c> (an echo every 100 ms), <c>api-readyz-fresh</c> and
@@ -46,7 +45,7 @@ public static class ProbeSet
             // A node-side probe on a node that is about to lose power or its network measures nothing but the fault.
             foreach (var node in inventory.Nodes.Where(n => shells.ContainsKey(n.Name) && !faultedNodes.Contains(n.Name)))
             {
-                probes.Add(new DnsAgentProbe($"dns-{node.Name}", shells[node.Name], ClusterDnsIp, maxLifetime: agentLifetime));
+                probes.Add(new DnsAgentProbe($"dns-{node.Name}", shells[node.Name], inventory.Cluster.DnsServiceIp, maxLifetime: agentLifetime));
             }
 
             var first = inventory.Servers.FirstOrDefault(s => !faultedNodes.Contains(s.Name)) ?? inventory.Servers.First();
