@@ -68,4 +68,28 @@ public sealed class TwoServerClusterTests
         var members = await shell.RunCheckedAsync($"ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 {ChaosEdge.Health.HealthGate.EtcdctlFlags} member list -w json");
         Assert.That(JsonNode.Parse(members.Stdout)!["members"]!.AsArray().Select(m => (string?)m!["name"]), Is.EquivalentTo(new[] { "edge-1", "edge-2" }));
     }
+
+    [Test]
+    [Order(3)]
+    public async Task Reset_removes_what_provisioning_installed_and_the_next_provisioning_starts_clean()
+    {
+        var removed = await ChaosEdge.Provision.Cluster.Provisioning.ResetAsync(inventory, null, new Progress<string>(line => TestContext.Progress.WriteLine("reset: " + line)));
+
+        Assert.That(removed, Has.Count.EqualTo(2), "one cleanup per node");
+        foreach (var node in inventory.Nodes)
+        {
+            await using var shell = new OpenSshNodeShell(node);
+            var left = await shell.RunAsync("ls -d /usr/local/bin/k3s /var/lib/rancher/k3s /etc/systemd/system/k3s.service /etc/keepalived 2>/dev/null; systemctl is-active k3s keepalived 2>/dev/null | grep -x active");
+            Assert.That(left.Stdout.Trim(), Is.Empty, $"no file or running unit of the cluster is left on '{node.Name}'");
+            var processes = await shell.RunAsync("ps -eo pid,args | grep -E '[c]e-k3s|[k]eepalived|[d]nsmasq'");
+            await TestContext.Out.WriteLineAsync($"Processes on '{node.Name}' after the reset: {(processes.Stdout.Trim().Length == 0 ? "none" : processes.Stdout.Trim())}");
+        }
+
+        Assert.That(await ChaosEdge.Provision.Cluster.Provisioning.ResetAsync(inventory, null, null), Is.Empty, "a second reset finds nothing to do");
+        var again = await ChaosEdge.Provision.Cluster.Provisioning.ProvisionAsync(inventory, null, null);
+        Assert.That(again.Changes, Is.Not.Empty);
+        using var client = new KubeClient(KubeConfig.Load(again.KubeconfigPath));
+        var (nodes, _) = await client.ListAsync(ResourcePath.Nodes.For());
+        Assert.That(nodes.Select(n => n.Condition("Ready")), Is.All.EqualTo("True"), "a fresh cluster after the reset");
+    }
 }
