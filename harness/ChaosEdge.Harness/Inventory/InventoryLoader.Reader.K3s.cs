@@ -14,14 +14,31 @@ public static partial class InventoryLoader
                 case "lab": return ClusterRuntime.Lab;
                 case var other:
                     problems.Add(cluster.NodeOf("runtime")!, cluster.FieldPath("runtime"), $"'{other}' is not a runtime; use 'k3s' (real K3s, the default) or 'lab' (the virtual lab's node runtime).");
+                    runtimeUnknown = true;
                     return ClusterRuntime.K3s;
             }
         }
 
         /// <summary>The <c>k3s:</c> block: required for runtime k3s, refused for the lab's runtime.</summary>
+        private bool runtimeUnknown;
+
         private K3sSettings? ReadK3s(YamlScope root, ClusterRuntime runtime, string? artifacts, int apiPort)
         {
-            var k3s = root.Mapping("k3s", required: runtime == ClusterRuntime.K3s);
+            if (runtimeUnknown)
+            {
+                // Which block is needed depends on the runtime; its own problem says what to fix first.
+                root.Optional("k3s");
+                return null;
+            }
+
+            if (runtime == ClusterRuntime.K3s && root.NodeOf("k3s") is null)
+            {
+                var at = root.NodeOf("cluster") ?? root.Node;
+                problems.Add(at, "k3s", "is required: cluster.runtime is 'k3s' (real K3s, the default), and the k3s: block says which release to install (version: v1.36.1+k3s1, say). An inventory of the virtual lab says cluster.runtime: lab.");
+                return null;
+            }
+
+            var k3s = root.Mapping("k3s", required: false);
             if (k3s is null)
             {
                 return null;
@@ -36,7 +53,7 @@ public static partial class InventoryLoader
             var version = k3s.Scalar("version", required: true);
             if (version is not null && !K3sVersion().IsMatch(version))
             {
-                problems.Add(k3s.NodeOf("version")!, k3s.FieldPath("version"), $"'{version}' is not a K3s release name (such as 'v1.33.5+k3s1').");
+                problems.Add(k3s.NodeOf("version")!, k3s.FieldPath("version"), $"'{version}' is not a K3s release name (such as 'v1.36.1+k3s1').");
                 version = null;
             }
 

@@ -31,7 +31,7 @@ public enum VipProvider
 }
 
 /// <summary>The inventory's <c>k3s:</c> block: what a real K3s cluster is built from.</summary>
-/// <param name="Version">The K3s release, such as <c>v1.33.5+k3s1</c>; checked against <c>k3s --version</c> on every node.</param>
+/// <param name="Version">The K3s release, such as <c>v1.36.1+k3s1</c>; checked against <c>k3s --version</c> on every node.</param>
 /// <param name="Install">Air-gapped (default) or online.</param>
 /// <param name="Token">The cluster token's source; <c>null</c>: generated once and kept next to the inventory (<c>cluster-token</c>, mode 0600).</param>
 /// <param name="Vip">What holds the control-plane VIP.</param>
@@ -40,19 +40,25 @@ public enum VipProvider
 /// <param name="SampleImage">The image of the sample workload behind the LoadBalancer service (busybox <c>httpd</c>); default the busybox K3s's air-gap images carry.</param>
 public sealed record K3sSettings(string Version, K3sInstallSource Install, Secrets.SecretReference? Token, VipProvider Vip, KubeVipSettings KubeVip, LonghornSettings? Longhorn, string SampleImage)
 {
-    /// <summary>The busybox image K3s's air-gap image tarball carries (K3s v1.33), so the sample needs nothing extra.</summary>
+    /// <summary>
+    /// A busybox image of the kind K3s's air-gap tarball carries, so the sample needs nothing extra; the tag is not
+    /// checked against a release's <c>k3s-images.txt</c>: set <c>k3s.sampleImage</c> to the one it lists.
+    /// </summary>
     public const string DefaultSampleImage = "rancher/mirrored-library-busybox:1.36.1";
 }
 
 /// <summary>kube-vip's image and the leader election of the control-plane VIP.</summary>
 /// <param name="Image">Image reference; it must be in an image tarball of the artifacts directory when air-gapped.</param>
-/// <param name="LeaseDuration"><c>vip_leaseduration</c>: how long a lease is held without renewal before another node may take the VIP. Default 5 s.</param>
-/// <param name="RenewDeadline"><c>vip_renewdeadline</c>: how long the holder keeps retrying a renewal before it gives the VIP up. Default 3 s.</param>
-/// <param name="RetryPeriod"><c>vip_retryperiod</c>: how often candidates try to acquire or renew. Default 1 s.</param>
+/// <param name="LeaseDuration"><c>vip_leaseduration</c>: how long a lease is held without renewal before another node may take the VIP. Default 15 s.</param>
+/// <param name="RenewDeadline"><c>vip_renewdeadline</c>: how long the holder keeps retrying a renewal before it gives the VIP up. Default 10 s.</param>
+/// <param name="RetryPeriod"><c>vip_retryperiod</c>: how often candidates try to acquire or renew. Default 2 s.</param>
 public sealed record KubeVipSettings(string Image, TimeSpan LeaseDuration, TimeSpan RenewDeadline, TimeSpan RetryPeriod)
 {
-    /// <summary>The defaults of kube-vip's own generated manifests (<c>kube-vip manifest daemonset</c>): 5 s / 3 s / 1 s.</summary>
-    public static KubeVipSettings Default { get; } = new("ghcr.io/kube-vip/kube-vip:v1.0.1", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1));
+    /// <summary>
+    /// kube-vip v1.2.3's image and its own defaults (its command-line flags, which are client-go's leader-election
+    /// defaults): lease 15 s, renew deadline 10 s, retry period 2 s.
+    /// </summary>
+    public static KubeVipSettings Default { get; } = new("ghcr.io/kube-vip/kube-vip:v1.2.3", TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(2));
 }
 
 /// <summary>Longhorn's settings.</summary>

@@ -71,7 +71,16 @@ public sealed class ArtifactSet
     /// <summary>Reads the checksum lists of the inventory's artifacts directory (nothing is hashed yet).</summary>
     public static ArtifactSet Open(LabInventory inventory)
     {
+        ArgumentNullException.ThrowIfNull(inventory);
         var directory = inventory.ArtifactsPath ?? throw new Errors.ChaosEdgeException($"Inventory '{inventory.SourcePath}' names no artifacts directory ('artifacts:'); K3s provisioning needs one (see the README).");
+        return Read(directory, RequiredFor(inventory));
+    }
+
+    /// <summary>A directory's checksum lists, with nothing required (for plans that name their own artifacts).</summary>
+    public static ArtifactSet OpenDirectory(string directory) => Read(directory, []);
+
+    private static ArtifactSet Read(string directory, IReadOnlyList<string> required)
+    {
         var expected = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var list in System.IO.Directory.GetFiles(directory, "sha256sum-*.txt").Order(StringComparer.Ordinal).Append(Path.Combine(directory, "SHA256SUMS")).Where(File.Exists))
         {
@@ -85,7 +94,7 @@ public sealed class ArtifactSet
             }
         }
 
-        return new ArtifactSet(directory, RequiredFor(inventory), expected);
+        return new ArtifactSet(directory, required, expected);
     }
 
     /// <summary>The expected SHA-256 of an artifact, or <c>null</c> when no checksum list names it.</summary>

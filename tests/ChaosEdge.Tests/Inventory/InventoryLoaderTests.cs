@@ -99,13 +99,28 @@ public sealed class InventoryLoaderTests
             "lab.yaml:6:8 nodes: must be a list of at least one node.",
             "lab.yaml:7:1 unused: unknown key 'unused'.");
         yield return Case("grace period shorter than two lease renewals", ("  name: plant-a", "  name: plant-a\n  nodeMonitorGracePeriod: 15s"),
-            "lab.yaml:4:27 cluster.nodeMonitorGracePeriod: nodeMonitorGracePeriod (15s) must be at least two kubelet lease renewals (20s: a renewal every nodeLeaseDuration/4 = 40s/4), or healthy nodes would flap NotReady. Lower nodeLeaseDuration or raise nodeMonitorGracePeriod.");
+            "lab.yaml:3:27 cluster.nodeMonitorGracePeriod: nodeMonitorGracePeriod (15s) must be at least two kubelet lease renewals (20s: a renewal every nodeLeaseDuration/4 = 40s/4), or healthy nodes would flap NotReady. Lower nodeLeaseDuration or raise nodeMonitorGracePeriod.");
         yield return Case("duration without a unit", ("  name: plant-a", "  name: plant-a\n  podEvictionTimeout: 300"),
-            "lab.yaml:4:23 cluster.podEvictionTimeout: '300' is not a duration between 00:00:00 and 1.00:00:00 (write it as 40s, 5m or 1m30s).");
+            "lab.yaml:3:23 cluster.podEvictionTimeout: '300' is not a duration between 00:00:00 and 1.00:00:00 (write it as 40s, 5m or 1m30s).");
         yield return Case("keepalived priority out of range", ("  name: plant-a", "  name: plant-a\n  keepalived: { priority: 255 }"),
-            "lab.yaml:4:27 cluster.keepalived.priority: '255' is not a whole number from 21 to 254.");
+            "lab.yaml:3:27 cluster.keepalived.priority: '255' is not a whole number from 21 to 254.");
         yield return Case("unknown key in the DNS shape", ("  name: plant-a", "  name: plant-a\n  dns: { replica: 3 }"),
-            "lab.yaml:4:10 cluster.dns.replica: unknown key 'replica' (did you mean 'replicas'?).");
+            "lab.yaml:3:10 cluster.dns.replica: unknown key 'replica' (did you mean 'replicas'?).");
+        yield return Case("real K3s without its k3s block", ("runtime: lab", "runtime: k3s"),
+            "lab.yaml:2:3 k3s: is required: cluster.runtime is 'k3s' (real K3s, the default), and the k3s: block says which release to install (version: v1.36.1+k3s1, say). An inventory of the virtual lab says cluster.runtime: lab.");
+        yield return Case("a k3s block on the lab's runtime", ("artifacts: artifacts", "artifacts: artifacts\nk3s: { version: v1.36.1+k3s1 }"),
+            "lab.yaml:33:6 k3s: is for real K3s; this inventory's cluster.runtime is 'lab' (the virtual lab's node runtime). Remove the block or the runtime.");
+        yield return Case("unknown runtime", ("runtime: lab", "runtime: k8s"),
+            "lab.yaml:3:12 cluster.runtime: 'k8s' is not a runtime; use 'k3s' (real K3s, the default) or 'lab' (the virtual lab's node runtime).");
+        yield return Case("K3s version not a release name", [("runtime: lab", "runtime: k3s"), ("artifacts: artifacts", "artifacts: artifacts\nk3s: { version: 1.36 }")],
+            "lab.yaml:33:17 k3s.version: '1.36' is not a K3s release name (such as 'v1.36.1+k3s1').");
+        yield return Case("keepalived + HAProxy on K3s's own API port", [("runtime: lab", "runtime: k3s"), ("artifacts: artifacts", "artifacts: artifacts\nk3s: { version: v1.36.1+k3s1, vip: keepalived }")],
+            "lab.yaml:33:36 k3s.vip: keepalived + HAProxy runs HAProxy on the servers next to K3s's API server, which holds port 6443 on every address: set controlPlane.port to another port (16443, say) for HAProxy's frontend on the VIP.");
+        yield return Case("kube-vip timings client-go refuses", [("runtime: lab", "runtime: k3s"), ("artifacts: artifacts", "artifacts: artifacts\nk3s:\n  version: v1.36.1+k3s1\n  kubeVip: { leaseDuration: 5s, renewDeadline: 5s }")],
+            "lab.yaml:35:12 k3s.kubeVip: leader election needs leaseDuration > renewDeadline > retryPeriod (now 5s, 5s, 2s); client-go refuses anything else.");
+        yield return Case("K3s without an artifacts directory", [("runtime: lab", "runtime: k3s"), ("artifacts: artifacts", "k3s: { version: v1.36.1+k3s1, token: hunter2 }")],
+            "lab.yaml:32:6 artifacts: real K3s needs the artifacts directory: set 'artifacts:' to the directory holding etcdctl, the MetalLB and Longhorn manifests and, air-gapped, k3s, install.sh, the image tarballs, and their checksums (see the README).",
+            "lab.yaml:32:38 k3s.token: must be a secret reference ({ env: VARIABLE } or { file: PATH }), not a literal value.");
         yield return Case("several mistakes, all reported at once",
             [("address: 198.18.0.12", "address: 10.0.0.300"), ("vip: 198.18.0.100", "vip: 198.18.0.11"), ("password: { env: BMC_PASSWORD }", "password: hunter2-literal")],
             "lab.yaml:19:17 nodes[0].bmc.password: must be a secret reference ({ env: VARIABLE } or { file: PATH }), not a literal value.",
