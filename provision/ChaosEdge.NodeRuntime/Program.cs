@@ -28,6 +28,18 @@ try
         return 0;
     }
 
+    if (args.Length > 0 && args[0] == "longhorn-replica")
+    {
+        await ChaosEdge.NodeRuntime.Storage.StorageCommands.RunReplicaAsync(args[1..], loggers, stop.Token);
+        return 0;
+    }
+
+    if (args.Length > 0 && args[0] == "longhorn-engine")
+    {
+        await ChaosEdge.NodeRuntime.Storage.StorageCommands.RunEngineAsync(args[1..], loggers, stop.Token);
+        return 0;
+    }
+
     var options = RuntimeOptions.Parse(args);
     await new NodeRuntimeHost(options, loggers, TimeProvider.System).RunAsync(stop.Token);
     return 0;

@@ -168,6 +168,7 @@ public static class TrendReport
         "LongestOutage" => (double?)figures["longestOutageMs"],
         "DuplicateOwner" => (double?)figures["duplicateOwnerMs"],
         "LatencyP99" => (double?)figures["latencyMs"]?["p99"],
+        "LatencyMax" => (double?)figures["latencyMs"]?["max"],
         "Availability" => (double?)figures["availability"] * 100,
         _ => null,
     };

@@ -41,6 +41,16 @@ internal sealed partial class ObjectStore
         {
             obj["status"] = new JsonObject { ["phase"] = "Active" };
         }
+        else if (resource == ResourceCatalog.CustomResourceDefinitions)
+        {
+            // Served from the next catalog refresh (within a second); clients wait for Established, as with Kubernetes.
+            obj["status"] = new JsonObject
+            {
+                ["conditions"] = new JsonArray(
+                    new JsonObject { ["type"] = "NamesAccepted", ["status"] = "True" },
+                    new JsonObject { ["type"] = "Established", ["status"] = "True" }),
+            };
+        }
 
     }
 

@@ -59,6 +59,7 @@ public sealed partial class ClusterProvisioner(LabInventory inventory, Provision
         using (var client = new KubeClient(config))
         {
             await ApplyAddonsAsync(client, cancellationToken).ConfigureAwait(false);
+            await ApplyStorageAsync(client, cancellationToken).ConfigureAwait(false);
             var serviceVip = await WaitForServiceVipAsync(client, cancellationToken).ConfigureAwait(false);
             await ConfigureServiceVipAsync(serviceVip, cancellationToken).ConfigureAwait(false);
             await new ChaosEdge.Health.HealthGate(inventory, inventory.Nodes.ToDictionary(n => n.Name, n => (INodeShell)Shell(n), StringComparer.Ordinal), client, options.TimeProvider).WaitHealthyAsync(serviceVip, options.HealthTimeout, Report, cancellationToken).ConfigureAwait(false);

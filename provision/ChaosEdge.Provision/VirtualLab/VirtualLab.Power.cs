@@ -10,16 +10,18 @@ public sealed partial class VirtualLab
     public bool IsPoweredOn(string node) => !File.Exists(PowerOffMarker(Node(node).Name));
 
     /// <summary>
-    /// Pulls the node's plug: every process of the node is killed at once (SIGKILL through <c>cgroup.kill</c>, so no
-    /// service shuts down cleanly and keepalived sends no farewell advert), then its link goes down. Its disk (the
-    /// node's data directories) survives, as a real disk does. Called by the lab's BMC.
+    /// Pulls the node's plug: its link goes down, then every process of the node is killed at once (SIGKILL through
+    /// <c>cgroup.kill</c>, so no service shuts down cleanly and keepalived sends no farewell advert). In that order
+    /// nothing leaves the node as it dies — no FIN or RST for its open connections, which a real power cut never sends
+    /// either: peers find out by their own timeouts (Longhorn's engine-replica timeout, say). Its disk (the node's data
+    /// directories) survives, as a real disk does. Called by the lab's BMC.
     /// </summary>
     public async Task PowerOffAsync(string node, CancellationToken cancellationToken = default)
     {
         var state = Node(node);
         await File.WriteAllTextAsync(PowerOffMarker(state.Name), "off\n", cancellationToken).ConfigureAwait(false);
-        await NodeCgroup.KillAllAsync(NodeCgroup.Of(Names.Lab, state.Name).Path, cancellationToken).ConfigureAwait(false);
         await HostCommands.IpAsync(cancellationToken, "-n", state.Namespace, "link", "set", state.Interface, "down").ConfigureAwait(false);
+        await NodeCgroup.KillAllAsync(NodeCgroup.Of(Names.Lab, state.Name).Path, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

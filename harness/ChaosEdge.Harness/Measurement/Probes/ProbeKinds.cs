@@ -9,4 +9,5 @@ public static class ProbeKinds
     public const string Dns = "dns";
     public const string VipOwner = "vip-owner";
     public const string Etcd = "etcd";
+    public const string VolumeWrite = "volume-write";
 }

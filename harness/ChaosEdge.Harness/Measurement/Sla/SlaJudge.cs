@@ -58,6 +58,7 @@ public static class SlaJudge
             SlaMetric.Takeover => figures.FaultTookEffect is null ? null : figures.TakeoverTime,
             SlaMetric.LongestOutage => figures.LongestOutage,
             SlaMetric.LatencyP99 => figures.Latency?.P99,
+            SlaMetric.LatencyMax => figures.Latency?.Max,
             SlaMetric.DuplicateOwner => figures.DuplicateOwnerTime,
             _ => null,
         };
@@ -74,7 +75,7 @@ public static class SlaJudge
 
         var marginMs = threshold.Limit - m.TotalMilliseconds;
         var text = Ms(m.TotalMilliseconds);
-        var uncertainty = threshold.Metric == SlaMetric.LatencyP99 ? 0 : figures.Uncertainty.TotalMilliseconds;
+        var uncertainty = threshold.Metric is SlaMetric.LatencyP99 or SlaMetric.LatencyMax ? 0 : figures.Uncertainty.TotalMilliseconds;
         if (m > TimeSpan.Zero && Math.Abs(marginMs) < uncertainty)
         {
             var what = figures.LargestGap > figures.Resolution ? "the largest gap between its samples" : "the probe's resolution";

@@ -15,7 +15,7 @@ public static class SlaLoader
     private static readonly Dictionary<string, SlaMetric> Metrics = new(StringComparer.Ordinal)
     {
         ["takeover"] = SlaMetric.Takeover, ["longestOutage"] = SlaMetric.LongestOutage, ["availability"] = SlaMetric.Availability,
-        ["latencyP99"] = SlaMetric.LatencyP99, ["duplicateOwner"] = SlaMetric.DuplicateOwner,
+        ["latencyP99"] = SlaMetric.LatencyP99, ["duplicateOwner"] = SlaMetric.DuplicateOwner, ["latencyMax"] = SlaMetric.LatencyMax,
     };
 
     public static SlaDocument Load(string path) => Parse(InventoryLoader.ReadText(path), path, Path.GetFullPath(path));

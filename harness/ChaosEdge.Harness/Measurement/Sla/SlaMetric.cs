@@ -17,6 +17,9 @@ public enum SlaMetric
 
     /// <summary><c>duplicateOwner</c>: time two nodes held the VIP at once, a maximum.</summary>
     DuplicateOwner,
+
+    /// <summary><c>latencyMax</c>: the slowest successful sample, a maximum — for the volume probe, the longest I/O stall.</summary>
+    LatencyMax,
 }
 
 /// <summary>One threshold from the SLA file, with where it was written.</summary>

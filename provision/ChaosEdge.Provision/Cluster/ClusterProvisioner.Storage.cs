@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text;
+using ChaosEdge.Kubernetes;
+using ChaosEdge.Waiting;
+
+namespace ChaosEdge.Provision.Cluster;
+
+public sealed partial class ClusterProvisioner
+{
+    /// <summary>The lab's replicated volume: its name, size, NBD port and Longhorn's default engine-replica timeout.</summary>
+    public const string VolumeName = "chaosedge-io";
+    public const long VolumeSize = 64L << 20;
+    public const int NbdPort = 10809;
+    public const int ReplicaPort = 9502;
+
+    /// <summary>Longhorn's default <c>engine-replica-timeout</c> (8 s): how long the engine waits for a replica before failing it.</summary>
+    public static readonly TimeSpan ReplicaTimeout = TimeSpan.FromSeconds(8);
+
+    /// <summary>
+    /// A Longhorn-style volume: Longhorn's custom resource definitions (volumes, engines, replicas), one replica pod per
+    /// server, the engine pod on the first server serving the volume over NBD, and the objects the engine publishes its
+    /// state in. Waits until the volume is healthy.
+    /// </summary>
+    private async Task ApplyStorageAsync(KubeClient client, CancellationToken cancellationToken)
+    {
+        var servers = inventory.Servers.ToList();
+        var engineNode = servers[0];
+        Report($"Storage: volume '{VolumeName}' ({VolumeSize >> 20} MiB), {servers.Count} replicas, engine on '{engineNode.Name}'");
+        var yaml = new StringBuilder();
+        yaml.Append("apiVersion: v1\nkind: Namespace\nmetadata: { name: longhorn-system }\n");
+        foreach (var (plural, kind) in new[] { ("volumes", "Volume"), ("engines", "Engine"), ("replicas", "Replica") })
+        {
+            yaml.Append(CultureInfo.InvariantCulture, $"""
+                ---
+                apiVersion: apiextensions.k8s.io/v1
+                kind: CustomResourceDefinition
+                metadata: {"{"} name: {plural}.longhorn.io {"}"}
+                spec:
+                  group: longhorn.io
+                  scope: Namespaced
+                  names: {"{"} plural: {plural}, singular: {kind.ToLowerInvariant()}, kind: {kind} {"}"}
+                  versions:
+                    - name: v1beta2
+                      served: true
+                      storage: true
+                      schema: {"{"} openAPIV3Schema: {"{"} type: object, x-kubernetes-preserve-unknown-fields: true {"}"} {"}"}
+
+                """);
+        }
+
+        var replicaArgs = string.Join(", ", servers.Select(s => $"\"--replica\", \"{VolumeName}-r-{s.Name}={s.Name}@{s.Address}:{ReplicaPort}\""));
+        yaml.Append(CultureInfo.InvariantCulture, $"""
+            ---
+            apiVersion: longhorn.io/v1beta2
+            kind: Volume
+            metadata: {"{"} name: {VolumeName}, namespace: longhorn-system {"}"}
+            spec: {"{"} size: "{VolumeSize}", numberOfReplicas: {servers.Count}, frontend: blockdev, nodeID: {engineNode.Name}, dataEngine: v1 {"}"}
+            ---
+            apiVersion: longhorn.io/v1beta2
+            kind: Engine
+            metadata: {"{"} name: {VolumeName}-e-0, namespace: longhorn-system {"}"}
+            spec: {"{"} volumeName: {VolumeName}, nodeID: {engineNode.Name}, replicaTimeout: {(int)ReplicaTimeout.TotalSeconds} {"}"}
+
+            """);
+        foreach (var server in servers)
+        {
+            yaml.Append(CultureInfo.InvariantCulture, $"""
+                ---
+                apiVersion: longhorn.io/v1beta2
+                kind: Replica
+                metadata: {"{"} name: {VolumeName}-r-{server.Name}, namespace: longhorn-system {"}"}
+                spec: {"{"} volumeName: {VolumeName}, nodeID: {server.Name}, dataPath: /var/lib/rancher/longhorn/replicas {"}"}
+
+                """);
+        }
+
+        yaml.Append(CultureInfo.InvariantCulture, $"""
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {"{"} name: longhorn-replica, namespace: longhorn-system, labels: {"{"} app: longhorn-replica {"}"} {"}"}
+            spec:
+              replicas: {servers.Count}
+              selector: {"{"} matchLabels: {"{"} app: longhorn-replica {"}"} {"}"}
+              template:
+                metadata: {"{"} labels: {"{"} app: longhorn-replica {"}"} {"}"}
+                spec:
+                  hostNetwork: true
+                  affinity:
+                    podAntiAffinity:
+                      requiredDuringSchedulingIgnoredDuringExecution:
+                        - {"{"} labelSelector: {"{"} matchLabels: {"{"} app: longhorn-replica {"}"} {"}"}, topologyKey: kubernetes.io/hostname {"}"}
+                  containers:
+                    - name: replica
+                      image: chaosedge/longhorn-replica
+                      command: ["/usr/local/bin/k3s", "longhorn-replica", "--listen", "$(POD_IP):{ReplicaPort}", "--data", "/var/lib/rancher/longhorn/replicas"]
+                      readinessProbe: {"{"} tcpSocket: {"{"} port: {ReplicaPort} {"}"}, periodSeconds: 2 {"}"}
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {"{"} name: longhorn-engine-{VolumeName}, namespace: longhorn-system, labels: {"{"} app: longhorn-engine {"}"} {"}"}
+            spec:
+              replicas: 1
+              selector: {"{"} matchLabels: {"{"} app: longhorn-engine {"}"} {"}"}
+              template:
+                metadata: {"{"} labels: {"{"} app: longhorn-engine {"}"} {"}"}
+                spec:
+                  hostNetwork: true
+                  nodeSelector: {"{"} kubernetes.io/hostname: {engineNode.Name} {"}"}
+                  containers:
+                    - name: engine
+                      image: chaosedge/longhorn-engine
+                      command: ["/usr/local/bin/k3s", "longhorn-engine", "--volume", "{VolumeName}", "--size", "{VolumeSize}", "--node", "{engineNode.Name}", {replicaArgs},
+                        "--timeout", "{(int)ReplicaTimeout.TotalSeconds}s", "--nbd", "$(POD_IP):{NbdPort}", "--state", "/var/lib/rancher/longhorn",
+                        "--api", "https://{Vip}:{inventory.ControlPlane.Port}", "--ca", "{ServerCaPath}", "--token-file", "/var/lib/rancher/k3s/server/admin.token"]
+                      readinessProbe: {"{"} tcpSocket: {"{"} port: {NbdPort} {"}"}, periodSeconds: 2 {"}"}
+
+            """);
+        await Executor.ApplyObjectsAsync(client, ManifestYaml.Parse(yaml.ToString(), "lab storage"), cancellationToken).ConfigureAwait(false);
+        await Wait.UntilAsync($"Volume '{VolumeName}'", "be attached and healthy (every replica read-write)", async token =>
+        {
+            var volume = await client.TryGetAsync(new ResourcePath("longhorn.io", "v1beta2", "volumes").For("longhorn-system", VolumeName), token).ConfigureAwait(false);
+            var robustness = volume?.Text("status.robustness");
+            return (robustness == "healthy", $"robustness {robustness ?? "not published yet"}");
+        }, TimeSpan.FromMinutes(2), TimeSpan.FromMilliseconds(500), options.TimeProvider, cancellationToken).ConfigureAwait(false);
+    }
+}
