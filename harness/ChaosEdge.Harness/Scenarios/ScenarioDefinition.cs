@@ -22,6 +22,12 @@ public enum TargetRole
 
     /// <summary>Every server but the VIP holder: one side of a partition (the VIP holder alone on the other).</summary>
     AllButVipHolder,
+
+    /// <summary>A node holding a replica of the volume but not its engine.</summary>
+    ReplicaOnlyNode,
+
+    /// <summary>The node running the volume's engine (where its block device is).</summary>
+    EngineNode,
 }
 
 /// <summary>One scenario: one fault against one role, with the windows around it.</summary>
@@ -51,6 +57,9 @@ public sealed record ScenarioDefinition
 
     /// <summary>The scenario tests losing etcd quorum (the blast-radius guard lets it).</summary>
     public bool QuorumLossIntended { get; init; }
+
+    /// <summary>How often the volume probe writes (where the cluster has a volume): 100 ms, 20 ms in the storage scenarios.</summary>
+    public TimeSpan VolumeProbeInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>How long the recovery gate waits for full health after the restore.</summary>
     public TimeSpan RecoveryGateTimeout { get; init; } = TimeSpan.FromMinutes(3);

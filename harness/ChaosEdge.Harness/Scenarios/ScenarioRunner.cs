@@ -57,6 +57,11 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         var timeline = new RunTimeline(time);
         var lifetime = scenario.Baseline + scenario.MaximumHold + scenario.AfterRestore + TimeSpan.FromMinutes(5);
         var probes = ProbeSet.Default(inventory, environment.KubeConfig, service, environment.Shells, lifetime, fault.UnreachableNodes);
+        var volume = await VolumeWatch.TryCreateAsync(inventory, client, timeline, scenario.VolumeProbeInterval, time, cancellationToken).ConfigureAwait(false);
+        if (volume is not null)
+        {
+            probes = [.. probes, volume.Probe];
+        }
         var runner = new ProbeRunner(timeline) { WarmUp = TimeSpan.FromMilliseconds(500) };
         using var stopProbes = new CancellationTokenSource();
         var context = new FaultContext(inventory, environment.Shells, time, observer.Step);
@@ -64,6 +69,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         var faultWindow = default(FaultWindow);
         var running = runner.RunAsync(probes, null, stopProbes.Token);
         var live = ReportLiveAsync(observer, timeline, stopProbes.Token);
+        var following = volume?.FollowAsync(stopProbes.Token) ?? Task.CompletedTask;
         try
         {
             await PhaseAsync(observer, ScenarioPhase.Baseline, $"Probe the healthy cluster for {Seconds(scenario.Baseline)} s", async () =>
@@ -136,6 +142,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
             await stopProbes.CancelAsync().ConfigureAwait(false);
             await running.ConfigureAwait(false);
             await live.ConfigureAwait(false);
+            await following.ConfigureAwait(false);
             end = time.GetTimestamp();
             foreach (var probe in probes)
             {
@@ -166,6 +173,26 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
 
         var notes = new List<string>();
         string? dataLoss = null;
+        if (volume is not null)
+        {
+            await PhaseAsync(observer, ScenarioPhase.RecoveryGate, "Wait for the volume to be healthy (rebuilt) and read every acknowledged write back", async () =>
+            {
+                var (volumeNotes, lost) = await volume.FinishAsync(faultWindow.RestoreStarted, scenario.RecoveryGateTimeout, cancellationToken).ConfigureAwait(false);
+                notes.AddRange(volumeNotes);
+                foreach (var note in volumeNotes)
+                {
+                    observer.Step(note);
+                }
+
+                if (lost.Count > 0)
+                {
+                    dataLoss = $"{lost.Count} acknowledged volume write(s) lost: {string.Join("; ", lost.Take(5))}";
+                    notes.Add("DATA LOSS: " + dataLoss);
+                    observer.Step("DATA LOSS: " + dataLoss);
+                }
+            }).ConfigureAwait(false);
+        }
+
         if (workload is not null)
         {
             try
@@ -308,11 +335,24 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
             TargetRole.DnsReplicaNode => [(await ClusterRoles.DnsReplicaNodesAsync(client, cancellationToken).ConfigureAwait(false)).FirstOrDefault()
                 ?? throw new ChaosEdgeException("No node runs a cluster DNS replica.")],
             TargetRole.AllButVipHolder => [.. servers.Except([await ClusterRoles.VipHolderAsync(inventory, shells, cancellationToken).ConfigureAwait(false)])],
+            TargetRole.ReplicaOnlyNode => [await ReplicaOnlyNodeAsync(client, cancellationToken).ConfigureAwait(false)],
+            TargetRole.EngineNode => [(await Storage.LonghornState.ReadAsync(client, VolumeWatch.LabVolume, cancellationToken).ConfigureAwait(false)).EngineNode
+                ?? throw new ChaosEdgeException($"Volume '{VolumeWatch.LabVolume}' has no engine node.")],
             _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario.Target, "Unknown role."),
         };
 
         IReadOnlyList<string>? peers = scenario.Fault == FaultKind.Partition ? [.. inventory.Nodes.Select(n => n.Name).Except(targets)] : null;
         return (targets, peers);
+    }
+
+    /// <summary>A node holding a replica but not the engine; one that does not hold the VIP when there is one, so the volume's figures are the replica's loss alone.</summary>
+    private async Task<string> ReplicaOnlyNodeAsync(KubeClient client, CancellationToken cancellationToken)
+    {
+        var state = await Storage.LonghornState.ReadAsync(client, VolumeWatch.LabVolume, cancellationToken).ConfigureAwait(false);
+        var holder = await ClusterRoles.VipHolderAsync(environment.Inventory, environment.Shells, cancellationToken).ConfigureAwait(false);
+        var candidates = state.ReplicaOnlyNodes.ToList();
+        return candidates.FirstOrDefault(n => n != holder) ?? candidates.FirstOrDefault()
+            ?? throw new ChaosEdgeException($"Volume '{VolumeWatch.LabVolume}' has no replica outside its engine's node.");
     }
 
     private async Task<string> FollowerAsync(CancellationToken cancellationToken)

@@ -8,6 +8,7 @@ namespace ChaosEdge.Scenarios.Suites;
 [Category("Etcd")]
 [Category("SplitBrain")]
 [Category("Dns")]
+[Category("Storage")]
 [Order(99)]
 public sealed class NoFaultLeftAfterFailoverAndOtherSuites
 {

@@ -5,7 +5,7 @@ using ChaosEdge.Inventory;
 namespace ChaosEdge.Scenarios.Catalog;
 
 /// <summary>
-/// Every scenario ChaosEdge runs, by suite, in the order a run takes them: Failover, Etcd, SplitBrain, Dns. Each
+/// Every scenario ChaosEdge runs, by suite, in the order a run takes them: Failover, Etcd, SplitBrain, Dns, Storage. Each
 /// scenario's name is its key in the SLA file.
 /// </summary>
 public static class ScenarioCatalog
@@ -14,11 +14,13 @@ public static class ScenarioCatalog
     public const string Etcd = "Etcd";
     public const string SplitBrain = "SplitBrain";
     public const string Dns = "Dns";
+    public const string Storage = "Storage";
 
     private static readonly string[] DnsProbes = ["dns-edge-1", "dns-edge-2", "dns-edge-3"];
+    private static readonly string[] VolumeProbes = ["volume-write"];
 
     /// <summary>The suites in run order.</summary>
-    public static IReadOnlyList<string> Suites { get; } = [Failover, Etcd, SplitBrain, Dns];
+    public static IReadOnlyList<string> Suites { get; } = [Failover, Etcd, SplitBrain, Dns, Storage];
 
     public static IReadOnlyList<CatalogScenario> All { get; } =
     [
@@ -75,6 +77,26 @@ public static class ScenarioCatalog
             {
                 Name = "dns-ha-shape", Fault = FaultKind.PowerOff, Target = TargetRole.DnsReplicaNode,
                 MinimumHold = TimeSpan.FromSeconds(12), MaximumHold = TimeSpan.FromSeconds(30), RecoveryProbes = DnsProbes,
+            }),
+
+        new(Storage, "Power-off of a replica-only node stalls volume writes for the engine-replica timeout, then the volume runs degraded, rebuilds and loses nothing",
+            new ScenarioDefinition
+            {
+                Name = "replica-node-power-off", Fault = FaultKind.PowerOff, Target = TargetRole.ReplicaOnlyNode,
+                MinimumHold = TimeSpan.FromSeconds(12), MaximumHold = TimeSpan.FromSeconds(20), RecoveryProbes = VolumeProbes, VolumeProbeInterval = TimeSpan.FromMilliseconds(20),
+            }),
+        new(Storage, "NIC down on a replica-only node stalls volume writes for the engine-replica timeout, then the volume runs degraded, rebuilds and loses nothing",
+            new ScenarioDefinition
+            {
+                Name = "replica-node-nic-down", Fault = FaultKind.NicDown, Target = TargetRole.ReplicaOnlyNode,
+                MaximumHold = TimeSpan.FromSeconds(15), RecoveryProbes = VolumeProbes, VolumeProbeInterval = TimeSpan.FromMilliseconds(20),
+            }),
+        new(Storage, "Power-off of the engine's node takes the volume away until its node returns, and loses no acknowledged write",
+            new ScenarioDefinition
+            {
+                Name = "engine-node-power-off", Fault = FaultKind.PowerOff, Target = TargetRole.EngineNode,
+                MinimumHold = TimeSpan.FromSeconds(10), MaximumHold = TimeSpan.FromSeconds(10), RecoveryProbes = VolumeProbes, VolumeProbeInterval = TimeSpan.FromMilliseconds(20),
+                AfterRestore = TimeSpan.FromSeconds(30),
             }),
     ];
 
