@@ -30,6 +30,9 @@ public static class HostPrerequisites
         ("tar", "tar"),
         ("ipmi_sim", "openipmi"),
         ("ipmitool", "ipmitool"),
+
+        // The storage scenarios' alternative probe: real fio, whose nbd engine writes to the lab's volume.
+        ("fio", "fio"),
     ];
 
     private static readonly string[] SearchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
