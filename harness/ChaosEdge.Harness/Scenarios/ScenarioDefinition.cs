@@ -58,8 +58,11 @@ public sealed record ScenarioDefinition
     /// <summary>The scenario tests losing etcd quorum (the blast-radius guard lets it).</summary>
     public bool QuorumLossIntended { get; init; }
 
-    /// <summary>How often the volume probe writes (where the cluster has a volume): 100 ms, 20 ms in the storage scenarios.</summary>
-    public TimeSpan VolumeProbeInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>
+    /// How often the volume probe writes (where the cluster has a volume): every 500 ms — enough to see a stall and to
+    /// check nothing is lost, light enough not to load a small harness — and every 20 ms in the storage scenarios.
+    /// </summary>
+    public TimeSpan VolumeProbeInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>How long the recovery gate waits for full health after the restore.</summary>
     public TimeSpan RecoveryGateTimeout { get; init; } = TimeSpan.FromMinutes(3);

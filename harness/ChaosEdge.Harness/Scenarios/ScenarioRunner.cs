@@ -177,7 +177,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         {
             await PhaseAsync(observer, ScenarioPhase.RecoveryGate, "Wait for the volume to be healthy (rebuilt) and read every acknowledged write back", async () =>
             {
-                var (volumeNotes, lost) = await volume.FinishAsync(faultWindow.RestoreStarted, scenario.RecoveryGateTimeout, cancellationToken).ConfigureAwait(false);
+                var (volumeNotes, lost) = await volume.FinishAsync(faultWindow, scenario.RecoveryGateTimeout, cancellationToken).ConfigureAwait(false);
                 notes.AddRange(volumeNotes);
                 foreach (var note in volumeNotes)
                 {

@@ -57,6 +57,36 @@ public sealed class VolumeWatch
         return new VolumeWatch(client, timeline, probe, time);
     }
 
+    /// <summary>
+    /// Baseline and incident write latency, and how long after the fault began writes were back to baseline: the first
+    /// acknowledged write from which five in a row were no slower than the baseline's p99.
+    /// </summary>
+    internal static string? BackToBaseline(IReadOnlyList<Sample> samples, long faultTookEffect, TimeProvider time)
+    {
+        static double Ms(int microseconds) => microseconds / 1000.0;
+        var baseline = samples.Where(s => s.Timestamp < faultTookEffect && s.Succeeded).Select(s => s.LatencyMicroseconds).Order().ToList();
+        var incident = samples.Where(s => s.Timestamp >= faultTookEffect).ToList();
+        if (baseline.Count < 10 || incident.Count == 0)
+        {
+            return null;
+        }
+
+        var p50 = baseline[baseline.Count / 2];
+        var p99 = baseline[Math.Min(baseline.Count - 1, (int)(baseline.Count * 0.99))];
+        var incidentLatencies = incident.Where(s => s.Succeeded).Select(s => s.LatencyMicroseconds).Order().ToList();
+        var text = $"volume writes: baseline p50 {Ms(p50):0.0} ms, p99 {Ms(p99):0.0} ms; after the fault p99 {(incidentLatencies.Count == 0 ? "-" : $"{Ms(incidentLatencies[Math.Min(incidentLatencies.Count - 1, (int)(incidentLatencies.Count * 0.99))]):0.0} ms")}, max {(incidentLatencies.Count == 0 ? "-" : $"{Ms(incidentLatencies[^1]):0} ms")}";
+        for (var i = 0; i + 5 <= incident.Count; i++)
+        {
+            if (incident.Skip(i).Take(5).All(s => s.Succeeded && s.LatencyMicroseconds <= p99))
+            {
+                var answered = incident[i].Timestamp + (long)(incident[i].LatencyMicroseconds * (time.TimestampFrequency / 1_000_000.0));
+                return text + $"; back to baseline {time.GetElapsedTime(faultTookEffect, answered).TotalSeconds:0.000} s after the fault began";
+            }
+        }
+
+        return text + "; not back to baseline before the probes stopped";
+    }
+
     /// <summary>Notes every change of the volume's robustness on the timeline, every 500 ms, until stopped.</summary>
     public async Task FollowAsync(CancellationToken stop)
     {
@@ -88,9 +118,17 @@ public sealed class VolumeWatch
     /// After the recovery: waits (up to <paramref name="timeout"/>) for the volume to be healthy again — the rebuild —
     /// and reads every acknowledged write back. Returns notes for the record and the lost writes, if any.
     /// </summary>
-    public async Task<(IReadOnlyList<string> Notes, IReadOnlyList<string> Lost)> FinishAsync(long restoredAt, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<string> Notes, IReadOnlyList<string> Lost)> FinishAsync(FaultWindow window, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        var restoredAt = window.RestoreStarted;
         var notes = new List<string>();
+        // The baseline ends where the injection began: a power cut stalls writes before its BMC confirms it took effect.
+        var injected = timeline.Events.FirstOrDefault(e => e.Kind == TimelineEventKind.FaultInjected)?.Timestamp ?? window.TookEffect;
+        if (BackToBaseline(Probe.Series.Samples.ToSortedArray(), injected, time) is { } back)
+        {
+            notes.Add(back);
+        }
+
         var healthy = await LonghornState.WaitAsync(client, LabVolume, s => s.Robustness == "healthy", timeout, time, cancellationToken).ConfigureAwait(false);
         var rebuilt = time.GetElapsedTime(restoredAt);
         timeline.Mark(TimelineEventKind.Note, "volume", $"{LabVolume} healthy again");

@@ -7,7 +7,7 @@ namespace ChaosEdge.Scenarios.Suites;
 /// Storage: the volume's I/O probe (4 KiB FUA writes every 20 ms, each with its sequence number and checksum) while a
 /// node holding only a replica loses power or its NIC — the engine stalls writes until the engine-replica timeout (8 s,
 /// Longhorn's default) fails that replica, then runs degraded and rebuilds it when the node returns — and while the
-/// engine's own node loses power. After each, every acknowledged write is read back: none may be lost.
+/// engine's own node loses power or its NIC. After each, every acknowledged write is read back: none may be lost.
 /// </summary>
 [TestFixture]
 [Category(ScenarioCatalog.Storage)]
@@ -33,6 +33,12 @@ public sealed class StorageSuite : ScenarioSuite
     [Description("Storage, engine node power-off")]
     public async Task Power_off_of_the_engines_node_takes_the_volume_away_until_it_returns_and_loses_nothing() =>
         Report(await RunAsync(ScenarioRun.Lab, ScenarioCatalog.Get("engine-node-power-off")));
+
+    [Test]
+    [Order(4)]
+    [Description("Storage, engine node NIC down")]
+    public async Task NIC_down_on_the_engines_node_cuts_the_volume_off_until_the_link_returns_and_loses_nothing() =>
+        Report(await RunAsync(ScenarioRun.Lab, ScenarioCatalog.Get("engine-node-nic-down")));
 
     private static void Report(ScenarioResult result)
     {

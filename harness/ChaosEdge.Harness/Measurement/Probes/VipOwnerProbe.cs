@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using ChaosEdge.Measurement.Timeline;
 using ChaosEdge.Ssh;
@@ -90,13 +91,24 @@ public sealed class VipOwnerProbe : IStartableProbe
         var bit = 1 << index;
 
         // The monitor starts first, then the current addresses are listed in the same format: no change can fall between.
-        var command = $"sh -c 'ip -o monitor address dev {iface} & echo pid $$ $!; sleep 0.05; ip -o -4 addr show dev {iface}; echo listed; wait'";
+        // A heartbeat every 250 ms tells a node that is still seen from one whose link or power is gone: a dead node
+        // sends no FIN, so its stream would only hang, and a node that cannot be seen holds no address on the network.
+        var command = $"sh -c 'ip -o monitor address dev {iface} & m=$!; (while sleep 0.25; do echo tick; done) & echo pid $$ $m $!; sleep 0.05; ip -o -4 addr show dev {iface}; echo listed; wait'";
         for (var attempt = 1; !stop.IsCancellationRequested; attempt++)
         {
+            using var stale = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+            var lastLine = Stopwatch.GetTimestamp();
+            var watchdog = WatchAsync(() => Volatile.Read(ref lastLine), stale);
             try
             {
-                await foreach (var line in shell.StreamLinesAsync(command, new NodeCommandOptions { Timeout = maxLifetime }, stop.Token).ConfigureAwait(false))
+                await foreach (var line in shell.StreamLinesAsync(command, new NodeCommandOptions { Timeout = maxLifetime }, stale.Token).ConfigureAwait(false))
                 {
+                    Volatile.Write(ref lastLine, Stopwatch.GetTimestamp());
+                    if (line == "tick")
+                    {
+                        continue;
+                    }
+
                     if (line.StartsWith("pid ", StringComparison.Ordinal) && line.AsSpan(4).IndexOfAnyExcept("0123456789 ") < 0)
                     {
                         // The shell's and the monitor's: both carry the monitor's command line until they end.
@@ -119,8 +131,9 @@ public sealed class VipOwnerProbe : IStartableProbe
                     }
                 }
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested || stale.IsCancellationRequested)
             {
+                // Stopped, or the node went silent: it is followed again below.
             }
             catch (Exception e) when (e is Errors.ChaosEdgeException && (stop.IsCancellationRequested || ready.Task.IsCompleted))
             {
@@ -129,6 +142,8 @@ public sealed class VipOwnerProbe : IStartableProbe
             }
             finally
             {
+                await stale.CancelAsync().ConfigureAwait(false);
+                await watchdog.ConfigureAwait(false);
                 ready.TrySetException(new Errors.ChaosEdgeException($"The VIP ownership monitor on node '{shell.NodeName}' ended before it listed the node's addresses."));
             }
 
@@ -150,6 +165,26 @@ public sealed class VipOwnerProbe : IStartableProbe
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>Ends a node's stream (through <paramref name="stream"/>) once it has been silent for a second: four heartbeats missed.</summary>
+    private static async Task WatchAsync(Func<long> lastLine, CancellationTokenSource stream)
+    {
+        try
+        {
+            while (!stream.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), stream.Token).ConfigureAwait(false);
+                if (Stopwatch.GetElapsedTime(lastLine()) > TimeSpan.FromSeconds(1))
+                {
+                    await stream.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

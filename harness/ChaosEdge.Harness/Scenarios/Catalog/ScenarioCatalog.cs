@@ -98,6 +98,13 @@ public static class ScenarioCatalog
                 MinimumHold = TimeSpan.FromSeconds(10), MaximumHold = TimeSpan.FromSeconds(10), RecoveryProbes = VolumeProbes, VolumeProbeInterval = TimeSpan.FromMilliseconds(20),
                 AfterRestore = TimeSpan.FromSeconds(30),
             }),
+        new(Storage, "NIC down on the engine's node cuts the volume off until the link returns, and loses no acknowledged write",
+            new ScenarioDefinition
+            {
+                Name = "engine-node-nic-down", Fault = FaultKind.NicDown, Target = TargetRole.EngineNode,
+                MaximumHold = TimeSpan.FromSeconds(10), RecoveryProbes = VolumeProbes, VolumeProbeInterval = TimeSpan.FromMilliseconds(20),
+                AfterRestore = TimeSpan.FromSeconds(10),
+            }),
     ];
 
     /// <summary>The scenario named <paramref name="name"/>.</summary>
