@@ -100,8 +100,6 @@ public sealed class VolumeWatch
                     timeline.Mark(TimelineEventKind.Note, "volume", $"{LabVolume} {state.Robustness}; replicas {string.Join(", ", state.Replicas.Select(r => $"{r.Key} {r.Value}"))}");
                     lastRobustness = state.Robustness;
                 }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(500), time, stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -109,7 +107,17 @@ public sealed class VolumeWatch
             }
             catch (Exception e) when (e is KubeApiException or HttpRequestException or TaskCanceledException or Errors.ChaosEdgeException)
             {
-                // The API may be away with a faulted node; the volume is read again on the next round.
+                // The API may be away with a faulted node; the volume is read again on the next round, not at once
+                // (an API that fails fast would otherwise be asked in a tight loop, and the harness would miss samples).
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), time, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
         }
     }
