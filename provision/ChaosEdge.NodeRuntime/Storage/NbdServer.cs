@@ -19,16 +19,7 @@ internal sealed class NbdServer(Engine engine, IPEndPoint listen, ILogger logger
     private const ushort TransmissionFlags = 1 | 4 | 8; // HAS_FLAGS, SEND_FLUSH, SEND_FUA
     private const uint EIO = 5, EINVAL = 22;
 
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        using var listener = new TcpListener(listen);
-        listener.Start();
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var client = await listener.AcceptTcpClientAsync(cancellationToken).ConfigureAwait(false);
-            _ = Task.Run(() => ServeAsync(client, cancellationToken), cancellationToken);
-        }
-    }
+    public Task RunAsync(CancellationToken cancellationToken) => TcpService.AcceptAsync(listen, ServeAsync, cancellationToken);
 
     private async Task ServeAsync(TcpClient client, CancellationToken cancellationToken)
     {

@@ -12,17 +12,11 @@ namespace ChaosEdge.NodeRuntime.Storage;
 /// </summary>
 internal sealed class ReplicaServer(string dataDirectory, IPEndPoint listen, ILogger logger)
 {
-    public async Task RunAsync(CancellationToken cancellationToken)
+    public Task RunAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(dataDirectory);
-        using var listener = new TcpListener(listen);
-        listener.Start();
         logger.LogInformation("Replica server on {Endpoint}, data in {Directory}.", listen, dataDirectory);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var client = await listener.AcceptTcpClientAsync(cancellationToken).ConfigureAwait(false);
-            _ = Task.Run(() => ServeAsync(client, cancellationToken), cancellationToken);
-        }
+        return TcpService.AcceptAsync(listen, ServeAsync, cancellationToken);
     }
 
     private async Task ServeAsync(TcpClient client, CancellationToken cancellationToken)

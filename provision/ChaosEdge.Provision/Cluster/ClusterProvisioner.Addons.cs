@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using ChaosEdge.Kubernetes;
-using ChaosEdge.Waiting;
+using ChaosEdge.Provision.K3s;
 
 namespace ChaosEdge.Provision.Cluster;
 
@@ -124,16 +124,6 @@ public sealed partial class ClusterProvisioner
         return Executor.ApplyObjectsAsync(client, [desired], cancellationToken);
     }
 
-    private async Task<IPAddress> WaitForServiceVipAsync(KubeClient client, CancellationToken cancellationToken)
-    {
-        IPAddress? vip = null;
-        await Wait.UntilAsync("Service 'default/edge-app'", "get a load-balancer address", async token =>
-        {
-            var service = await client.GetAsync(ResourcePath.Services.For("default", "edge-app"), token).ConfigureAwait(false);
-            var ip = (string?)(service["status"]?["loadBalancer"]?["ingress"] as JsonArray)?.FirstOrDefault()?["ip"];
-            vip = ip is null ? null : IPAddress.Parse(ip);
-            return (vip is not null, ip ?? "pending");
-        }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(500), options.TimeProvider, cancellationToken).ConfigureAwait(false);
-        return vip!;
-    }
+    private Task<IPAddress> WaitForServiceVipAsync(KubeClient client, CancellationToken cancellationToken) =>
+        PlanExecutor.WaitForServiceVipAsync(client, TimeSpan.FromSeconds(60), options.TimeProvider, cancellationToken);
 }

@@ -129,16 +129,9 @@ public sealed partial class PlanExecutor
                     }, step.Timeout, TimeSpan.FromSeconds(2), time, cancellationToken).ConfigureAwait(false);
                     break;
                 case ClusterCondition.Healthy:
-                    IPAddress? serviceVip = null;
-                    await Wait.UntilAsync("Service 'default/edge-app'", "get a load-balancer address", async token =>
-                    {
-                        var current = await Client.GetAsync(ResourcePath.Services.For("default", "edge-app"), token).ConfigureAwait(false);
-                        var ip = (string?)(current["status"]?["loadBalancer"]?["ingress"] as JsonArray)?.FirstOrDefault()?["ip"];
-                        serviceVip = ip is null ? null : IPAddress.Parse(ip);
-                        return (serviceVip is not null, ip ?? "pending");
-                    }, TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
+                    var serviceVip = await WaitForServiceVipAsync(Client, TimeSpan.FromMinutes(2), time, cancellationToken).ConfigureAwait(false);
                     var nodeShells = inventory.Nodes.ToDictionary(n => n.Name, n => (INodeShell)Shell(n.Name), StringComparer.Ordinal);
-                    await new Health.HealthGate(inventory, nodeShells, Client, time).WaitHealthyAsync(serviceVip!, step.Timeout, Report, cancellationToken).ConfigureAwait(false);
+                    await new Health.HealthGate(inventory, nodeShells, Client, time).WaitHealthyAsync(serviceVip, step.Timeout, Report, cancellationToken).ConfigureAwait(false);
                     break;
                 default:
                     throw new InvalidOperationException($"Unknown cluster condition {step.Condition}.");
@@ -148,6 +141,21 @@ public sealed partial class PlanExecutor
         {
             throw new ProvisionStepException(step.Title, null, e.Message, e);
         }
+    }
+
+    /// <summary>Waits until the sample service <c>default/edge-app</c> has a load-balancer address, and returns it.</summary>
+    public static async Task<IPAddress> WaitForServiceVipAsync(KubeClient client, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        IPAddress? vip = null;
+        await Wait.UntilAsync("Service 'default/edge-app'", "get a load-balancer address", async token =>
+        {
+            var service = await client.GetAsync(ResourcePath.Services.For("default", "edge-app"), token).ConfigureAwait(false);
+            var ip = (string?)(service["status"]?["loadBalancer"]?["ingress"] as JsonArray)?.FirstOrDefault()?["ip"];
+            vip = ip is null ? null : IPAddress.Parse(ip);
+            return (vip is not null, ip ?? "pending");
+        }, timeout, TimeSpan.FromMilliseconds(500), time, cancellationToken).ConfigureAwait(false);
+        return vip!;
     }
 
     private static ResourcePath LonghornVolumes { get; } = new("longhorn.io", "v1beta2", "volumes");
