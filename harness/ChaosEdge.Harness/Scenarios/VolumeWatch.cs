@@ -22,6 +22,8 @@ public sealed class VolumeWatch
     private readonly RunTimeline timeline;
     private readonly TimeProvider time;
     private string lastRobustness = "healthy";
+    private string? worstRobustness;
+    private long? healthyAgain;
 
     private VolumeWatch(KubeClient client, RunTimeline timeline, VolumeWriteProbe probe, TimeProvider time)
     {
@@ -58,8 +60,9 @@ public sealed class VolumeWatch
     }
 
     /// <summary>
-    /// Baseline and incident write latency, and how long after the fault began writes were back to baseline: the first
-    /// acknowledged write from which five in a row were no slower than the baseline's p99.
+    /// Baseline and incident write latency, and how long after the fault began writes were back to baseline: after the
+    /// incident's worst moment (the first failed write, else the slowest), the first acknowledged write from which five
+    /// in a row were no slower than the baseline's p99.
     /// </summary>
     internal static string? BackToBaseline(IReadOnlyList<Sample> samples, long faultTookEffect, TimeProvider time)
     {
@@ -75,7 +78,20 @@ public sealed class VolumeWatch
         var p99 = baseline[Math.Min(baseline.Count - 1, (int)(baseline.Count * 0.99))];
         var incidentLatencies = incident.Where(s => s.Succeeded).Select(s => s.LatencyMicroseconds).Order().ToList();
         var text = $"volume writes: baseline p50 {Ms(p50):0.0} ms, p99 {Ms(p99):0.0} ms; after the fault p99 {(incidentLatencies.Count == 0 ? "-" : $"{Ms(incidentLatencies[Math.Min(incidentLatencies.Count - 1, (int)(incidentLatencies.Count * 0.99))]):0.0} ms")}, max {(incidentLatencies.Count == 0 ? "-" : $"{Ms(incidentLatencies[^1]):0} ms")}";
-        for (var i = 0; i + 5 <= incident.Count; i++)
+        // The incident's worst moment: the first failed write, else the slowest one.
+        var hit = incident.FindIndex(s => !s.Succeeded);
+        if (hit < 0)
+        {
+            var slowest = incident.Max(s => s.LatencyMicroseconds);
+            if (slowest <= p99)
+            {
+                return text + "; no write slower than the baseline's p99";
+            }
+
+            hit = incident.FindIndex(s => s.LatencyMicroseconds == slowest);
+        }
+
+        for (var i = hit + 1; i + 5 <= incident.Count; i++)
         {
             if (incident.Skip(i).Take(5).All(s => s.Succeeded && s.LatencyMicroseconds <= p99))
             {
@@ -95,8 +111,14 @@ public sealed class VolumeWatch
             try
             {
                 var state = await LonghornState.ReadAsync(client, LabVolume, stop).ConfigureAwait(false);
+                if (state.Robustness is "degraded" or "faulted" && worstRobustness != "faulted")
+                {
+                    worstRobustness = state.Robustness;
+                }
+
                 if (state.Robustness != lastRobustness)
                 {
+                    healthyAgain = state.Robustness == "healthy" ? time.GetTimestamp() : null;
                     timeline.Mark(TimelineEventKind.Note, "volume", $"{LabVolume} {state.Robustness}; replicas {string.Join(", ", state.Replicas.Select(r => $"{r.Key} {r.Value}"))}");
                     lastRobustness = state.Robustness;
                 }
@@ -138,11 +160,11 @@ public sealed class VolumeWatch
         }
 
         var healthy = await LonghornState.WaitAsync(client, LabVolume, s => s.Robustness == "healthy", timeout, time, cancellationToken).ConfigureAwait(false);
-        var rebuilt = time.GetElapsedTime(restoredAt);
+        var rebuilt = time.GetElapsedTime(restoredAt, healthyAgain ?? time.GetTimestamp());
         timeline.Mark(TimelineEventKind.Note, "volume", $"{LabVolume} healthy again");
-        notes.Add(lastRobustness == "healthy"
+        notes.Add(worstRobustness is null
             ? $"volume {LabVolume} stayed healthy"
-            : $"volume {LabVolume} healthy again {rebuilt.TotalSeconds:0.0} s after the restore (rebuild included); replicas {string.Join(", ", healthy.Replicas.Select(r => $"{r.Key} {r.Value}"))}");
+            : $"volume {LabVolume} was {worstRobustness}, healthy again {rebuilt.TotalSeconds:0.0} s after the restore began (rebuild included); replicas {string.Join(", ", healthy.Replicas.Select(r => $"{r.Key} {r.Value}"))}");
         var verification = await Probe.VerifyAsync(cancellationToken).ConfigureAwait(false);
         notes.Add($"volume writes: {verification.WritesAcknowledged} acknowledged, {verification.SlotsChecked} blocks read back, {verification.Lost.Count} lost");
         return (notes, verification.Lost);
