@@ -19,7 +19,7 @@ public sealed record LonghornState(string Volume, string State, string Robustnes
     public const string Namespace = "longhorn-system";
     public static readonly ResourcePath Volumes = new("longhorn.io", "v1beta2", "volumes");
     public static readonly ResourcePath Engines = new("longhorn.io", "v1beta2", "engines");
-    public static readonly ResourcePath ReplicaResources = new("longhorn.io", "v1beta2", "replicas");
+    public static readonly ResourcePath ReplicaObjects = new("longhorn.io", "v1beta2", "replicas");
 
     /// <summary>Nodes that hold a replica but not the engine: losing one costs the engine-replica timeout, not the device.</summary>
     public IEnumerable<string> ReplicaOnlyNodes => Replicas.Keys.Where(n => n != EngineNode).Order(StringComparer.Ordinal);
@@ -32,7 +32,7 @@ public sealed record LonghornState(string Volume, string State, string Robustnes
         var v = await client.TryGetAsync(Volumes.For(Namespace, volume), cancellationToken).ConfigureAwait(false)
             ?? throw new Errors.ChaosEdgeException($"Longhorn volume '{Namespace}/{volume}' does not exist.");
         var (engines, _) = await client.ListAsync(Engines.For(Namespace), cancellationToken: cancellationToken).ConfigureAwait(false);
-        var (replicas, _) = await client.ListAsync(ReplicaResources.For(Namespace), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var (replicas, _) = await client.ListAsync(ReplicaObjects.For(Namespace), cancellationToken: cancellationToken).ConfigureAwait(false);
         var engine = engines.FirstOrDefault(e => e.Text("spec.volumeName") == volume);
         var modeMap = engine?["status"]?["replicaModeMap"] as JsonObject ?? [];
         var rebuild = engine?["status"]?["rebuildStatus"] as JsonObject ?? [];
@@ -69,7 +69,7 @@ public sealed record LonghornState(string Volume, string State, string Robustnes
             {
                 last = await ReadAsync(client, volume, token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is KubeApiException or HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
+            catch (Exception e) when (e is KubeApiException or HttpRequestException or Errors.ChaosEdgeException or TaskCanceledException && !token.IsCancellationRequested)
             {
                 return (false, e.Message);
             }

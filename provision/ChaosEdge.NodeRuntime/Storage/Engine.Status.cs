@@ -1,14 +1,15 @@
 using System.Text.Json.Nodes;
 using ChaosEdge.Kubernetes;
+using ChaosEdge.Storage;
 
 namespace ChaosEdge.NodeRuntime.Storage;
 
 internal sealed partial class Engine
 {
-    public static readonly ResourcePath Volumes = new("longhorn.io", "v1beta2", "volumes");
-    public static readonly ResourcePath Engines = new("longhorn.io", "v1beta2", "engines");
-    public static readonly ResourcePath Replicas = new("longhorn.io", "v1beta2", "replicas");
-    public const string Namespace = "longhorn-system";
+    private static ResourcePath Volumes => LonghornState.Volumes;
+    private static ResourcePath Engines => LonghornState.Engines;
+    private static ResourcePath Replicas => LonghornState.ReplicaObjects;
+    private const string Namespace = LonghornState.Namespace;
 
     /// <summary>
     /// Publishes the engine's view in Longhorn's custom resources (the subset ChaosEdge reads): the volume's state and

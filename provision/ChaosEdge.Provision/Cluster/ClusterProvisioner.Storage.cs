@@ -1,16 +1,15 @@
 using System.Globalization;
 using System.Text;
 using ChaosEdge.Kubernetes;
-using ChaosEdge.Waiting;
 
 namespace ChaosEdge.Provision.Cluster;
 
 public sealed partial class ClusterProvisioner
 {
     /// <summary>The lab's replicated volume: its name, size, NBD port and Longhorn's default engine-replica timeout.</summary>
-    public const string VolumeName = "chaosedge-io";
+    public const string VolumeName = Scenarios.VolumeWatch.LabVolume;
     public const long VolumeSize = 64L << 20;
-    public const int NbdPort = 10809;
+    public const int NbdPort = Scenarios.VolumeWatch.LabNbdPort;
     public const int ReplicaPort = 9502;
 
     /// <summary>Longhorn's default <c>engine-replica-timeout</c> (8 s): how long the engine waits for a replica before failing it.</summary>
@@ -117,11 +116,6 @@ public sealed partial class ClusterProvisioner
 
             """);
         await Executor.ApplyObjectsAsync(client, ManifestYaml.Parse(yaml.ToString(), "lab storage"), cancellationToken).ConfigureAwait(false);
-        await Wait.UntilAsync($"Volume '{VolumeName}'", "be attached and healthy (every replica read-write)", async token =>
-        {
-            var volume = await client.TryGetAsync(new ResourcePath("longhorn.io", "v1beta2", "volumes").For("longhorn-system", VolumeName), token).ConfigureAwait(false);
-            var robustness = volume?.Text("status.robustness");
-            return (robustness == "healthy", $"robustness {robustness ?? "not published yet"}");
-        }, TimeSpan.FromMinutes(2), TimeSpan.FromMilliseconds(500), options.TimeProvider, cancellationToken).ConfigureAwait(false);
+        await Storage.LonghornState.WaitAsync(client, VolumeName, s => s.Robustness == "healthy", TimeSpan.FromMinutes(2), options.TimeProvider, cancellationToken).ConfigureAwait(false);
     }
 }

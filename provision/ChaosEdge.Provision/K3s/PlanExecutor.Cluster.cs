@@ -5,6 +5,7 @@ using ChaosEdge.Errors;
 using ChaosEdge.Kubernetes;
 using ChaosEdge.Provision.Cluster;
 using ChaosEdge.Ssh;
+using ChaosEdge.Storage;
 using ChaosEdge.Waiting;
 using Polly;
 using Polly.Retry;
@@ -114,19 +115,14 @@ public sealed partial class PlanExecutor
                     }, step.Timeout, TimeSpan.FromSeconds(2), time, cancellationToken).ConfigureAwait(false);
                     break;
                 case ClusterCondition.LonghornVolumeHealthy:
-                    await Wait.UntilAsync("Longhorn's check volume", "be attached and healthy", async token =>
+                    string? volumeName = null;
+                    await Wait.UntilAsync("PersistentVolumeClaim 'default/chaosedge-longhorn-check'", "be bound to a Longhorn volume", async token =>
                     {
                         var claim = await Client.TryGetAsync(ResourcePath.PersistentVolumeClaims.For("default", "chaosedge-longhorn-check"), token).ConfigureAwait(false);
-                        if (claim?.Text("spec.volumeName") is not { } volumeName)
-                        {
-                            return (false, "the claim is not bound yet");
-                        }
-
-                        var volume = await Client.TryGetAsync(LonghornVolumes.For("longhorn-system", volumeName), token).ConfigureAwait(false);
-                        var state = volume?.Text("status.state");
-                        var robustness = volume?.Text("status.robustness");
-                        return (state == "attached" && robustness == "healthy", $"state {state ?? "unknown"}, robustness {robustness ?? "unknown"}");
+                        volumeName = claim?.Text("spec.volumeName");
+                        return (volumeName is not null, "not bound yet");
                     }, step.Timeout, TimeSpan.FromSeconds(2), time, cancellationToken).ConfigureAwait(false);
+                    await LonghornState.WaitAsync(Client, volumeName!, s => s.State == "attached" && s.Robustness == "healthy", step.Timeout, time, cancellationToken).ConfigureAwait(false);
                     break;
                 case ClusterCondition.Healthy:
                     var serviceVip = await WaitForServiceVipAsync(Client, TimeSpan.FromMinutes(2), time, cancellationToken).ConfigureAwait(false);
@@ -157,8 +153,6 @@ public sealed partial class PlanExecutor
         }, timeout, TimeSpan.FromMilliseconds(500), time, cancellationToken).ConfigureAwait(false);
         return vip!;
     }
-
-    private static ResourcePath LonghornVolumes { get; } = new("longhorn.io", "v1beta2", "volumes");
 
     /// <summary>Waits until <paramref name="address"/> accepts TCP connections on <paramref name="port"/>.</summary>
     public async Task WaitForTcpAsync(string resource, IPAddress address, int port, TimeSpan timeout, CancellationToken cancellationToken = default)
