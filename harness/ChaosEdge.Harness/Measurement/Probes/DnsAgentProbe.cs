@@ -15,8 +15,6 @@ namespace ChaosEdge.Measurement.Probes;
 /// </summary>
 public sealed class DnsAgentProbe : IStartableProbe
 {
-    public const string AgentPath = "/tmp/ce-probe-agent.sh";
-
     private static readonly Dictionary<string, ushort> Rcodes = new(StringComparer.Ordinal)
     {
         ["NOERROR"] = 0, ["FORMERR"] = 1, ["SERVFAIL"] = 2, ["NXDOMAIN"] = 3, ["NOTIMP"] = 4, ["REFUSED"] = 5,
@@ -50,15 +48,7 @@ public sealed class DnsAgentProbe : IStartableProbe
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        var local = Path.Combine(Path.GetTempPath(), $"ce-probe-agent-{Environment.ProcessId}.sh");
-        await using (var resource = typeof(DnsAgentProbe).Assembly.GetManifestResourceStream("ChaosEdge.Measurement.Agent.ce-probe-agent.sh")!)
-        await using (var file = File.Create(local))
-        {
-            await resource.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
-        }
-
-        await shell.UploadAsync(local, AgentPath, cancellationToken).ConfigureAwait(false);
-        File.Delete(local);
+        await ProbeAgent.UploadAsync(shell, cancellationToken).ConfigureAwait(false);
         nodeClock = await NodeClock.EstimateAsync(shell, TimeProvider.System, cancellationToken: cancellationToken).ConfigureAwait(false);
         Series.ClockError = nodeClock.Error;
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -74,12 +64,7 @@ public sealed class DnsAgentProbe : IStartableProbe
         await stop.CancelAsync().ConfigureAwait(false);
         if (Interlocked.Read(ref processGroup) is > 0 and var group)
         {
-            // dash's kill takes a process group only as 'kill -s SIGNAL -- -GROUP'. The group is waited for (2 s), then
-            // killed outright, so no agent outlives its probe.
-            var g = group.ToString(CultureInfo.InvariantCulture);
-            await shell.RunAsync(
-                $"kill -s TERM -- -{g} 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do kill -s 0 -- -{g} 2>/dev/null || exit 0; sleep 0.1; done; kill -s KILL -- -{g} 2>/dev/null; true")
-                .ConfigureAwait(false);
+            await ProbeAgent.StopAsync(shell, group).ConfigureAwait(false);
         }
 
         await reader.ConfigureAwait(false);
@@ -108,7 +93,7 @@ public sealed class DnsAgentProbe : IStartableProbe
     {
         var seconds = ((long)Math.Ceiling(maxLifetime.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         var interval = ((long)Series.Interval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-        var command = $"sh {AgentPath} dns {server} {query} {interval} {seconds}";
+        var command = $"sh {ProbeAgent.Path} dns {server} {query} {interval} {seconds}";
         try
         {
             await foreach (var line in shell.StreamLinesAsync(command, new NodeCommandOptions { Timeout = maxLifetime + TimeSpan.FromSeconds(30) }, stop.Token).ConfigureAwait(false))

@@ -18,7 +18,7 @@ namespace ChaosEdge.Measurement.Probes;
 /// <param name="slots">Blocks written round-robin (default 2048: 8 MiB at the start of the volume).</param>
 /// <param name="interval">Default 20 ms (50 writes a second).</param>
 /// <param name="timeout">Default 30 s: longer than any engine-replica timeout, so a stall is measured, not cut off.</param>
-public sealed class VolumeWriteProbe(string name, IPEndPoint endpoint, string export, int slots = 2048, TimeSpan? interval = null, TimeSpan? timeout = null) : IStartableProbe
+public sealed class VolumeWriteProbe(string name, IPEndPoint endpoint, string export, int slots = 2048, TimeSpan? interval = null, TimeSpan? timeout = null) : IVolumeProbe
 {
     private readonly ConcurrentDictionary<int, long> acknowledged = new();
     private readonly SemaphoreSlim connecting = new(1, 1);
@@ -103,32 +103,16 @@ public sealed class VolumeWriteProbe(string name, IPEndPoint endpoint, string ex
         await using var reader = await NbdClient.ConnectAsync(endpoint, export, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         var sent = Interlocked.Read(ref sequence);
         var lost = new List<string>();
+        var checkedSlots = 0;
         const int Batch = 64;
         for (var first = 0; first < slots; first += Batch)
         {
             var count = Math.Min(Batch, slots - first);
             var data = await reader.ReadAsync((long)first * ProbeBlock.Size, count * ProbeBlock.Size).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < count; i++)
-            {
-                var slot = first + i;
-                if (!acknowledged.TryGetValue(slot, out var expected))
-                {
-                    continue;
-                }
-
-                var found = ProbeBlock.Read(data.AsSpan(i * ProbeBlock.Size, ProbeBlock.Size));
-                if (found is not { } block)
-                {
-                    lost.Add($"slot {slot}: acknowledged write #{expected} is not there (the block is {(ProbeBlock.IsEmpty(data.AsSpan(i * ProbeBlock.Size, ProbeBlock.Size)) ? "empty" : "damaged")})");
-                }
-                else if (block.Slot != slot || block.Sequence < expected || block.Sequence > sent)
-                {
-                    lost.Add($"slot {slot}: acknowledged write #{expected} is not there (it holds #{block.Sequence} of slot {block.Slot})");
-                }
-            }
+            checkedSlots += VolumeReadBack.Check(acknowledged, sent, data, first, lost);
         }
 
-        return new VolumeVerification(acknowledged.Count, Interlocked.Read(ref acknowledgedCount), lost);
+        return new VolumeVerification(checkedSlots, Interlocked.Read(ref acknowledgedCount), lost);
     }
 
     public async ValueTask DisposeAsync()
@@ -139,9 +123,3 @@ public sealed class VolumeWriteProbe(string name, IPEndPoint endpoint, string ex
         }
     }
 }
-
-/// <summary>The read-back check of a volume probe.</summary>
-/// <param name="SlotsChecked">Blocks that held an acknowledged write and were read back.</param>
-/// <param name="WritesAcknowledged">Writes acknowledged in the run.</param>
-/// <param name="Lost">Each acknowledged write that is not on the volume, described; empty when none was lost.</param>
-public sealed record VolumeVerification(int SlotsChecked, long WritesAcknowledged, IReadOnlyList<string> Lost);
