@@ -57,7 +57,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         var timeline = new RunTimeline(time);
         var lifetime = scenario.Baseline + scenario.MaximumHold + scenario.AfterRestore + TimeSpan.FromMinutes(5);
         var probes = ProbeSet.Default(inventory, environment.KubeConfig, service, environment.Shells, lifetime, fault.UnreachableNodes);
-        var volume = await VolumeWatch.TryCreateAsync(inventory, client, timeline, scenario.VolumeProbeInterval, time, cancellationToken).ConfigureAwait(false);
+        var volume = await VolumeWatch.TryCreateAsync(inventory, client, environment.Shells, timeline, scenario.VolumeProbeInterval, time, cancellationToken).ConfigureAwait(false);
         if (volume is not null)
         {
             probes = [.. probes, volume.Probe];
@@ -336,8 +336,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
                 ?? throw new ChaosEdgeException("No node runs a cluster DNS replica.")],
             TargetRole.AllButVipHolder => [.. servers.Except([await ClusterRoles.VipHolderAsync(inventory, shells, cancellationToken).ConfigureAwait(false)])],
             TargetRole.ReplicaOnlyNode => [await ReplicaOnlyNodeAsync(client, cancellationToken).ConfigureAwait(false)],
-            TargetRole.EngineNode => [(await Storage.LonghornState.ReadAsync(client, VolumeWatch.LabVolume, cancellationToken).ConfigureAwait(false)).EngineNode
-                ?? throw new ChaosEdgeException($"Volume '{VolumeWatch.LabVolume}' has no engine node.")],
+            TargetRole.EngineNode => [await EngineNodeAsync(client, cancellationToken).ConfigureAwait(false)],
             _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario.Target, "Unknown role."),
         };
 
@@ -348,11 +347,20 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
     /// <summary>A node holding a replica but not the engine; one that does not hold the VIP when there is one, so the volume's figures are the replica's loss alone.</summary>
     private async Task<string> ReplicaOnlyNodeAsync(KubeClient client, CancellationToken cancellationToken)
     {
-        var state = await Storage.LonghornState.ReadAsync(client, VolumeWatch.LabVolume, cancellationToken).ConfigureAwait(false);
+        var volume = await VolumeWatch.VolumeAsync(environment.Inventory, client, cancellationToken).ConfigureAwait(false);
+        var state = await Storage.LonghornState.ReadAsync(client, volume, cancellationToken).ConfigureAwait(false);
         var holder = await ClusterRoles.VipHolderAsync(environment.Inventory, environment.Shells, cancellationToken).ConfigureAwait(false);
         var candidates = state.ReplicaOnlyNodes.ToList();
         return candidates.FirstOrDefault(n => n != holder) ?? candidates.FirstOrDefault()
-            ?? throw new ChaosEdgeException($"Volume '{VolumeWatch.LabVolume}' has no replica outside its engine's node.");
+            ?? throw new ChaosEdgeException($"Volume '{volume}' has no replica outside its engine's node.");
+    }
+
+    /// <summary>The node the probe volume is attached to (its engine's).</summary>
+    private async Task<string> EngineNodeAsync(KubeClient client, CancellationToken cancellationToken)
+    {
+        var volume = await VolumeWatch.VolumeAsync(environment.Inventory, client, cancellationToken).ConfigureAwait(false);
+        return (await Storage.LonghornState.ReadAsync(client, volume, cancellationToken).ConfigureAwait(false)).EngineNode
+            ?? throw new ChaosEdgeException($"Volume '{volume}' has no engine node: it is not attached.");
     }
 
     private async Task<string> FollowerAsync(CancellationToken cancellationToken)

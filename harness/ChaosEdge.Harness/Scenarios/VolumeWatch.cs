@@ -3,6 +3,7 @@ using ChaosEdge.Inventory;
 using ChaosEdge.Kubernetes;
 using ChaosEdge.Measurement.Probes;
 using ChaosEdge.Measurement.Timeline;
+using ChaosEdge.Ssh;
 using ChaosEdge.Storage;
 
 namespace ChaosEdge.Scenarios;
@@ -10,7 +11,8 @@ namespace ChaosEdge.Scenarios;
 /// <summary>
 /// A scenario's view of the cluster's replicated volume: the I/O probe writing to it, the volume's robustness over time
 /// (each change a timeline note), and after the recovery the rebuild time and the read-back of every acknowledged write.
-/// Only where the volume can be reached from the harness: the virtual lab's, over NBD from the engine's node.
+/// On the virtual lab the probe writes over NBD from the harness; on a real cluster the node-side agent writes to the
+/// volume's block device on the node it is attached to (the engine's node).
 /// </summary>
 public sealed class VolumeWatch
 {
@@ -18,28 +20,63 @@ public sealed class VolumeWatch
     public const string LabVolume = "chaosedge-io";
     public const int LabNbdPort = 10809;
 
+    /// <summary>
+    /// On a real cluster, the PersistentVolumeClaim (namespace <c>default</c>) of the probe's volume: a block-mode Longhorn
+    /// volume that ChaosEdge's provisioning creates and keeps attached with a pod.
+    /// </summary>
+    public const string ProbeClaim = "chaosedge-io";
+
+    /// <summary>The agent writes no more often than every 100 ms: each write starts a few processes on the node.</summary>
+    public static readonly TimeSpan AgentMinimumInterval = TimeSpan.FromMilliseconds(100);
+
     private readonly KubeClient client;
     private readonly RunTimeline timeline;
     private readonly TimeProvider time;
+    private readonly string volume;
     private string lastRobustness = "healthy";
     private string? worstRobustness;
     private long? healthyAgain;
 
-    private VolumeWatch(KubeClient client, RunTimeline timeline, VolumeWriteProbe probe, TimeProvider time)
+    private VolumeWatch(KubeClient client, RunTimeline timeline, string volume, IVolumeProbe probe, TimeProvider time)
     {
         this.client = client;
         this.timeline = timeline;
         this.time = time;
+        this.volume = volume;
         Probe = probe;
     }
 
-    public VolumeWriteProbe Probe { get; }
+    public IVolumeProbe Probe { get; }
 
-    /// <summary>The watch of the lab's volume, or null when the cluster has none (a real cluster: read its CRs instead).</summary>
-    public static async Task<VolumeWatch?> TryCreateAsync(LabInventory inventory, KubeClient client, RunTimeline timeline, TimeSpan interval, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// The Longhorn volume the probe uses: the lab's own, or on a real cluster the one bound to <see cref="ProbeClaim"/>;
+    /// null when there is none (a cluster provisioned without Longhorn).
+    /// </summary>
+    public static async Task<string?> FindVolumeAsync(LabInventory inventory, KubeClient client, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(inventory);
-        if (inventory.Cluster.Runtime != ClusterRuntime.Lab)
+        ArgumentNullException.ThrowIfNull(client);
+        if (inventory.Cluster.Runtime == ClusterRuntime.Lab)
+        {
+            return LabVolume;
+        }
+
+        var claim = await client.TryGetAsync(ResourcePath.PersistentVolumeClaims.For("default", ProbeClaim), cancellationToken).ConfigureAwait(false);
+        return claim is null ? null : claim.Text("spec.volumeName")
+            ?? throw new Errors.ChaosEdgeException($"PersistentVolumeClaim 'default/{ProbeClaim}' is not bound to a volume; provisioning waits for it ('chaosedge provision').");
+    }
+
+    /// <summary>The probe volume's name, or an error saying there is none.</summary>
+    public static async Task<string> VolumeAsync(LabInventory inventory, KubeClient client, CancellationToken cancellationToken = default) =>
+        await FindVolumeAsync(inventory, client, cancellationToken).ConfigureAwait(false)
+        ?? throw new Errors.ChaosEdgeException($"The cluster has no probe volume (PersistentVolumeClaim 'default/{ProbeClaim}'): provision it with Longhorn (the inventory's k3s.longhorn block).");
+
+    /// <summary>The watch of the cluster's probe volume, or null when it has none.</summary>
+    public static async Task<VolumeWatch?> TryCreateAsync(LabInventory inventory, KubeClient client, IReadOnlyDictionary<string, INodeShell> shells, RunTimeline timeline, TimeSpan interval, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inventory);
+        ArgumentNullException.ThrowIfNull(shells);
+        if (await FindVolumeAsync(inventory, client, cancellationToken).ConfigureAwait(false) is not { } volume)
         {
             return null;
         }
@@ -47,16 +84,18 @@ public sealed class VolumeWatch
         LonghornState state;
         try
         {
-            state = await LonghornState.ReadAsync(client, LabVolume, cancellationToken).ConfigureAwait(false);
+            state = await LonghornState.ReadAsync(client, volume, cancellationToken).ConfigureAwait(false);
         }
-        catch (Errors.ChaosEdgeException)
+        catch (Errors.ChaosEdgeException) when (inventory.Cluster.Runtime == ClusterRuntime.Lab)
         {
             return null;
         }
 
-        var engine = inventory.Node(state.EngineNode ?? throw new Errors.ChaosEdgeException($"Volume '{LabVolume}' has no engine node."));
-        var probe = new VolumeWriteProbe("volume-write", new IPEndPoint(engine.Address, LabNbdPort), LabVolume, interval: interval);
-        return new VolumeWatch(client, timeline, probe, time);
+        var engine = inventory.Node(state.EngineNode ?? throw new Errors.ChaosEdgeException($"Volume '{volume}' has no engine node: it is not attached."));
+        IVolumeProbe probe = inventory.Cluster.Runtime == ClusterRuntime.Lab
+            ? new VolumeWriteProbe("volume-write", new IPEndPoint(engine.Address, LabNbdPort), volume, interval: interval)
+            : new VolumeAgentProbe("volume-write", shells[engine.Name], $"/dev/longhorn/{volume}", interval: interval < AgentMinimumInterval ? AgentMinimumInterval : interval);
+        return new VolumeWatch(client, timeline, volume, probe, time);
     }
 
     /// <summary>
@@ -110,7 +149,7 @@ public sealed class VolumeWatch
         {
             try
             {
-                var state = await LonghornState.ReadAsync(client, LabVolume, stop).ConfigureAwait(false);
+                var state = await LonghornState.ReadAsync(client, volume, stop).ConfigureAwait(false);
                 if (state.Robustness is "degraded" or "faulted" && worstRobustness != "faulted")
                 {
                     worstRobustness = state.Robustness;
@@ -119,7 +158,7 @@ public sealed class VolumeWatch
                 if (state.Robustness != lastRobustness)
                 {
                     healthyAgain = state.Robustness == "healthy" ? time.GetTimestamp() : null;
-                    timeline.Mark(TimelineEventKind.Note, "volume", $"{LabVolume} {state.Robustness}; replicas {string.Join(", ", state.Replicas.Select(r => $"{r.Key} {r.Value}"))}");
+                    timeline.Mark(TimelineEventKind.Note, "volume", $"{volume} {state.Robustness}; replicas {string.Join(", ", state.Replicas.Select(r => $"{r.Key} {r.Value}"))}");
                     lastRobustness = state.Robustness;
                 }
             }
@@ -159,12 +198,12 @@ public sealed class VolumeWatch
             notes.Add(back);
         }
 
-        var healthy = await LonghornState.WaitAsync(client, LabVolume, s => s.Robustness == "healthy", timeout, time, cancellationToken).ConfigureAwait(false);
+        var healthy = await LonghornState.WaitAsync(client, volume, s => s.Robustness == "healthy", timeout, time, cancellationToken).ConfigureAwait(false);
         var rebuilt = time.GetElapsedTime(restoredAt, healthyAgain ?? time.GetTimestamp());
-        timeline.Mark(TimelineEventKind.Note, "volume", $"{LabVolume} healthy again");
+        timeline.Mark(TimelineEventKind.Note, "volume", $"{volume} healthy again");
         notes.Add(worstRobustness is null
-            ? $"volume {LabVolume} stayed healthy"
-            : $"volume {LabVolume} was {worstRobustness}, healthy again {rebuilt.TotalSeconds:0.0} s after the restore began (rebuild included); replicas {string.Join(", ", healthy.Replicas.Select(r => $"{r.Key} {r.Value}"))}");
+            ? $"volume {volume} stayed healthy"
+            : $"volume {volume} was {worstRobustness}, healthy again {rebuilt.TotalSeconds:0.0} s after the restore began (rebuild included); replicas {string.Join(", ", healthy.Replicas.Select(r => $"{r.Key} {r.Value}"))}");
         var verification = await Probe.VerifyAsync(cancellationToken).ConfigureAwait(false);
         notes.Add($"volume writes: {verification.WritesAcknowledged} acknowledged, {verification.SlotsChecked} blocks read back, {verification.Lost.Count} lost");
         return (notes, verification.Lost);

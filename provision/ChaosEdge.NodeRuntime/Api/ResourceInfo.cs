@@ -34,6 +34,7 @@ internal sealed class ResourceCatalog
     public static readonly ResourceInfo Endpoints = new(string.Empty, "v1", "endpoints", "endpoints", "Endpoints", true, ["ep"], HasStatus: false);
     public static readonly ResourceInfo ConfigMaps = new(string.Empty, "v1", "configmaps", "configmap", "ConfigMap", true, ["cm"], HasStatus: false);
     public static readonly ResourceInfo Secrets = new(string.Empty, "v1", "secrets", "secret", "Secret", true, [], HasStatus: false);
+    public static readonly ResourceInfo PersistentVolumeClaims = new(string.Empty, "v1", "persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim", true, ["pvc"]);
     public static readonly ResourceInfo Events = new(string.Empty, "v1", "events", "event", "Event", true, ["ev"], HasStatus: false);
     public static readonly ResourceInfo Leases = new("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, [], HasStatus: false);
     public static readonly ResourceInfo Deployments = new("apps", "v1", "deployments", "deployment", "Deployment", true, ["deploy"]);
@@ -41,7 +42,7 @@ internal sealed class ResourceCatalog
     public static readonly ResourceInfo CustomResourceDefinitions = new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", false, ["crd", "crds"]);
 
     private static readonly ResourceInfo[] BuiltIn =
-        [Namespaces, Nodes, Pods, Services, Endpoints, ConfigMaps, Secrets, Events, Leases, Deployments, PodDisruptionBudgets, CustomResourceDefinitions];
+        [Namespaces, Nodes, Pods, Services, Endpoints, ConfigMaps, Secrets, PersistentVolumeClaims, Events, Leases, Deployments, PodDisruptionBudgets, CustomResourceDefinitions];
 
     private volatile ResourceInfo[] custom = [];
 

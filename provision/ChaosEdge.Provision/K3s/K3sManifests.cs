@@ -468,12 +468,15 @@ public sealed class K3sManifests(LabInventory inventory)
             """;
     }
 
-    /// <summary>Longhorn's default replica count and data path (as Setting objects), and a check volume attached by a pod.</summary>
+    /// <summary>The PersistentVolumeClaim (namespace <c>default</c>) of the Longhorn volume the I/O probe writes to.</summary>
+    public const string ProbeVolumeClaim = Scenarios.VolumeWatch.ProbeClaim;
+
+    /// <summary>Longhorn's default replica count and data path (as Setting objects), and the probe volume: a 64 MiB block-mode volume kept attached by a pod.</summary>
     public string Longhorn()
     {
         var longhorn = K3s.Longhorn ?? throw new Errors.ChaosEdgeException("The inventory leaves Longhorn out (no k3s.longhorn block).");
         return $$"""
-            {{Header($"Longhorn settings ({longhorn.Replicas} replicas, data in {longhorn.DataPath}) and a check volume")}}
+            {{Header($"Longhorn settings ({longhorn.Replicas} replicas, data in {longhorn.DataPath}) and the I/O probe's volume")}}
             apiVersion: longhorn.io/v1beta2
             kind: Setting
             metadata:
@@ -495,37 +498,40 @@ public sealed class K3sManifests(LabInventory inventory)
             apiVersion: v1
             kind: PersistentVolumeClaim
             metadata:
-              name: chaosedge-longhorn-check
+              name: {{ProbeVolumeClaim}}
               namespace: default
               labels:
                 {{ManagedLabel}}: chaosedge
             spec:
               accessModes: ["ReadWriteOnce"]
+              volumeMode: Block
               storageClassName: longhorn
               resources:
                 requests:
                   storage: 64Mi
             ---
+            # Keeps the volume attached to its node, where the harness's I/O probe writes to /dev/longhorn/VOLUME. The
+            # last 4 KiB (outside the probe's 8 MiB) are written once to show the volume takes writes.
             apiVersion: v1
             kind: Pod
             metadata:
-              name: chaosedge-longhorn-check
+              name: {{ProbeVolumeClaim}}
               namespace: default
               labels:
                 {{ManagedLabel}}: chaosedge
             spec:
               restartPolicy: Always
               containers:
-                - name: check
+                - name: holder
                   image: {{K3s.SampleImage}}
                   imagePullPolicy: IfNotPresent
-                  command: ["sh", "-c", "echo chaosedge > /data/check && sync && exec sleep 2147483647"]
-                  volumeMounts:
-                    - { name: data, mountPath: /data }
+                  command: ["sh", "-c", "dd if=/dev/zero of=/dev/chaosedge-io bs=4096 count=1 seek=16383 conv=fsync && exec sleep 2147483647"]
+                  volumeDevices:
+                    - { name: data, devicePath: /dev/chaosedge-io }
               volumes:
                 - name: data
                   persistentVolumeClaim:
-                    claimName: chaosedge-longhorn-check
+                    claimName: {{ProbeVolumeClaim}}
 
             """;
     }

@@ -38,8 +38,8 @@ public sealed class K3sPlanner(LabInventory inventory, ArtifactSet artifacts)
         {
             steps.Add(new ApplyStep("Longhorn", ArtifactSet.LonghornManifest, null, ArtifactSet.LonghornManifest));
             steps.Add(new ClusterWaitStep("Longhorn is running", ClusterCondition.WorkloadsAvailable, "every Deployment and DaemonSet in longhorn-system is available", TimeSpan.FromMinutes(10), "longhorn-system"));
-            steps.Add(new ApplyStep("Longhorn settings and check volume", "chaosedge-longhorn.yaml", manifests.Longhorn()));
-            steps.Add(new ClusterWaitStep("Longhorn's check volume is healthy", ClusterCondition.LonghornVolumeHealthy, "the volume of PVC default/chaosedge-longhorn-check is attached and healthy", TimeSpan.FromMinutes(5)));
+            steps.Add(new ApplyStep("Longhorn settings and the I/O probe's volume", "chaosedge-longhorn.yaml", manifests.Longhorn()));
+            steps.Add(new ClusterWaitStep("The I/O probe's volume is healthy", ClusterCondition.LonghornVolumeHealthy, $"the volume of PVC default/{K3sManifests.ProbeVolumeClaim} is attached and healthy", TimeSpan.FromMinutes(5)));
         }
 
         steps.Add(new ApplyStep("Sample workload behind a LoadBalancer VIP", "chaosedge-edge-app.yaml", manifests.SampleApp()));

@@ -116,9 +116,9 @@ public sealed partial class PlanExecutor
                     break;
                 case ClusterCondition.LonghornVolumeHealthy:
                     string? volumeName = null;
-                    await Wait.UntilAsync("PersistentVolumeClaim 'default/chaosedge-longhorn-check'", "be bound to a Longhorn volume", async token =>
+                    await Wait.UntilAsync($"PersistentVolumeClaim 'default/{K3sManifests.ProbeVolumeClaim}'", "be bound to a Longhorn volume", async token =>
                     {
-                        var claim = await Client.TryGetAsync(ResourcePath.PersistentVolumeClaims.For("default", "chaosedge-longhorn-check"), token).ConfigureAwait(false);
+                        var claim = await Client.TryGetAsync(ResourcePath.PersistentVolumeClaims.For("default", K3sManifests.ProbeVolumeClaim), token).ConfigureAwait(false);
                         volumeName = claim?.Text("spec.volumeName");
                         return (volumeName is not null, "not bound yet");
                     }, step.Timeout, TimeSpan.FromSeconds(2), time, cancellationToken).ConfigureAwait(false);

@@ -1,8 +1,13 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
+using ChaosEdge.Inventory;
+using ChaosEdge.Kubernetes;
 using ChaosEdge.Measurement.Agent;
 using ChaosEdge.Measurement.Probes;
 using ChaosEdge.Measurement.Timeline;
 using ChaosEdge.Processes;
+using ChaosEdge.Scenarios;
+using ChaosEdge.Ssh;
 using ChaosEdge.Storage;
 using ChaosEdge.Tests.Support;
 
@@ -127,6 +132,60 @@ public sealed class VolumeAgentProbeTests
         var probe = new VolumeAgentProbe("volume-write", shell, "/dev/longhorn/no-such-volume", maxLifetime: TimeSpan.FromMinutes(1));
         var e = Assert.ThrowsAsync<Errors.ChaosEdgeException>(() => probe.StartAsync());
         Assert.That(e!.Message, Does.Contain("'/dev/longhorn/no-such-volume'").And.Contain("is not a block device on"));
+    }
+
+    [Test]
+    public async Task On_a_real_cluster_the_watch_finds_the_volume_by_its_claim_and_writes_on_the_engines_node_through_the_agent()
+    {
+        // The real-cluster path with everything real but Longhorn: the claim ChaosEdge's K3s provisioning creates, bound
+        // to the lab's volume (whose engine and replicas the lab publishes in Longhorn's resources), and a block device
+        // where Longhorn puts an attached volume's (the loop device, linked as /dev/longhorn/chaosedge-io).
+        using var client = ClusterLab.Client();
+        var claims = ResourcePath.PersistentVolumeClaims.For("default");
+        var claim = new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "PersistentVolumeClaim",
+            ["metadata"] = new JsonObject { ["name"] = VolumeWatch.ProbeClaim, ["namespace"] = "default" },
+            ["spec"] = new JsonObject { ["volumeMode"] = "Block", ["volumeName"] = VolumeWatch.LabVolume },
+        };
+        var k3s = ClusterLab.Inventory with { Cluster = ClusterLab.Inventory.Cluster with { Runtime = ClusterRuntime.K3s } };
+        var shells = ClusterLab.Inventory.Nodes.ToDictionary(n => n.Name, n => (INodeShell)ClusterLab.Shell(n.Name), StringComparer.Ordinal);
+        Assert.That(await VolumeWatch.FindVolumeAsync(k3s, client), Is.Null, "no claim, no probe volume");
+
+        await client.CreateAsync(claims, claim);
+        Directory.CreateDirectory("/dev/longhorn");
+        File.CreateSymbolicLink($"/dev/longhorn/{VolumeWatch.LabVolume}", device);
+        try
+        {
+            var engine = (await LonghornState.ReadAsync(client, VolumeWatch.LabVolume)).EngineNode;
+            var timeline = new RunTimeline();
+            var watch = await VolumeWatch.TryCreateAsync(k3s, client, shells, timeline, TimeSpan.FromMilliseconds(20), TimeProvider.System, CancellationToken.None);
+            Assert.That(watch, Is.Not.Null);
+            var probe = watch!.Probe;
+            Assert.Multiple(() =>
+            {
+                Assert.That(probe, Is.TypeOf<VolumeAgentProbe>());
+                Assert.That(probe.Series.Target, Is.EqualTo($"/dev/longhorn/{VolumeWatch.LabVolume} on {engine} (node-side agent)"));
+                Assert.That(probe.Series.Interval, Is.EqualTo(VolumeWatch.AgentMinimumInterval), "20 ms asked, the agent's 100 ms given");
+            });
+
+            await new ProbeRunner(timeline).RunAsync([probe], TimeSpan.FromSeconds(2));
+            await probe.DisposeAsync();
+            var verification = await probe.VerifyAsync();
+            Assert.Multiple(() =>
+            {
+                Assert.That(probe.Series.Samples.ToSortedArray().Select(s => s.Outcome), Has.All.EqualTo(ProbeOutcome.Success));
+                Assert.That(probe.Series.Samples.ToSortedArray(), Has.Length.InRange(15, 25), "every 100 ms for about 2 s");
+                Assert.That(verification.Lost, Is.Empty);
+                Assert.That(verification.SlotsChecked, Is.EqualTo(probe.Acknowledged));
+            });
+        }
+        finally
+        {
+            File.Delete($"/dev/longhorn/{VolumeWatch.LabVolume}");
+            Directory.Delete("/dev/longhorn");
+            await client.DeleteAsync(ResourcePath.PersistentVolumeClaims.For("default", VolumeWatch.ProbeClaim));
+        }
     }
 
     private async Task<byte[]> ReadBlockAsync(int slot)
