@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using ChaosEdge.Measurement.Timeline;
 using ChaosEdge.Ssh;
@@ -19,7 +20,7 @@ public sealed class VipOwnerProbe : IStartableProbe
     private readonly TimeSpan maxLifetime;
     private readonly CancellationTokenSource stop = new();
     private readonly List<Task> monitors = [];
-    private readonly string?[] remotePids;
+    private readonly long[] remoteGroups;
     private int owners;
 
     public VipOwnerProbe(string name, IPAddress vip, IReadOnlyList<(INodeShell Shell, string Interface)> nodes, TimeSpan? interval = null, TimeSpan? maxLifetime = null)
@@ -33,7 +34,7 @@ public sealed class VipOwnerProbe : IStartableProbe
         this.vip = vip;
         this.nodes = nodes;
         this.maxLifetime = maxLifetime ?? TimeSpan.FromHours(1);
-        remotePids = new string?[nodes.Count];
+        remoteGroups = new long[nodes.Count];
         var cadence = interval ?? TimeSpan.FromMilliseconds(10);
         Series = new ProbeSeries(name, ProbeKinds.VipOwner, $"{vip} on {string.Join(", ", nodes.Select(n => $"{n.Shell.NodeName}/{n.Interface}"))}", cadence, cadence)
         {
@@ -71,13 +72,11 @@ public sealed class VipOwnerProbe : IStartableProbe
         await stop.CancelAsync().ConfigureAwait(false);
         for (var i = 0; i < nodes.Count; i++)
         {
-            if (Volatile.Read(ref remotePids[i]) is { } pids)
+            if (Interlocked.Read(ref remoteGroups[i]) is > 0 and var group)
             {
-                // The signal is delivered asynchronously: wait (bounded) until the monitor is really gone, so that
-                // nothing of the probe is left running on the node once this returns.
-                await nodes[i].Shell.RunAsync(
-                    $"kill {pids} 2>/dev/null; for i in $(seq 100); do a=; for p in {pids}; do kill -0 $p 2>/dev/null && a=1; done; [ -z \"$a\" ] && exit 0; sleep 0.02; done; kill -9 {pids} 2>/dev/null; true")
-                    .ConfigureAwait(false);
+                // The whole process group — the node-side timeout wrapper (its leader), the shell, the monitor and the
+                // heartbeat — waited for until it is gone, so nothing of the probe is left on the node once this returns.
+                await Agent.ProbeAgent.StopAsync(nodes[i].Shell, group).ConfigureAwait(false);
             }
         }
 
@@ -93,7 +92,7 @@ public sealed class VipOwnerProbe : IStartableProbe
         // The monitor starts first, then the current addresses are listed in the same format: no change can fall between.
         // A heartbeat every 250 ms tells a node that is still seen from one whose link or power is gone: a dead node
         // sends no FIN, so its stream would only hang, and a node that cannot be seen holds no address on the network.
-        var command = $"sh -c 'ip -o monitor address dev {iface} & m=$!; (while sleep 0.25; do echo tick; done) & echo pid $$ $m $!; sleep 0.05; ip -o -4 addr show dev {iface}; echo listed; wait'";
+        var command = $"sh -c 'ip -o monitor address dev {iface} & (while sleep 0.25; do echo tick; done) & echo pgid $(ps -o pgid= -p $$); sleep 0.05; ip -o -4 addr show dev {iface}; echo listed; wait'";
         for (var attempt = 1; !stop.IsCancellationRequested; attempt++)
         {
             using var stale = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
@@ -109,10 +108,9 @@ public sealed class VipOwnerProbe : IStartableProbe
                         continue;
                     }
 
-                    if (line.StartsWith("pid ", StringComparison.Ordinal) && line.AsSpan(4).IndexOfAnyExcept("0123456789 ") < 0)
+                    if (line.StartsWith("pgid ", StringComparison.Ordinal) && long.TryParse(line.AsSpan(5).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var group))
                     {
-                        // The shell's and the monitor's: both carry the monitor's command line until they end.
-                        Volatile.Write(ref remotePids[index], line[4..]);
+                        Interlocked.Exchange(ref remoteGroups[index], group);
                     }
                     else if (line == "listed")
                     {
@@ -155,7 +153,7 @@ public sealed class VipOwnerProbe : IStartableProbe
             // The node can no longer be seen (powered off, rebooting, its sshd gone): it is not counted as an owner,
             // and is followed again as soon as it answers; the listing then restores what it carries.
             Interlocked.And(ref owners, ~bit);
-            Volatile.Write(ref remotePids[index], null);
+            Interlocked.Exchange(ref remoteGroups[index], 0);
             Reconnects++;
             try
             {
