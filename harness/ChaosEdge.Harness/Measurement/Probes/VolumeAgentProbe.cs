@@ -69,6 +69,9 @@ public sealed class VolumeAgentProbe : IVolumeProbe
     {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         reader = RunAsync(started);
+        _ = reader.ContinueWith(
+            r => started.TrySetException(r.Exception?.InnerException ?? new Errors.ChaosEdgeException($"The volume probe agent on node '{shell.NodeName}' ended before it started writing to '{device}'.")),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         await started.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
     }
 
