@@ -117,5 +117,41 @@ public sealed partial class ClusterProvisioner
             """);
         await Executor.ApplyObjectsAsync(client, ManifestYaml.Parse(yaml.ToString(), "lab storage"), cancellationToken).ConfigureAwait(false);
         await Storage.LonghornState.WaitAsync(client, VolumeName, s => s.Robustness == "healthy", TimeSpan.FromMinutes(2), options.TimeProvider, cancellationToken).ConfigureAwait(false);
+        await WarmUpVolumeAsync(engineNode.Address, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes to the new volume until its write path is warm. The lab's engine and replicas are .NET processes started
+    /// moments before, whose code runs unoptimised until it has been called often enough: the first storage scenario
+    /// after provisioning measured a baseline write p50 of 0.7-1.3 s (a queue behind slow first writes) against 5-10 ms
+    /// in every later one, and 7.6 ms once 15 s of fio writes had gone before. Longhorn's engine is compiled ahead of
+    /// time; this start-up cost is the lab's, not the volume's. Synced 4 KiB writes, one at a time, to a region the I/O
+    /// probe does not use, until 50 in a row take under 5 ms each (at most 2000 writes); the figures go to the log.
+    /// </summary>
+    private async Task WarmUpVolumeAsync(System.Net.IPAddress engine, CancellationToken cancellationToken)
+    {
+        const long Region = 32L << 20;
+        var time = options.TimeProvider;
+        var started = time.GetTimestamp();
+        var block = new byte[Storage.ProbeBlock.Size];
+        var first = new List<double>();
+        int writes = 0, fast = 0;
+        await using var nbd = await Storage.NbdClient.ConnectAsync(new System.Net.IPEndPoint(engine, NbdPort), VolumeName, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        while (fast < 50 && writes < 2000)
+        {
+            var sent = time.GetTimestamp();
+            await nbd.WriteAsync(Region + ((writes % 256) * (long)block.Length), block, fua: true).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            var ms = time.GetElapsedTime(sent).TotalMilliseconds;
+            if (first.Count < 50)
+            {
+                first.Add(ms);
+            }
+
+            fast = ms < 5 ? fast + 1 : 0;
+            writes++;
+        }
+
+        first.Sort();
+        Report(string.Create(CultureInfo.InvariantCulture, $"Storage: write path warmed in {time.GetElapsedTime(started).TotalSeconds:0.0} s, {writes} writes (first 50: p50 {first[first.Count / 2]:0.0} ms, max {first[^1]:0.0} ms; then 50 in a row under 5 ms)"));
     }
 }
