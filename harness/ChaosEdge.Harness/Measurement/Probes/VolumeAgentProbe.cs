@@ -190,7 +190,7 @@ public sealed class VolumeAgentProbe : IVolumeProbe
             Interlocked.Exchange(ref processGroup, 0);
             if (!started.Task.IsCompleted)
             {
-                started.TrySetException(new Errors.ChaosEdgeException($"The volume probe agent on node '{shell.NodeName}' ended before it started writing to '{device}'."));
+                // Ended before it wrote anything: StartAsync reports that when this returns.
                 return;
             }
 
