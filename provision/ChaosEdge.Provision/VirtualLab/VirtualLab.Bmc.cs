@@ -106,7 +106,7 @@ public sealed partial class VirtualLab
     private async Task LaunchInBmcNetworkAsync(NodeCgroup cgroup, string command, string log, CancellationToken cancellationToken)
     {
         // nsenter (not 'ip netns exec') keeps the host's /sys, so the power switch can reach the nodes' cgroups.
-        var outer = $"echo $$ > {ShellQuote.Quote(cgroup.ProcsFile)} && exec nsenter --net=/run/netns/{BmcNamespace} {command}";
+        var outer = $"{cgroup.JoinScript} && exec nsenter --net=/run/netns/{BmcNamespace} {command}";
         await HostCommands.RunAsync("sh", ["-c", $"exec setsid -f sh -c {ShellQuote.Quote(outer)} </dev/null >>{ShellQuote.Quote(log)} 2>&1"], cancellationToken).ConfigureAwait(false);
     }
 

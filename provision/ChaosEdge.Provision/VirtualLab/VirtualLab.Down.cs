@@ -1,4 +1,5 @@
 using ChaosEdge.Processes;
+using ChaosEdge.Waiting;
 
 namespace ChaosEdge.Provision.VirtualLab;
 
@@ -37,7 +38,7 @@ public sealed partial class VirtualLab
     }
 
     private bool LiveRemnantsExist() =>
-        LabNamespaces().Count > 0 || LabLinks().Count > 0 || System.IO.Directory.Exists(SafeCgroupPath());
+        LabNamespaces().Count > 0 || LabLinks().Count > 0 || System.IO.Directory.Exists(SafeCgroupPath()) || System.IO.Directory.Exists(SafeCpuCgroupPath());
 
     private async Task RemoveRuntimeAsync(bool keepFiles, List<string> removed, CancellationToken cancellationToken)
     {
@@ -48,6 +49,24 @@ public sealed partial class VirtualLab
             await NodeCgroup.KillAllAsync(cgroup, cancellationToken).ConfigureAwait(false);
             NodeCgroup.RemoveTree(cgroup);
             removed.Add($"the processes and cgroup '{cgroup}'");
+        }
+
+        // Its processes are gone with the cgroup above; an exiting one may leave its cpu group a moment later.
+        if (SafeCpuCgroupPath() is { } cpu && System.IO.Directory.Exists(cpu))
+        {
+            await Wait.UntilAsync($"The cpu cgroup '{cpu}'", "be removed once its processes have exited", _ =>
+            {
+                try
+                {
+                    NodeCgroup.RemoveTree(cpu);
+                    return Task.FromResult((true, (string?)null));
+                }
+                catch (IOException e)
+                {
+                    return Task.FromResult((false, (string?)e.Message));
+                }
+            }, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(20), options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            removed.Add($"cpu cgroup '{cpu}'");
         }
 
         foreach (var ns in LabNamespaces())
@@ -98,6 +117,13 @@ public sealed partial class VirtualLab
             System.IO.Directory.Delete(parent);
             removed.Add($"cgroup '{parent}' (no lab is left)");
         }
+
+        if (!otherLabs && SafeCpuCgroupPath() is { } labCpu && Path.GetDirectoryName(labCpu) is { } cpuParent
+            && System.IO.Directory.Exists(cpuParent) && System.IO.Directory.GetDirectories(cpuParent).Length == 0)
+        {
+            System.IO.Directory.Delete(cpuParent);
+            removed.Add($"cpu cgroup '{cpuParent}' (no lab is left)");
+        }
     }
 
     private string? SafeCgroupPath()
@@ -111,6 +137,8 @@ public sealed partial class VirtualLab
             return null;
         }
     }
+
+    private string? SafeCpuCgroupPath() => NodeCgroup.LabCpuPath(Names.Lab);
 
     private List<string> LabNamespaces() =>
         System.IO.Directory.Exists("/run/netns")

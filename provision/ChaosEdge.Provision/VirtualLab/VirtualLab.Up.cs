@@ -73,6 +73,7 @@ public sealed partial class VirtualLab
         await HostCommands.IpAsync(cancellationToken, "addr", "add", $"{plan.Harness}/24", "dev", Names.Bridge).ConfigureAwait(false);
         await HostCommands.IpAsync(cancellationToken, "link", "set", Names.Bridge, "up").ConfigureAwait(false);
 
+        progress?.Report($"Lab CPU weight (so the harness is never queued behind the nodes it measures): {NodeCgroup.LowerLabCpuWeight(Names.Lab)}");
         var nodes = new List<LabNodeState>();
         for (var i = 1; i <= nodeCount; i++)
         {

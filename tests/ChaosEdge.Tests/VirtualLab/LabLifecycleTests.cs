@@ -182,6 +182,11 @@ public sealed class LabLifecycleTests
             remains.Add("cgroup " + NodeCgroup.LabPath(lab));
         }
 
+        if (NodeCgroup.LabCpuPath(lab) is { } cpu && Directory.Exists(cpu))
+        {
+            remains.Add("cpu cgroup " + cpu);
+        }
+
         var directory = new ChaosEdge.Provision.VirtualLab.VirtualLab(lab).Directory;
         if (Directory.Exists(directory))
         {

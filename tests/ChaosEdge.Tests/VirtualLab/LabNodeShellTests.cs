@@ -295,6 +295,37 @@ public sealed class LabNodeShellTests
     }
 
     [Test]
+    public async Task A_nodes_processes_run_at_the_labs_low_cpu_weight_and_the_harness_does_not()
+    {
+        var shell = shells[1];
+        var pid = (await shell.RunCheckedAsync("sleep 30 >/dev/null 2>&1 & echo $!")).Stdout.Trim();
+        try
+        {
+            var cpuV1 = NodeCgroup.CpuMountPoint();
+            var weightFile = cpuV1 is null ? Path.Combine(NodeCgroup.MountPoint(), "chaosedge", "cpu.weight") : Path.Combine(cpuV1, "chaosedge", "cpu.shares");
+            var weight = cpuV1 is null ? NodeCgroup.LabCpuWeight : NodeCgroup.LabCpuShares;
+            Assert.Multiple(() =>
+            {
+                Assert.That(CpuGroup(pid), Is.EqualTo("/chaosedge/cetest/edge-2"), "a process started on the node");
+                Assert.That(CpuGroup("self"), Does.Not.Contain("chaosedge"), "the harness");
+                Assert.That(File.ReadAllText(weightFile).Trim(), Is.EqualTo(weight.ToString(System.Globalization.CultureInfo.InvariantCulture)), weightFile);
+            });
+        }
+        finally
+        {
+            await shell.RunAsync($"kill {pid}");
+        }
+
+        // The group the kernel schedules the process in: the cgroup v1 hierarchy with the cpu controller, else v2's.
+        static string CpuGroup(string process)
+        {
+            var lines = File.ReadAllLines($"/proc/{process}/cgroup").Select(l => l.Split(':', 3)).ToList();
+            var line = lines.FirstOrDefault(f => f[1].Split(',').Contains("cpu")) ?? lines.First(f => f[0] == "0");
+            return line[2];
+        }
+    }
+
+    [Test]
     public async Task Concurrent_streams_on_one_node_end_independently()
     {
         var shell = shells[1];

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using ChaosEdge.Measurement.Timeline;
-using ChaosEdge.Processes;
 
 namespace ChaosEdge.Measurement.Probes;
 
@@ -37,9 +36,6 @@ public sealed class ProbeRunner(RunTimeline timeline)
         {
             timeline.Add(probe.Series);
         }
-
-        // The instrument before the thing measured: a harness starved by a busy virtual lab misses its ticks.
-        using var priority = MeasurementPriority.Enter();
 
         // One at a time: a node-side probe calibrates its clock mapping by round-trips, which other start-up work would slow.
         foreach (var probe in probes.OfType<IStartableProbe>())
