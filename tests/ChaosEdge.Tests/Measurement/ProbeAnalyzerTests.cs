@@ -179,7 +179,33 @@ public sealed class ProbeAnalyzerTests
         var figures = ProbeAnalyzer.Analyze(series, samples, clock, 0, 0, ManualClock.At(1000));
 
         Assert.That(figures.DuplicateOwnerTime, Is.EqualTo(TimeSpan.FromMilliseconds(200)));
+        Assert.That(figures.DuplicateOwnerLeast, Is.EqualTo(TimeSpan.FromMilliseconds(190)), "from the first to the last sample with two owners");
+        Assert.That(figures.DuplicateOwnerMost, Is.EqualTo(TimeSpan.FromMilliseconds(210)), "from the sample before the first with two owners");
         Assert.That(figures.OwnerChanges, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void An_outage_is_bounded_by_its_own_neighbouring_samples_not_by_a_gap_elsewhere()
+    {
+        // A 500 ms gap the harness missed early on; later one failed sample at 2000 ms, then the harness stalled
+        // 140 ms before the next (successful) sample.
+        var samples = Series(0, 50, _ => true)
+            .Concat(Series(1000, 200, t => t != 2000))
+            .Where(s => s.Timestamp <= ManualClock.At(2000) || s.Timestamp >= ManualClock.At(2140))
+            .ToArray();
+
+        var figures = Analyze(samples, 0, 3000);
+
+        var outage = figures.Outages.Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(figures.LargestGap, Is.EqualTo(TimeSpan.FromMilliseconds(510)));
+            Assert.That(outage.Duration, Is.EqualTo(TimeSpan.FromMilliseconds(140)), "from the failed sample to the success after it");
+            Assert.That(outage.StartedEarlierBy, Is.EqualTo(TimeSpan.FromMilliseconds(10)), "the success before it was answered at 1990 ms");
+            Assert.That(outage.EndedEarlierBy, Is.EqualTo(TimeSpan.FromMilliseconds(140)), "it may have ended right after its only failed sample");
+            Assert.That(outage.Longest, Is.EqualTo(TimeSpan.FromMilliseconds(150)));
+            Assert.That(outage.Shortest, Is.EqualTo(TimeSpan.Zero));
+        });
     }
 
     private static Sample[] Series(double fromMs, int count, Func<double, bool> up) =>

@@ -99,6 +99,49 @@ public sealed class SlaTests
         }
     }
 
+    // The CI run of 2026-11-22: one failed sample, then a 148 ms stall of the harness: 149.5 ms measured against 250 ms.
+    [TestCase(149.5, 10, 140, 148.3, SlaOutcome.Pass, TestName = "An outage whose own neighbours bound it below the limit passes, whatever gap the harness missed")]
+    [TestCase(200, 100, 10, 100, SlaOutcome.Inconclusive, TestName = "An outage that may have begun in a gap before it is inconclusive when that could take it past the limit")]
+    [TestCase(400, 10, 20, 20, SlaOutcome.Fail, TestName = "An outage whose failed samples alone span more than the limit fails")]
+    public void Longest_outage_is_judged_against_its_own_bounds(double durationMs, double startedEarlierByMs, double endedEarlierByMs, double largestGapMs, SlaOutcome expected)
+    {
+        var sla = SlaLoader.Parse("version: 1\nscenarios:\n  default:\n    vip-tcp: { longestOutage: 250ms }\n", "sla.yaml");
+        var outage = new OutageWindow(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5) + TimeSpan.FromMilliseconds(durationMs), 1, "Timeout")
+        {
+            Duration = TimeSpan.FromMilliseconds(durationMs),
+            StartedEarlierBy = TimeSpan.FromMilliseconds(startedEarlierByMs),
+            EndedEarlierBy = TimeSpan.FromMilliseconds(endedEarlierByMs),
+        };
+
+        var verdict = SlaJudge.Judge(sla, "default", [Figures(600, 10) with { Outages = [outage], LargestGap = TimeSpan.FromMilliseconds(largestGapMs) }]).Single();
+
+        Assert.That(verdict.Outcome, Is.EqualTo(expected), verdict.Reason);
+        if (expected == SlaOutcome.Inconclusive)
+        {
+            Assert.That(verdict.Reason, Does.Contain("between 190.0 ms and 300.0 ms"));
+        }
+    }
+
+    [TestCase(1.7, 0, 15, "100ms", SlaOutcome.Pass)]
+    [TestCase(10, 0, 20, "0ms", SlaOutcome.Fail)]
+    [TestCase(90, 80, 160, "100ms", SlaOutcome.Inconclusive)]
+    public void Duplicate_owner_time_is_judged_against_its_own_bounds(double measuredMs, double leastMs, double mostMs, string limit, SlaOutcome expected)
+    {
+        var sla = SlaLoader.Parse($"version: 1\nscenarios:\n  default:\n    vip-owner: {{ duplicateOwner: {limit} }}\n", "sla.yaml");
+        var figures = Figures(600, 16) with
+        {
+            Probe = "vip-owner",
+            LargestGap = TimeSpan.FromMilliseconds(159),
+            DuplicateOwnerTime = TimeSpan.FromMilliseconds(measuredMs),
+            DuplicateOwnerLeast = TimeSpan.FromMilliseconds(leastMs),
+            DuplicateOwnerMost = TimeSpan.FromMilliseconds(mostMs),
+        };
+
+        var verdict = SlaJudge.Judge(sla, "default", [figures]).Single();
+
+        Assert.That(verdict.Outcome, Is.EqualTo(expected), verdict.Reason);
+    }
+
     [Test]
     public void A_probe_without_samples_is_inconclusive_and_an_outage_that_never_ends_fails()
     {

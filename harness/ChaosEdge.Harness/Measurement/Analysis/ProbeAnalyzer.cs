@@ -36,6 +36,8 @@ public static class ProbeAnalyzer
         var missed = 0;
         var largestGap = 0L;
         var outageStart = -1L;
+        var outageStartedEarlierBy = 0L;
+        var lastFailureSent = 0L;
         var outageFailures = 0;
         Dictionary<string, int>? outageCauses = null;
         long? takeoverAt = null;
@@ -43,6 +45,8 @@ public static class ProbeAnalyzer
         var run = 0;
         var recovered = faultTookEffect is null;
         long duplicateTicks = 0;
+        long duplicateLeastTicks = 0;
+        long duplicateEntryTicks = 0;
         var ownerChanges = 0;
         var owners = series.Kind == ProbeKinds.VipOwner;
         var etcd = series.Kind == ProbeKinds.Etcd;
@@ -65,9 +69,16 @@ public static class ProbeAnalyzer
 
                     if (owners)
                     {
-                        if (BitOperations.PopCount(window[i - 1].Detail) >= 2)
+                        var before = BitOperations.PopCount(window[i - 1].Detail) >= 2;
+                        var now = BitOperations.PopCount(sample.Detail) >= 2;
+                        if (before)
                         {
                             duplicateTicks += gap;
+                            duplicateLeastTicks += now ? gap : 0;
+                        }
+                        else if (now)
+                        {
+                            duplicateEntryTicks += gap;
                         }
 
                         if (window[i - 1].Detail != sample.Detail)
@@ -86,7 +97,11 @@ public static class ProbeAnalyzer
                     var answeredAt = sample.Timestamp + (sample.LatencyMicroseconds * frequency / 1_000_000);
                     if (outageStart >= 0)
                     {
-                        outages.Add(Outage(clock, origin, outageStart, answeredAt, outageFailures, outageCauses!));
+                        outages.Add(Outage(clock, origin, outageStart, answeredAt, outageFailures, outageCauses!) with
+                        {
+                            StartedEarlierBy = Ticks(outageStartedEarlierBy, frequency),
+                            EndedEarlierBy = Ticks(Math.Max(0, answeredAt - lastFailureSent), frequency),
+                        });
                         outageStart = -1;
                     }
 
@@ -113,11 +128,15 @@ public static class ProbeAnalyzer
                     if (outageStart < 0)
                     {
                         outageStart = sample.Timestamp;
+                        outageStartedEarlierBy = i == 0
+                            ? intervalTicks
+                            : Math.Max(0, sample.Timestamp - (window[i - 1].Timestamp + (window[i - 1].LatencyMicroseconds * frequency / 1_000_000)));
                         outageFailures = 0;
                         outageCauses = new Dictionary<string, int>(StringComparer.Ordinal);
                     }
 
                     outageFailures++;
+                    lastFailureSent = sample.Timestamp;
                     outageCauses![cause] = outageCauses.GetValueOrDefault(cause) + 1;
                 }
             }
@@ -131,7 +150,12 @@ public static class ProbeAnalyzer
 
             if (outageStart >= 0)
             {
-                outages.Add(Outage(clock, origin, outageStart, null, outageFailures, outageCauses!) with { Duration = clock.GetElapsedTime(outageStart, windowEnd) });
+                outages.Add(Outage(clock, origin, outageStart, null, outageFailures, outageCauses!) with
+                {
+                    Duration = clock.GetElapsedTime(outageStart, windowEnd),
+                    StartedEarlierBy = Ticks(outageStartedEarlierBy, frequency),
+                    EndedEarlierBy = clock.GetElapsedTime(lastFailureSent, windowEnd),
+                });
             }
 
             // A run of successes cut short by the end of the window still counts, once it is as long as the data allows.
@@ -158,7 +182,9 @@ public static class ProbeAnalyzer
                 Recovered = recovered,
                 Errors = errors,
                 Latency = successes == 0 ? null : Percentiles(latencies.AsSpan(0, successes)),
-                DuplicateOwnerTime = owners ? TimeSpan.FromSeconds((double)duplicateTicks / frequency) : null,
+                DuplicateOwnerTime = owners ? Ticks(duplicateTicks, frequency) : null,
+                DuplicateOwnerLeast = owners ? Ticks(duplicateLeastTicks, frequency) : null,
+                DuplicateOwnerMost = owners ? Ticks(duplicateTicks + duplicateEntryTicks, frequency) : null,
                 OwnerChanges = owners ? ownerChanges : null,
                 LeaderChanges = etcd ? leaderChanges : null,
             };
@@ -185,6 +211,8 @@ public static class ProbeAnalyzer
         {
             Duration = end is { } stop ? clock.GetElapsedTime(start, stop) : TimeSpan.Zero,
         };
+
+    private static TimeSpan Ticks(long ticks, long frequency) => TimeSpan.FromSeconds((double)ticks / frequency);
 
     private static string Cause(in Sample sample) => sample.Outcome switch
     {

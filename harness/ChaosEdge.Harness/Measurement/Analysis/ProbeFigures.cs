@@ -56,6 +56,18 @@ public sealed record ProbeFigures
     /// <summary>For ownership probes: how long two or more nodes held the address at once.</summary>
     public TimeSpan? DuplicateOwnerTime { get; init; }
 
+    /// <summary>
+    /// For ownership probes: the least duplicate-owner time the samples allow (each time with two owners lasted at
+    /// least from its first to its last sample showing them).
+    /// </summary>
+    public TimeSpan? DuplicateOwnerLeast { get; init; }
+
+    /// <summary>
+    /// For ownership probes: the most duplicate-owner time the samples allow (each time with two owners may have begun
+    /// right after the sample before it).
+    /// </summary>
+    public TimeSpan? DuplicateOwnerMost { get; init; }
+
     /// <summary>For ownership probes: how often the set of owners changed.</summary>
     public int? OwnerChanges { get; init; }
 

@@ -6,11 +6,14 @@ namespace ChaosEdge.Measurement.Sla;
 /// <summary>
 /// Gives every threshold of a scenario a verdict from the figures, and a verdict only where the measurement's own
 /// uncertainty cannot change it. A figure is <see cref="SlaOutcome.Inconclusive"/> when its probe has no samples in
-/// the window; when a node-side probe's clock mapping is less certain than its resolution (times only); when a time
-/// lies closer to the limit than the probe's uncertainty (its cadence, or the largest gap between its samples where
-/// the harness missed some); or when an availability's limit lies between the values the missed samples allow (all
-/// failed, all succeeded). A time measured as exactly zero (no failed sample, no duplicate owner) is a fact, not an
-/// estimate. Missed samples are reported with every verdict they affect.
+/// the window; when a node-side probe's clock mapping is less certain than its resolution (times only); when the limit
+/// lies between the least and the most the samples allow; or when an availability's limit lies between the values the
+/// missed samples allow (all failed, all succeeded). The longest outage is bounded by its own neighbouring samples —
+/// it began after the success before it and lasted at least from its first to its last failed sample — so a harness
+/// that missed samples elsewhere in the window does not blur it; so is the time two nodes owned the VIP. A takeover
+/// time is known to within the probe's cadence, or the largest gap between its samples where the harness missed some.
+/// A time measured as exactly zero (no failed sample, no duplicate owner) is a fact, not an estimate. Missed samples
+/// are reported with every verdict they affect.
 /// </summary>
 public static class SlaJudge
 {
@@ -75,17 +78,51 @@ public static class SlaJudge
 
         var marginMs = threshold.Limit - m.TotalMilliseconds;
         var text = Ms(m.TotalMilliseconds);
-        var uncertainty = threshold.Metric is SlaMetric.LatencyP99 or SlaMetric.LatencyMax ? 0 : figures.Uncertainty.TotalMilliseconds;
-        if (m > TimeSpan.Zero && Math.Abs(marginMs) < uncertainty)
+        // A failed sample (or a sample with two owners) proves the figure is above zero, however briefly.
+        if (m > TimeSpan.Zero && Bounds(threshold.Metric, figures) is var (least, most) && Max(least, TimeSpan.FromTicks(1)).TotalMilliseconds <= threshold.Limit && most.TotalMilliseconds > threshold.Limit)
         {
-            var what = figures.LargestGap > figures.Resolution ? "the largest gap between its samples" : "the probe's resolution";
+            var what = threshold.Metric switch
+            {
+                SlaMetric.LongestOutage => "by the samples either side of the outage",
+                SlaMetric.DuplicateOwner => "by the samples either side of each time with two owners",
+                _ => figures.LargestGap > figures.Resolution ? "by the largest gap between its samples" : "by the probe's resolution",
+            };
             return new SlaVerdict(threshold, SlaOutcome.Inconclusive, text, Signed(marginMs, " ms"),
-                $"{text} is within {what} ({Ms(uncertainty)}) of the limit {threshold.Text}.{missedNote}");
+                $"{text} is known only to lie between {Ms(least.TotalMilliseconds)} and {Ms(most.TotalMilliseconds)} ({what}), either side of the limit {threshold.Text}.{missedNote}");
         }
 
         return new SlaVerdict(threshold, marginMs >= 0 ? SlaOutcome.Pass : SlaOutcome.Fail, text, Signed(marginMs, " ms"),
             (marginMs >= 0 ? string.Empty : $"{text} exceeds {threshold.Text}.") + missedNote);
     }
+
+    /// <summary>The least and the most a time figure can be, given where the probe's samples fell; null for latencies (measured directly).</summary>
+    private static (TimeSpan Least, TimeSpan Most)? Bounds(SlaMetric metric, ProbeFigures figures)
+    {
+        switch (metric)
+        {
+            case SlaMetric.LongestOutage when figures.Outages.Count > 0:
+                // Either side of an outage the probe's own cadence is the least uncertainty there is.
+                var resolution = figures.Resolution;
+                var least = figures.Outages.Max(o => o.Duration > Max(o.EndedEarlierBy, resolution) ? o.Duration - Max(o.EndedEarlierBy, resolution) : TimeSpan.Zero);
+                var most = figures.Outages.Max(o => o.Duration + Max(o.StartedEarlierBy, resolution));
+                return (least, most);
+            case SlaMetric.DuplicateOwner when figures is { DuplicateOwnerTime: { } time, DuplicateOwnerLeast: { } shortest, DuplicateOwnerMost: { } longest }:
+                return (Min(shortest, time), Max(longest, time));
+            case SlaMetric.Takeover when figures.TakeoverTime is { } takeover:
+                var uncertainty = figures.Uncertainty;
+                return (takeover > uncertainty ? takeover - uncertainty : TimeSpan.Zero, takeover + uncertainty);
+            case SlaMetric.LongestOutage or SlaMetric.DuplicateOwner:
+                var fallback = figures.Uncertainty;
+                var value = metric == SlaMetric.LongestOutage ? figures.LongestOutage : figures.DuplicateOwnerTime ?? TimeSpan.Zero;
+                return (value > fallback ? value - fallback : TimeSpan.Zero, value + fallback);
+            default:
+                return null;
+        }
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private static string Ms(double value) => value.ToString("0.0", CultureInfo.InvariantCulture) + " ms";
 
