@@ -195,7 +195,25 @@ internal sealed partial class ObjectStore(EtcdClient etcd, ResourceCatalog catal
         }
     }
 
+    /// <summary>
+    /// Deletes (or, for a pod on a node, marks for deletion) whatever is current. A delete has no preconditions here, so
+    /// as in Kubernetes a concurrent write — a kubelet's status update, say — is retried rather than answered 409.
+    /// </summary>
     public async Task<JsonObject> DeleteAsync(ResourceInfo resource, string? ns, string name, long? gracePeriodSeconds, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await DeleteCurrentAsync(resource, ns, name, gracePeriodSeconds, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ApiError e) when (e.Code == 409 && attempt < 10)
+            {
+            }
+        }
+    }
+
+    private async Task<JsonObject> DeleteCurrentAsync(ResourceInfo resource, string? ns, string name, long? gracePeriodSeconds, CancellationToken cancellationToken)
     {
         var key = resource.Key(ns, name);
         var kv = await etcd.GetAsync(key, cancellationToken).ConfigureAwait(false) ?? throw ApiError.NotFound(resource, name);

@@ -110,6 +110,55 @@ public sealed class ClusterApiTests
     }
 
     [Test]
+    public async Task A_delete_succeeds_while_the_object_is_being_written_concurrently()
+    {
+        // A kubelet updating a pod's status while someone deletes it made the delete answer 409 Conflict (CI, 2026-11-22).
+        using var client = ClusterLab.Client();
+        var conflicts = new List<string>();
+        for (var round = 0; round < 10; round++)
+        {
+            var name = $"contended-{round}";
+            var path = ResourcePath.ConfigMaps.For("default", name);
+            await client.CreateAsync(ResourcePath.ConfigMaps.For("default"), new JsonObject { ["metadata"] = new JsonObject { ["name"] = name }, ["data"] = new JsonObject { ["n"] = "0" } });
+            using var stop = new CancellationTokenSource();
+            var writer = Task.Run(async () =>
+            {
+                using var own = ClusterLab.Client();
+                for (var i = 1; !stop.IsCancellationRequested; i++)
+                {
+                    try
+                    {
+                        await own.PatchAsync(path, new JsonObject { ["data"] = new JsonObject { ["n"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+                    }
+                    catch (KubeApiException e) when (e.IsNotFound)
+                    {
+                        return i;
+                    }
+                }
+
+                return 0;
+            });
+            await Task.Delay(50);
+            try
+            {
+                await client.DeleteAsync(path);
+            }
+            catch (KubeApiException e) when ((int)e.Status == 409)
+            {
+                conflicts.Add($"round {round}: {e.Message}");
+            }
+            finally
+            {
+                await stop.CancelAsync();
+            }
+
+            Assert.That(await writer, Is.GreaterThan(1), "the writer was still writing when the object went");
+        }
+
+        Assert.That(conflicts, Is.Empty);
+    }
+
+    [Test]
     public async Task A_watch_from_a_compacted_revision_ends_with_410_Gone()
     {
         using var client = ClusterLab.Client();
