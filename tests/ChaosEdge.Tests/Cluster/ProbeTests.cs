@@ -65,6 +65,39 @@ public sealed class ProbeTests
     }
 
     [Test]
+    public async Task A_handshake_the_kernel_finished_while_the_harness_was_stalled_past_its_timeout_is_a_success_and_an_unanswered_one_a_timeout()
+    {
+        // An address nobody has yet: the SYN waits in the harness's neighbour queue, so the connect is surely still
+        // pending when the probe arms its timeout. While the harness "stalls", edge-1 takes the address, answers the
+        // next ARP request (1 s later) and the handshake completes in the kernel, unseen.
+        var node = ClusterLab.Inventory.Nodes[0].Address.ToString();
+        var late = IPAddress.Parse(node[..node.LastIndexOf('.')] + ".250");
+        var nobody = IPAddress.Parse(node[..node.LastIndexOf('.')] + ".251");
+        var edge1 = ClusterLab.Shell("edge-1");
+        var takeAddress = $"ip addr add {late}/32 dev {LabNames.NodeInterface}";
+        var stalled = new StalledClock(TimeSpan.FromSeconds(2), () => edge1.RunCheckedAsync(takeAddress).GetAwaiter().GetResult());
+        var idle = new StalledClock(TimeSpan.FromSeconds(2), () => { });
+        await using var answered = new TcpConnectProbe("late", new IPEndPoint(late, ClusterLab.Inventory.ControlPlane.Port));
+        await using var unanswered = new TcpConnectProbe("nobody", new IPEndPoint(nobody, 22));
+        try
+        {
+            var seen = await answered.SampleAsync(stalled.GetTimestamp(), stalled, CancellationToken.None);
+            var unseen = await unanswered.SampleAsync(idle.GetTimestamp(), idle, CancellationToken.None);
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(seen.Outcome, Is.EqualTo(ProbeOutcome.Success), "the handshake completed while the harness was away");
+                Assert.That(seen.LatencyMicroseconds, Is.GreaterThanOrEqualTo(2_000_000), "counted to when the harness saw it");
+                Assert.That(unseen.Outcome, Is.EqualTo(ProbeOutcome.Timeout), $"nothing has {nobody} (its ARP goes unanswered)");
+            });
+        }
+        finally
+        {
+            await edge1.RunAsync($"ip addr del {late}/32 dev {LabNames.NodeInterface}");
+        }
+    }
+
+    [Test]
     public async Task An_API_server_certificate_from_another_CA_is_measured_as_a_TLS_failure_never_as_available()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -175,6 +208,36 @@ public sealed class ProbeTests
             {
                 await shell.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>
+    /// The system clock, but arming a timer "stalls" the harness: on the thread that arms it, <paramref name="meanwhile"/>
+    /// runs, then the stall passes and the timer's callback runs at once — before the harness can see anything else.
+    /// </summary>
+    private sealed class StalledClock(TimeSpan stall, Action meanwhile) : TimeProvider
+    {
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (dueTime != Timeout.InfiniteTimeSpan)
+            {
+                meanwhile();
+                Thread.Sleep(stall);
+                callback(state);
+            }
+
+            return new NoTimer();
+        }
+
+        private sealed class NoTimer : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => false;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
         }
     }
 }
