@@ -31,6 +31,9 @@ internal sealed class EtcdMember(RuntimeOptions options, Tls.ServerCredentials c
             "--peer-cert-file", credentials.EtcdServerCertificatePath, "--peer-key-file", credentials.EtcdServerKeyPath, "--peer-trusted-ca-file", credentials.EtcdCaPath, "--peer-client-cert-auth",
             "--heartbeat-interval", options.EtcdHeartbeatIntervalMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--election-timeout", options.EtcdElectionTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // As K3s's embedded etcd (3.5+, where it is the default): a member cut off by a partition does not raise
+            // the term while alone, so on its return it cannot depose the majority's leader. Debian's etcd 3.4 has it off.
+            "--pre-vote",
             "--logger", "zap", "--log-outputs", Path.Combine("/var/log", "etcd.log"),
             "--snapshot-count", "10000", "--quota-backend-bytes", (256L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
         })
