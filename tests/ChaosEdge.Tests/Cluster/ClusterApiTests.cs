@@ -121,6 +121,7 @@ public sealed class ClusterApiTests
             var path = ResourcePath.ConfigMaps.For("default", name);
             await client.CreateAsync(ResourcePath.ConfigMaps.For("default"), new JsonObject { ["metadata"] = new JsonObject { ["name"] = name }, ["data"] = new JsonObject { ["n"] = "0" } });
             using var stop = new CancellationTokenSource();
+            var writing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var writer = Task.Run(async () =>
             {
                 using var own = ClusterLab.Client();
@@ -129,6 +130,7 @@ public sealed class ClusterApiTests
                     try
                     {
                         await own.PatchAsync(path, new JsonObject { ["data"] = new JsonObject { ["n"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+                        writing.TrySetResult();
                     }
                     catch (KubeApiException e) when (e.IsNotFound)
                     {
@@ -138,7 +140,7 @@ public sealed class ClusterApiTests
 
                 return 0;
             });
-            await Task.Delay(50);
+            await writing.Task.WaitAsync(TimeSpan.FromSeconds(30));
             try
             {
                 await client.DeleteAsync(path);
