@@ -94,7 +94,7 @@ public static class ProbeAnalyzer
 
                     // A success proves the service only at the instant it was answered: a connection attempt sent during
                     // the outage can wait in a neighbour queue and succeed the moment the new owner appears.
-                    var answeredAt = sample.Timestamp + (sample.LatencyMicroseconds * frequency / 1_000_000);
+                    var answeredAt = AnsweredAt(sample, frequency);
                     if (outageStart >= 0)
                     {
                         outages.Add(Outage(clock, origin, outageStart, answeredAt, outageFailures, outageCauses!) with
@@ -130,7 +130,7 @@ public static class ProbeAnalyzer
                         outageStart = sample.Timestamp;
                         outageStartedEarlierBy = i == 0
                             ? intervalTicks
-                            : Math.Max(0, sample.Timestamp - (window[i - 1].Timestamp + (window[i - 1].LatencyMicroseconds * frequency / 1_000_000)));
+                            : Math.Max(0, sample.Timestamp - AnsweredAt(window[i - 1], frequency));
                         outageFailures = 0;
                         outageCauses = new Dictionary<string, int>(StringComparer.Ordinal);
                     }
@@ -211,6 +211,9 @@ public static class ProbeAnalyzer
         {
             Duration = end is { } stop ? clock.GetElapsedTime(start, stop) : TimeSpan.Zero,
         };
+
+    /// <summary>When a sample was answered (or given up on), in timestamp ticks.</summary>
+    private static long AnsweredAt(in Sample sample, long frequency) => sample.Timestamp + (sample.LatencyMicroseconds * frequency / 1_000_000);
 
     private static TimeSpan Ticks(long ticks, long frequency) => TimeSpan.FromSeconds((double)ticks / frequency);
 
