@@ -7,8 +7,9 @@ using ChaosEdge.Ssh;
 namespace ChaosEdge.Measurement.Probes;
 
 /// <summary>
-/// Cluster DNS from inside the cluster: the node-side agent (<c>ce-probe-agent</c>, uploaded over SFTP) queries the DNS
-/// service IP on the node every 100 ms and streams one line per query back over SSH. The node's send times are mapped
+/// Cluster DNS from inside the cluster: the node-side agent (<c>ce-agent dns</c>, <see cref="ProbeAgent"/>) queries the
+/// DNS service IP from one UDP socket on the node every 100 ms and streams one line per query back over SSH — no process
+/// per query. The node's send times are mapped
 /// onto the harness clock (<see cref="NodeClock"/>), whose error bound is kept in <see cref="ProbeSeries.ClockError"/>.
 /// An answer with rcode NOERROR succeeds; another rcode is <see cref="ProbeOutcome.DnsRcode"/> (detail: the rcode); no
 /// answer within 1 s is a timeout. The agent ends itself after <c>maxLifetime</c> and is ended with the probe.
@@ -27,6 +28,7 @@ public sealed class DnsAgentProbe : IStartableProbe
     private readonly CancellationTokenSource stop = new();
     private Task reader = Task.CompletedTask;
     private NodeClock? nodeClock;
+    private string agentPath = string.Empty;
     private long processGroup;
 
     public DnsAgentProbe(string name, INodeShell shell, IPAddress server, string query = "kubernetes.default.svc.cluster.local", TimeSpan? interval = null, TimeSpan? maxLifetime = null)
@@ -48,8 +50,8 @@ public sealed class DnsAgentProbe : IStartableProbe
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        await ProbeAgent.UploadAsync(shell, cancellationToken).ConfigureAwait(false);
-        nodeClock = await NodeClock.EstimateAsync(shell, TimeProvider.System, cancellationToken: cancellationToken).ConfigureAwait(false);
+        agentPath = await ProbeAgent.EnsureAsync(shell, cancellationToken).ConfigureAwait(false);
+        nodeClock = await NodeClock.EstimateAsync(shell, agentPath, TimeProvider.System, cancellationToken: cancellationToken).ConfigureAwait(false);
         Series.ClockError = nodeClock.Error;
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         reader = ReadAsync(started);
@@ -93,10 +95,11 @@ public sealed class DnsAgentProbe : IStartableProbe
     {
         var seconds = ((long)Math.Ceiling(maxLifetime.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         var interval = ((long)Series.Interval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-        var command = $"sh {ProbeAgent.Path} dns {server} {query} {interval} {seconds}";
+        // The agent ends by itself after its lifetime: no timeout wrapper on the node.
+        var command = $"exec {agentPath} dns {server} {ShellQuote.Quote(query)} {interval} {seconds}";
         try
         {
-            await foreach (var line in shell.StreamLinesAsync(command, new NodeCommandOptions { Timeout = maxLifetime + TimeSpan.FromSeconds(30) }, stop.Token).ConfigureAwait(false))
+            await foreach (var line in shell.StreamLinesAsync(command, cancellationToken: stop.Token).ConfigureAwait(false))
             {
                 if (line.StartsWith("pgid ", StringComparison.Ordinal))
                 {

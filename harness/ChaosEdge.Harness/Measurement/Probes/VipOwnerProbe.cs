@@ -8,7 +8,8 @@ namespace ChaosEdge.Measurement.Probes;
 
 /// <summary>
 /// VIP ownership: which nodes carry the VIP on their interface, followed through the kernel's own address events on
-/// every node (<c>ip monitor address</c>, streamed over SSH) and sampled every 10 ms. Each sample's
+/// every node (the probe agent's <c>ce-agent addr</c>: netlink, one process per node, streamed over SSH) and sampled
+/// every 10 ms. Each sample's
 /// <see cref="Sample.Detail"/> is the bit set of owners (bit i = <see cref="ProbeSeries.Owners"/>[i]), so two owners at
 /// once — split brain — is a measured duration; no owner at all is a failed sample. The monitors on the nodes end with
 /// the probe, and at the latest after <c>maxLifetime</c> (enforced on the node).
@@ -21,6 +22,7 @@ public sealed class VipOwnerProbe : IStartableProbe
     private readonly CancellationTokenSource stop = new();
     private readonly List<Task> monitors = [];
     private readonly long[] remoteGroups;
+    private readonly string?[] lastErrors;
     private int owners;
 
     public VipOwnerProbe(string name, IPAddress vip, IReadOnlyList<(INodeShell Shell, string Interface)> nodes, TimeSpan? interval = null, TimeSpan? maxLifetime = null)
@@ -35,6 +37,7 @@ public sealed class VipOwnerProbe : IStartableProbe
         this.nodes = nodes;
         this.maxLifetime = maxLifetime ?? TimeSpan.FromHours(1);
         remoteGroups = new long[nodes.Count];
+        lastErrors = new string?[nodes.Count];
         var cadence = interval ?? TimeSpan.FromMilliseconds(10);
         Series = new ProbeSeries(name, ProbeKinds.VipOwner, $"{vip} on {string.Join(", ", nodes.Select(n => $"{n.Shell.NodeName}/{n.Interface}"))}", cadence, cadence)
         {
@@ -56,10 +59,20 @@ public sealed class VipOwnerProbe : IStartableProbe
             monitors.Add(FollowAsync(i, ready[i]));
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        await Task.WhenAll(ready.Select(r => r.Task)).WaitAsync(timeout.Token).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(ready.Select(r => r.Task)).WaitAsync(StartTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            var waiting = Enumerable.Range(0, nodes.Count).Where(i => !ready[i].Task.IsCompleted)
+                .Select(i => $"'{nodes[i].Shell.NodeName}'" + (Volatile.Read(ref lastErrors[i]) is { } error ? $" (last attempt: {error})" : string.Empty));
+            throw new Errors.ChaosEdgeException($"The VIP ownership monitor did not list the addresses of node {string.Join(", ", waiting)} within {StartTimeout.TotalSeconds:0} s.");
+        }
     }
+
+    /// <summary>How long <see cref="StartAsync"/> keeps trying to start every node's monitor, default 30 s.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     public ValueTask<Sample> SampleAsync(long sentAt, TimeProvider clock, CancellationToken cancellationToken)
     {
@@ -89,18 +102,22 @@ public sealed class VipOwnerProbe : IStartableProbe
         var (shell, iface) = nodes[index];
         var bit = 1 << index;
 
-        // The monitor starts first, then the current addresses are listed in the same format: no change can fall between.
-        // A heartbeat every 250 ms tells a node that is still seen from one whose link or power is gone: a dead node
+        // The agent subscribes to the kernel's address events before it lists the addresses: no change can fall between.
+        // Its heartbeat every 250 ms tells a node that is still seen from one whose link or power is gone: a dead node
         // sends no FIN, so its stream would only hang, and a node that cannot be seen holds no address on the network.
-        var command = $"sh -c 'ip -o monitor address dev {iface} & (while sleep 0.25; do echo tick; done) & echo pgid $(ps -o pgid= -p $$); sleep 0.05; ip -o -4 addr show dev {iface}; echo listed; wait'";
+        var seconds = ((long)Math.Ceiling(maxLifetime.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         for (var attempt = 1; !stop.IsCancellationRequested; attempt++)
         {
             using var stale = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
-            var lastLine = Stopwatch.GetTimestamp();
+            // Zero until the stream's first line: a stream is judged silent only once it was established, so a slow
+            // connection (a busy machine, a node booting) is waited for, not taken for a dead node.
+            long lastLine = 0;
             var watchdog = WatchAsync(() => Volatile.Read(ref lastLine), stale);
             try
             {
-                await foreach (var line in shell.StreamLinesAsync(command, new NodeCommandOptions { Timeout = maxLifetime }, stale.Token).ConfigureAwait(false))
+                var agent = await Agent.ProbeAgent.EnsureAsync(shell, stale.Token).ConfigureAwait(false);
+                var command = $"exec {agent} addr {ShellQuote.Quote(iface)} {vip} {seconds}";
+                await foreach (var line in shell.StreamLinesAsync(command, cancellationToken: stale.Token).ConfigureAwait(false))
                 {
                     Volatile.Write(ref lastLine, Stopwatch.GetTimestamp());
                     if (line == "tick")
@@ -116,16 +133,13 @@ public sealed class VipOwnerProbe : IStartableProbe
                     {
                         ready.TrySetResult();
                     }
-                    else if (line.Contains($" inet {vip}/", StringComparison.Ordinal))
+                    else if (line.StartsWith("owner 1", StringComparison.Ordinal))
                     {
-                        if (line.StartsWith("Deleted", StringComparison.Ordinal))
-                        {
-                            Interlocked.And(ref owners, ~bit);
-                        }
-                        else
-                        {
-                            Interlocked.Or(ref owners, bit);
-                        }
+                        Interlocked.Or(ref owners, bit);
+                    }
+                    else if (line.StartsWith("owner 0", StringComparison.Ordinal))
+                    {
+                        Interlocked.And(ref owners, ~bit);
                     }
                 }
             }
@@ -133,16 +147,22 @@ public sealed class VipOwnerProbe : IStartableProbe
             {
                 // Stopped, or the node went silent: it is followed again below.
             }
-            catch (Exception e) when (e is Errors.ChaosEdgeException && (stop.IsCancellationRequested || ready.Task.IsCompleted))
+            catch (Errors.PrerequisiteMissingException e)
+            {
+                // No agent for this node's architecture: trying again cannot help.
+                ready.TrySetException(e);
+                return;
+            }
+            catch (Errors.ChaosEdgeException e)
             {
                 // Killing the monitor at the end makes its command exit non-zero; a node that lost power or its
                 // connection ends the stream too, and is followed again below.
+                Volatile.Write(ref lastErrors[index], e.Message.ReplaceLineEndings(" "));
             }
             finally
             {
                 await stale.CancelAsync().ConfigureAwait(false);
                 await watchdog.ConfigureAwait(false);
-                ready.TrySetException(new Errors.ChaosEdgeException($"The VIP ownership monitor on node '{shell.NodeName}' ended before it listed the node's addresses."));
             }
 
             if (stop.IsCancellationRequested)
@@ -174,7 +194,7 @@ public sealed class VipOwnerProbe : IStartableProbe
             while (!stream.IsCancellationRequested)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(100), stream.Token).ConfigureAwait(false);
-                if (Stopwatch.GetElapsedTime(lastLine()) > TimeSpan.FromSeconds(1))
+                if (lastLine() is not 0 and var last && Stopwatch.GetElapsedTime(last) > TimeSpan.FromSeconds(1))
                 {
                     await stream.CancelAsync().ConfigureAwait(false);
                     return;

@@ -8,10 +8,10 @@ using ChaosEdge.Storage;
 namespace ChaosEdge.Measurement.Probes;
 
 /// <summary>
-/// Volume I/O on a real cluster: the node-side agent (<c>ce-probe-agent volume</c>) on the node where the Longhorn
+/// Volume I/O on a real cluster: the node-side agent (<c>ce-agent volume</c>) on the node where the Longhorn
 /// volume is attached writes a numbered, checksummed 4 KiB block (<see cref="ProbeBlock"/>, text layout) to its block
-/// device (<c>/dev/longhorn/NAME</c>) with O_DIRECT and O_DSYNC every 100 ms, each in the background so a stalled write
-/// never delays the next, and streams when each was sent and acknowledged. Node send times are mapped onto the harness
+/// device (<c>/dev/longhorn/NAME</c>) with O_DIRECT and O_DSYNC every 100 ms, each on a thread of its own (at most 256
+/// at once) so a stalled write never delays the next, and streams when each was sent and acknowledged. Node send times are mapped onto the harness
 /// clock (<see cref="NodeClock"/>). A write the storage refused is a failed sample; one still unacknowledged when the
 /// probe ends is a timeout lasting to the end; one acknowledged after the probe's timeout (30 s) counts as a timeout too,
 /// but as acknowledged. When the agent's stream ends (its node lost power or its network) it is started again, once a
@@ -36,7 +36,7 @@ public sealed class VolumeAgentProbe : IVolumeProbe
     /// <param name="shell">The node the volume is attached to.</param>
     /// <param name="device">The volume's block device there.</param>
     /// <param name="slots">Blocks written round-robin (default 2048: 8 MiB at the start of the device).</param>
-    /// <param name="interval">Default 100 ms: each write starts a few processes on the node, and ten a second keep that small.</param>
+    /// <param name="interval">Default 100 ms.</param>
     /// <param name="timeout">Default 30 s, longer than any engine-replica timeout.</param>
     /// <param name="maxLifetime">The agent ends by itself after this (default 1 h).</param>
     public VolumeAgentProbe(string name, INodeShell shell, string device, int slots = 2048, TimeSpan? interval = null, TimeSpan? timeout = null, TimeSpan? maxLifetime = null)
@@ -59,7 +59,7 @@ public sealed class VolumeAgentProbe : IVolumeProbe
     /// <summary>How often the agent's stream ended early and the agent was started again.</summary>
     public int Restarts { get; private set; }
 
-    /// <summary>What dd said about the last write the device refused; null while none was.</summary>
+    /// <summary>Why the device refused the last write it refused (the kernel's error); null while none was.</summary>
     public string? LastError { get; private set; }
 
     /// <summary>The agent's process group on the node, while it runs.</summary>
@@ -100,7 +100,8 @@ public sealed class VolumeAgentProbe : IVolumeProbe
 
     public async Task<VolumeVerification> VerifyAsync(CancellationToken cancellationToken = default)
     {
-        var result = await shell.RunCheckedAsync($"sh {ProbeAgent.Path} readback {ShellQuote.Quote(device)} {slots.ToString(CultureInfo.InvariantCulture)}", new NodeCommandOptions { Timeout = TimeSpan.FromMinutes(2) }, cancellationToken).ConfigureAwait(false);
+        var agent = await ProbeAgent.EnsureAsync(shell, cancellationToken).ConfigureAwait(false);
+        var result = await shell.RunCheckedAsync($"{agent} readback {ShellQuote.Quote(device)} {slots.ToString(CultureInfo.InvariantCulture)}", new NodeCommandOptions { Timeout = TimeSpan.FromMinutes(2) }, cancellationToken).ConfigureAwait(false);
         var data = Convert.FromBase64String(result.Stdout.Trim());
         var lost = new List<string>();
         var checkedSlots = VolumeReadBack.Check(acknowledged, Interlocked.Read(ref lastSent), data, 0, lost);
@@ -149,13 +150,13 @@ public sealed class VolumeAgentProbe : IVolumeProbe
         {
             try
             {
-                // Uploaded every time: a node that lost power comes back with an empty /tmp.
-                await ProbeAgent.UploadAsync(shell, stop.Token).ConfigureAwait(false);
-                var nodeClock = await NodeClock.EstimateAsync(shell, clock, cancellationToken: stop.Token).ConfigureAwait(false);
+                // Checked every time: a node that lost power comes back with an empty /tmp.
+                var agent = await ProbeAgent.EnsureAsync(shell, stop.Token).ConfigureAwait(false);
+                var nodeClock = await NodeClock.EstimateAsync(shell, agent, clock, cancellationToken: stop.Token).ConfigureAwait(false);
                 Series.ClockError = Series.ClockError is { } known && known > nodeClock.Error ? known : nodeClock.Error;
                 var first = (Interlocked.Read(ref lastSent) + 1).ToString(CultureInfo.InvariantCulture);
-                var command = $"sh {ProbeAgent.Path} volume {ShellQuote.Quote(device)} {slots.ToString(CultureInfo.InvariantCulture)} {interval} {seconds} {first}";
-                await foreach (var line in shell.StreamLinesAsync(command, new NodeCommandOptions { Timeout = maxLifetime + TimeSpan.FromSeconds(30) }, stop.Token).ConfigureAwait(false))
+                var command = $"exec {agent} volume {ShellQuote.Quote(device)} {slots.ToString(CultureInfo.InvariantCulture)} {interval} {seconds} {first}";
+                await foreach (var line in shell.StreamLinesAsync(command, cancellationToken: stop.Token).ConfigureAwait(false))
                 {
                     if (line.StartsWith("pgid ", StringComparison.Ordinal))
                     {
