@@ -20,7 +20,8 @@
  * addr: "owner 0|1 <ns>" for the state listed at start, then "listed", then "owner 0|1 <ns>" at every change (the
  *   kernel's own RTM_NEWADDR / RTM_DELADDR), and "tick" every 250 ms as a heartbeat.
  * volume: write N (FIRST, FIRST+1, ...) puts one block into slot N % SLOTS: "s N SLOT <sent>" as it is sent, then
- *   "a N <latency> OK" or "a N <latency> ERR <reason>". Writes run on their own threads, at most 256 at once.
+ *   "a N <latency> OK" or "a N <latency> ERR <reason>". Writes run on their own threads, at most 256 at once. TERM
+ *   stops the writing; writes in flight still report (up to 1.5 s), then the agent exits 0.
  *   The block's text layout is ProbeBlock.CreateText's: "CEVOLTXT %016d %08d <sha256 hex>\n", then
  *   "ce-volume-probe seq N slot M\n" repeated to 4096 bytes; the hash covers the first 35 bytes and the payload.
  */
@@ -51,6 +52,13 @@
 #define MAX_WRITERS 256
 
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static volatile sig_atomic_t stopping;
+
+static void on_term(int signal_number)
+{
+    (void)signal_number;
+    stopping = 1;
+}
 
 static int64_t now_ns(void)
 {
@@ -98,7 +106,7 @@ static long number(const char *text, const char *what, long min, long max)
 static void sleep_until(int64_t at)
 {
     struct timespec t = { .tv_sec = at / 1000000000, .tv_nsec = at % 1000000000 };
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR) {}
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR && !stopping) {}
 }
 
 /* ---- SHA-256 (FIPS 180-4), for the volume blocks' checksum ---- */
@@ -470,10 +478,14 @@ static int run_volume(int argc, char **argv)
     pthread_attr_setstacksize(&attributes, 64 * 1024);
     emit("pgid %d", (int)getpgrp());
     int64_t start = now_ns(), end = start + duration, next = start;
+    /* TERM ends the writing, not the writes: those in flight still report (for up to 1.5 s), so the harness can end
+       the agent without losing the answers of writes the storage has already taken. */
+    struct sigaction term = { .sa_handler = on_term };
+    sigaction(SIGTERM, &term, NULL);
     for (;; seq++)
     {
         int64_t now = now_ns();
-        if (now >= end) break;
+        if (now >= end || stopping) break;
         while (next + interval / 2 < now) next += interval;
         pthread_mutex_lock(&writers_lock);
         int busy = writers >= MAX_WRITERS;
@@ -501,13 +513,13 @@ static int run_volume(int argc, char **argv)
         sleep_until(next);
     }
 
-    /* Writes in flight end with their own answer (or the harness ends the agent). */
-    for (;;)
+    /* Writes in flight end with their own answer; after a TERM, for at most 1.5 s. */
+    for (int64_t give_up = now_ns() + 1500000000LL;;)
     {
         pthread_mutex_lock(&writers_lock);
         int left = writers;
         pthread_mutex_unlock(&writers_lock);
-        if (left == 0) break;
+        if (left == 0 || (stopping && now_ns() > give_up)) break;
         usleep(10000);
     }
 

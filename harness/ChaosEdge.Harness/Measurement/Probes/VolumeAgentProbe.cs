@@ -31,6 +31,7 @@ public sealed class VolumeAgentProbe : IVolumeProbe
     private long processGroup;
     private long lastSent;
     private long acknowledgedCount;
+    private volatile bool ending;
 
     /// <param name="name">Probe name (<c>volume-write</c>).</param>
     /// <param name="shell">The node the volume is attached to.</param>
@@ -80,12 +81,14 @@ public sealed class VolumeAgentProbe : IVolumeProbe
 
     public async ValueTask DisposeAsync()
     {
-        await stop.CancelAsync().ConfigureAwait(false);
+        // The agent is ended while its stream is still read: writes it has in flight report their answers first.
+        ending = true;
         if (Interlocked.Read(ref processGroup) is > 0 and var group)
         {
             await ProbeAgent.StopAsync(shell, group).ConfigureAwait(false);
         }
 
+        await stop.CancelAsync().ConfigureAwait(false);
         await reader.ConfigureAwait(false);
         var now = clock.GetTimestamp();
         foreach (var (_, (_, sent)) in pending)
@@ -146,7 +149,7 @@ public sealed class VolumeAgentProbe : IVolumeProbe
     {
         var interval = ((long)Series.Interval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
         var seconds = ((long)Math.Ceiling(maxLifetime.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        while (!stop.IsCancellationRequested)
+        while (!stop.IsCancellationRequested && !ending)
         {
             try
             {
@@ -179,7 +182,7 @@ public sealed class VolumeAgentProbe : IVolumeProbe
                 started.TrySetException(new Errors.ChaosEdgeException($"The volume probe agent on node '{shell.NodeName}' could not start writing to '{device}': {e.Message}", e));
                 return;
             }
-            catch (Errors.ChaosEdgeException) when (stop.IsCancellationRequested)
+            catch (Errors.ChaosEdgeException) when (stop.IsCancellationRequested || ending)
             {
                 return;
             }
@@ -189,6 +192,11 @@ public sealed class VolumeAgentProbe : IVolumeProbe
             }
 
             Interlocked.Exchange(ref processGroup, 0);
+            if (ending)
+            {
+                return;
+            }
+
             if (!started.Task.IsCompleted)
             {
                 // Ended before it wrote anything: StartAsync reports that when this returns.
