@@ -3,7 +3,6 @@ using ChaosEdge.Measurement.Analysis;
 using ChaosEdge.Measurement.Probes;
 using ChaosEdge.Measurement.Timeline;
 using ChaosEdge.Tests.Support;
-using ChaosEdge.Ssh;
 
 namespace ChaosEdge.Tests.Measurement;
 
@@ -14,24 +13,40 @@ public sealed class EtcdProbeTests
     [Test]
     public void The_leader_is_the_member_most_answers_name_and_silent_members_are_left_out()
     {
-        // etcdctl endpoint status -w json, with edge-2 not answering (ids beyond 2^63, as etcd's are).
-        const string Json = """
-            [{"Endpoint":"https://198.18.0.11:2379","Status":{"header":{"cluster_id":1,"member_id":17291616040395930001,"revision":9,"raft_term":3},"version":"3.4.23","leader":17291616040395930003}},
-             {"Endpoint":"https://198.18.0.13:2379","Status":{"header":{"cluster_id":1,"member_id":17291616040395930003,"revision":9,"raft_term":3},"version":"3.4.23","leader":17291616040395930003}}]
-            """;
-        var probe = new EtcdProbe("etcd", new UnusedShell(), Members);
+        // Ids beyond 2^63, as etcd's are; edge-2 did not answer.
+        MemberStatus?[] answers = [new MemberStatus(17291616040395930001, 17291616040395930003), null, new MemberStatus(17291616040395930003, 17291616040395930003)];
 
-        var (answered, leader) = probe.Parse(Json);
-
-        Assert.That((answered, leader), Is.EqualTo((0b101, 2)));
+        Assert.That(EtcdProbe.Judge(answers), Is.EqualTo((0b101, 2)));
     }
 
     [Test]
     public void No_answer_means_no_member_and_no_leader()
     {
-        var probe = new EtcdProbe("etcd", new UnusedShell(), Members);
+        Assert.That(EtcdProbe.Judge([null, null, null]), Is.EqualTo((0, -1)));
+    }
 
-        Assert.That(probe.Parse(string.Empty), Is.EqualTo((0, -1)));
+    [Test]
+    public void A_member_without_a_leader_answers_but_names_none()
+    {
+        MemberStatus?[] answers = [new MemberStatus(1, 0), new MemberStatus(2, 0), null];
+
+        Assert.That(EtcdProbe.Judge(answers), Is.EqualTo((0b011, -1)));
+    }
+
+    [Test]
+    public void The_gateways_status_is_read_with_its_64_bit_ids_as_strings()
+    {
+        // etcd 3.4's /v3/maintenance/status, as its gRPC gateway writes it.
+        var json = """
+            {"header":{"cluster_id":"14841639068965178418","member_id":"17291616040395930001","revision":"9","raft_term":"3"},"version":"3.4.23","dbSize":"20480","leader":"17291616040395930003","raftIndex":"12","raftTerm":"3","raftAppliedIndex":"12","dbSizeInUse":"20480"}
+            """u8.ToArray();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(EtcdProbe.ParseStatus(json), Is.EqualTo(new MemberStatus(17291616040395930001, 17291616040395930003)));
+            Assert.That(EtcdProbe.ParseStatus("{\"error\":\"etcdserver: request timed out\"}"u8), Is.Null);
+            Assert.That(EtcdProbe.ParseStatus("<html>"u8), Is.Null);
+        });
     }
 
     [Test]
@@ -53,21 +68,5 @@ public sealed class EtcdProbeTests
             (TimelineEventKind.LeaderChanged, 1000.0, "edge-1 → no leader"),
             (TimelineEventKind.LeaderChanged, 2000.0, "no leader → edge-2"),
         }));
-    }
-
-    /// <summary>Parsing needs no node; any call to this shell is a test bug.</summary>
-    private sealed class UnusedShell : INodeShell
-    {
-        public string NodeName => "edge-1";
-
-        public Task ConnectAsync(CancellationToken cancellationToken = default) => throw new InvalidOperationException();
-
-        public Task<NodeCommandResult> RunAsync(string command, NodeCommandOptions? options = null, CancellationToken cancellationToken = default) => throw new InvalidOperationException();
-
-        public Task UploadAsync(string localPath, string remotePath, CancellationToken cancellationToken = default) => throw new InvalidOperationException();
-
-        public IAsyncEnumerable<string> StreamLinesAsync(string command, NodeCommandOptions? options = null, CancellationToken cancellationToken = default) => throw new InvalidOperationException();
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
