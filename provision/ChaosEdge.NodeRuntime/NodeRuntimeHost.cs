@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ChaosEdge.Health;
 using ChaosEdge.Kubernetes;
 using ChaosEdge.NodeRuntime.Api;
 using ChaosEdge.NodeRuntime.Controller;
@@ -53,6 +54,7 @@ internal sealed class NodeRuntimeHost(RuntimeOptions options, ILoggerFactory log
                 var store = new ObjectStore(etcd, catalog, options, time);
                 var server = new ApiServer(store, options, credentials, loggers, time) { Join = new JoinService(options, credentials, etcd, loggers.CreateLogger("join")) };
                 api = await server.StartAsync(cancellationToken).ConfigureAwait(false);
+                WriteApiHealth(ApiServerHealthFile.Live);
                 apiUrl = new Uri($"https://127.0.0.1:{options.HttpsPort}");
                 WriteKubeconfig(apiUrl, credentials);
                 background.Add(SeedAsync(store, components.Token));
@@ -82,6 +84,12 @@ internal sealed class NodeRuntimeHost(RuntimeOptions options, ILoggerFactory log
         }
         finally
         {
+            // First of all: keepalived gives the VIP up while the rest of the node stops.
+            if (options.IsServer)
+            {
+                WriteApiHealth(ApiServerHealthFile.Down);
+            }
+
             await components.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(background.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             if (api is not null)
@@ -93,6 +101,18 @@ internal sealed class NodeRuntimeHost(RuntimeOptions options, ILoggerFactory log
             {
                 await member.DisposeAsync().ConfigureAwait(false);
             }
+        }
+    }
+
+    private void WriteApiHealth(string value)
+    {
+        try
+        {
+            File.WriteAllText(ApiServerHealthFile.Path, value + "\n");
+        }
+        catch (IOException e)
+        {
+            logger.LogWarning("Could not write the API server's health to '{Path}': {Reason}", ApiServerHealthFile.Path, e.Message);
         }
     }
 

@@ -7,7 +7,11 @@ namespace ChaosEdge.Provision.Cluster;
 
 public sealed partial class ClusterProvisioner
 {
-    /// <summary>keepalived (VRRP) on every server, holding the control-plane VIP where the local API server is live.</summary>
+    /// <summary>
+    /// keepalived (VRRP) on every server, holding the control-plane VIP where the local API server is live: it tracks the
+    /// file the node runtime keeps its API server's state in (<see cref="Health.ApiServerHealthFile"/>), read when it
+    /// changes, instead of a curl every second on every server, which was most of an idle lab's process starts.
+    /// </summary>
     private async Task ConfigureVipAsync(CancellationToken cancellationToken)
     {
         Report($"Control-plane VIP {Vip}: keepalived on {inventory.Servers.Count()} servers");
@@ -47,12 +51,10 @@ public sealed partial class ClusterProvisioner
         var prefix = inventory.Subnet.PrefixLength;
         var track = trackApi ? $$"""
 
-            vrrp_script chk_apiserver {
-                script "/usr/bin/curl -sf --max-time 2 --cacert {{ServerCaPath}} https://127.0.0.1:6443/livez"
-                interval 1
-                timeout 3
-                fall 3
-                rise 2
+            track_file chk_apiserver {
+                file "{{Health.ApiServerHealthFile.Path}}"
+                weight 0
+                init_file {{Health.ApiServerHealthFile.Down}}
             }
             """ : string.Empty;
         return $$"""
@@ -73,7 +75,7 @@ public sealed partial class ClusterProvisioner
                 virtual_ipaddress {
                     {{vip}}/{{prefix}} dev {{server.Interface}}
                 }
-                {{(trackApi ? "track_script {\n        chk_apiserver\n    }" : string.Empty)}}
+                {{(trackApi ? "track_file {\n        chk_apiserver\n    }" : string.Empty)}}
             }
 
             """;
