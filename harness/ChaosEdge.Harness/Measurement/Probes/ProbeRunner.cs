@@ -5,9 +5,10 @@ namespace ChaosEdge.Measurement.Probes;
 
 /// <summary>
 /// Runs probes at their cadence on the timeline's clock. A sample is started on every due tick whether or not the
-/// previous one has answered (each ends by its own timeout), so a hanging connection can never hide an outage. A tick
-/// the runner itself could not honour (the process was stalled) shows up as missed samples in the analysis, not as a
-/// fake outage. One timer at the shortest cadence drives every probe: fewer wake-ups, less CPU taken from the run.
+/// previous one has answered (each ends by its own timeout), so a hanging connection can never hide an outage — up to
+/// the probe's <see cref="ProbeSeries.MaxInFlight"/>: a tick that finds that many samples still waiting is not sent. A
+/// tick the runner itself could not honour (the process was stalled, or the probe was full) shows up as missed samples
+/// in the analysis, not as a fake outage, and never as a queue. One timer at the shortest cadence drives every probe: fewer wake-ups, less CPU taken from the run.
 /// </summary>
 public sealed class ProbeRunner(RunTimeline timeline)
 {
@@ -48,6 +49,7 @@ public sealed class ProbeRunner(RunTimeline timeline)
         var intervals = probes.Select(p => (long)(p.Series.Interval.TotalSeconds * clock.TimestampFrequency)).ToArray();
         var slack = (long)(tick.TotalSeconds * clock.TimestampFrequency) / 2;
         var due = new long[probes.Count];
+        var inFlightPerProbe = new int[probes.Count];
         var ticked = probes.Select(p => p is not IStartableProbe { SamplesItself: true }).ToArray();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (duration is { } d)
@@ -74,8 +76,15 @@ public sealed class ProbeRunner(RunTimeline timeline)
                     if (now + slack >= due[i])
                     {
                         due[i] = Math.Max(due[i] + intervals[i], now + intervals[i] - slack);
+                        if (Volatile.Read(ref inFlightPerProbe[i]) >= probes[i].Series.MaxInFlight)
+                        {
+                            probes[i].Series.CountTickNotSent();
+                            continue;
+                        }
+
+                        Interlocked.Increment(ref inFlightPerProbe[i]);
                         Interlocked.Increment(ref inFlight);
-                        _ = SampleAsync(probes[i], now);
+                        _ = SampleAsync(probes[i], now, inFlightPerProbe, i);
                     }
                 }
             }
@@ -90,7 +99,7 @@ public sealed class ProbeRunner(RunTimeline timeline)
 
     // Pooled state machines: a sample that has to wait costs no allocation of the runner's own.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SampleAsync(IProbe probe, long sentAt)
+    private async ValueTask SampleAsync(IProbe probe, long sentAt, int[] inFlightPerProbe, int index)
     {
         try
         {
@@ -103,6 +112,7 @@ public sealed class ProbeRunner(RunTimeline timeline)
         }
         finally
         {
+            Interlocked.Decrement(ref inFlightPerProbe[index]);
             Interlocked.Decrement(ref inFlight);
         }
     }

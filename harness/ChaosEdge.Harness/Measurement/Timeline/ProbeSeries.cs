@@ -19,4 +19,19 @@ public sealed record ProbeSeries(string Name, string Kind, string Target, TimeSp
     /// round-trip of the calibration); <c>null</c> for probes the harness times itself.
     /// </summary>
     public TimeSpan? ClockError { get; set; }
+
+    /// <summary>
+    /// The most samples this probe may have in flight at once: by default twice as many as its timeout lets overlap
+    /// (timeout ÷ interval, rounded up), plus one — room for samples that end a little after their timeout on a busy
+    /// machine. A tick that finds that many still waiting is not sent; the analysis
+    /// counts it as missed, so a stalled target costs no more load and no sample queues behind another.
+    /// </summary>
+    public int MaxInFlight { get; init; } = Math.Max(1, (2 * (int)Math.Ceiling(Timeout / Interval)) + 1);
+
+    /// <summary>Ticks not sent because <see cref="MaxInFlight"/> samples were still waiting.</summary>
+    public long TicksNotSent => Interlocked.Read(ref ticksNotSent);
+
+    private long ticksNotSent;
+
+    internal void CountTickNotSent() => Interlocked.Increment(ref ticksNotSent);
 }
