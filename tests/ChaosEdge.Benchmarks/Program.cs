@@ -7,4 +7,11 @@ if (args is ["engine-overhead"])
     return;
 }
 
+if (args is ["probe-cost", "--inventory", var inventory, ..])
+{
+    var seconds = args is [_, _, _, "--seconds", var text] ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : 30;
+    await ProbeSetCost.RunAsync(inventory, seconds);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(EngineOverhead).Assembly).Run(args);
