@@ -51,11 +51,36 @@ internal sealed class NodeFilesystem
         return filesystem;
     }
 
+    /// <summary>
+    /// Names the cgroup the node's probe agents move into (<c>/etc/chaosedge/agent-cgroup</c>, read by <c>ce-agent</c>):
+    /// the root of the cgroup v1 cpu hierarchy, so the instrument keeps a process's CPU weight instead of the lab's low
+    /// one; the node's own (v2) cgroup, which a power cut kills, is left as it is. Without a v1 cpu hierarchy nothing is
+    /// named (moving out of the v2 group would let an agent outlive its node's power cut).
+    /// </summary>
+    public void NameAgentCgroup(string? cpuMountPoint)
+    {
+        var hint = Path.Combine(root, "etc", "upper", "chaosedge", "agent-cgroup");
+        if (cpuMountPoint is null)
+        {
+            File.Delete(hint);
+            return;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(hint)!);
+        File.WriteAllText(hint, AgentCgroupMount + "/cgroup.procs\n");
+    }
+
+    /// <summary>Where a node mounts the host's cgroup v1 cpu hierarchy for its agents ('ip netns exec' mounted a fresh /sys without it).</summary>
+    private const string AgentCgroupMount = "/run/ce-agent-cgroup";
+
     /// <summary>The node's writable layer of <c>/usr/local</c>, as seen from the host.</summary>
     public string UsrLocalUpper => Path.Combine(root, "usr-local", "upper");
 
-    /// <summary>Shell commands that mount the node's filesystem; run inside the node's (private) mount namespace.</summary>
-    public string MountScript()
+    /// <summary>
+    /// Shell commands that mount the node's filesystem; run inside the node's (private) mount namespace. With a cgroup
+    /// v1 cpu hierarchy (<paramref name="cpuMountPoint"/>) it is mounted for the node's agents too (see <see cref="NameAgentCgroup"/>).
+    /// </summary>
+    public string MountScript(string? cpuMountPoint)
     {
         var steps = new List<string>();
         foreach (var (mount, directory) in Overlays)
@@ -67,6 +92,11 @@ internal sealed class NodeFilesystem
         foreach (var (mount, directory) in Binds)
         {
             steps.Add($"mount --bind {ShellQuote.Quote(Path.Combine(root, directory))} {mount}");
+        }
+
+        if (cpuMountPoint is not null)
+        {
+            steps.Add($"mkdir -p {AgentCgroupMount} && mount -t cgroup -o cpu cgroup {AgentCgroupMount}");
         }
 
         return string.Join(" && ", steps);

@@ -24,6 +24,7 @@ public sealed partial class VirtualLab
         var sshd = HostPrerequisites.Find("sshd")!;
         var log = Path.Combine(directory, "log", "sshd.log");
         var filesystem = NodeFilesystem.Prepare(directory);
+        filesystem.NameAgentCgroup(NodeCgroup.CpuMountPoint());
 
         // setsid detaches the node from the harness (it outlives this command). The shell joins the node's cgroup
         // first: 'ip netns exec' mounts a fresh /sys, which hides the cgroup2 mount. Then the node's own UTS namespace
@@ -36,7 +37,7 @@ public sealed partial class VirtualLab
         var linkWatcher = $"ip -o monitor link dev {LabNames.NodeInterface} | while read -r line; do case \"$line\" in *\"state UP\"*) {route} ;; esac; done";
         // A node boots in / : nothing on it may depend on the directory of whoever powered it on (a harness run from a
         // directory under /tmp, which the node does not share, made the K3s service fail at every power-on).
-        var inner = $"{filesystem.MountScript()} && cd / && hostname {ShellQuote.Quote(node)} && (setsid {NodeImage.BootScript} >/var/log/ce-boot.log 2>&1 &) && (setsid sh -c {ShellQuote.Quote(linkWatcher)} >/dev/null 2>&1 &) && exec {sshd} -D -f {ShellQuote.Quote(config)} -E {ShellQuote.Quote(log)}";
+        var inner = $"{filesystem.MountScript(NodeCgroup.CpuMountPoint())} && cd / && hostname {ShellQuote.Quote(node)} && (setsid {NodeImage.BootScript} >/var/log/ce-boot.log 2>&1 &) && (setsid sh -c {ShellQuote.Quote(linkWatcher)} >/dev/null 2>&1 &) && exec {sshd} -D -f {ShellQuote.Quote(config)} -E {ShellQuote.Quote(log)}";
         var outer = $"{cgroup.JoinScript} && exec ip netns exec {ShellQuote.Quote(ns)} unshare --uts sh -c {ShellQuote.Quote(inner)}";
         var launch = $"exec setsid -f sh -c {ShellQuote.Quote(outer)} </dev/null >{ShellQuote.Quote(log + ".launch")} 2>&1";
         await HostCommands.RunAsync("sh", ["-c", launch], cancellationToken).ConfigureAwait(false);

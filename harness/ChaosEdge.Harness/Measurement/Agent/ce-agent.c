@@ -103,6 +103,28 @@ static long number(const char *text, const char *what, long min, long max)
     return v;
 }
 
+/*
+ * A node may name a cgroup its measuring agents belong in: the first line of /etc/chaosedge/agent-cgroup is a
+ * cgroup.procs file the agent moves itself into. The virtual lab uses it so its agents keep the harness's CPU weight
+ * rather than the lab's deliberately low one (they are the instrument, not the system under test); without the file,
+ * as on a stock node, nothing changes.
+ */
+static void join_agent_cgroup(void)
+{
+    char path[512];
+    FILE *hint = fopen("/etc/chaosedge/agent-cgroup", "re");
+    if (hint == NULL) return;
+    char *line = fgets(path, sizeof path, hint);
+    fclose(hint);
+    if (line == NULL) return;
+    path[strcspn(path, "\r\n")] = 0;
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+    if (fd < 0 || write(fd, pid, (size_t)n) != n) fprintf(stderr, "ce-agent: could not join the agent cgroup '%s': %s\n", path, strerror(errno));
+    if (fd >= 0) close(fd);
+}
+
 static void sleep_until(int64_t at)
 {
     struct timespec t = { .tv_sec = at / 1000000000, .tv_nsec = at % 1000000000 };
@@ -563,6 +585,7 @@ int main(int argc, char **argv)
     const char *usage = "usage: ce-agent clock | dns SERVER NAME INTERVAL_MS DURATION_S | addr IFACE ADDRESS DURATION_S | volume DEVICE SLOTS INTERVAL_MS DURATION_S [FIRST] | readback DEVICE SLOTS";
     if (argc < 2) die(2, "%s", usage);
     signal(SIGPIPE, SIG_DFL);
+    if (strcmp(argv[1], "clock") != 0 && strcmp(argv[1], "readback") != 0) join_agent_cgroup();
     if (!strcmp(argv[1], "clock") && argc == 2) return run_clock();
     if (!strcmp(argv[1], "dns") && argc == 6) return run_dns(argv + 2);
     if (!strcmp(argv[1], "addr") && argc == 5) return run_addr(argv + 2);
