@@ -7,7 +7,8 @@ namespace ChaosEdge.Scenarios.Suites;
 /// <summary>
 /// The Failover suite again while a noisy neighbour keeps one of the machine's cores busy (as an IDE or a build next to
 /// <c>dotnet test --filter Failover</c> would): every scenario must still pass its SLA, and no probe may miss more than
-/// 1 % of its samples — a harness that measures its neighbours' load instead of the cluster fails here.
+/// 1 % of its samples — a harness that measures its neighbours' load instead of the cluster fails here. (On the virtual
+/// lab the node-side agents run outside the lab's low CPU weight, as the harness does: see NodeFilesystem.NameAgentCgroup.)
 /// </summary>
 [TestFixture]
 [Category("NoisyNeighbour")]
