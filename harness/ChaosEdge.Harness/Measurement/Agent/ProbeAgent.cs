@@ -16,6 +16,9 @@ public static class ProbeAgent
         ["x86_64"] = "linux-x64", ["amd64"] = "linux-x64", ["aarch64"] = "linux-arm64", ["arm64"] = "linux-arm64",
     };
 
+    /// <summary>Where the agent is placed on a node.</summary>
+    public const string NodeDirectory = "/usr/local/lib/chaosedge";
+
     private static readonly Lazy<IReadOnlyDictionary<string, byte[]>> Builds = new(LoadBuilds);
 
     /// <summary>The agent builds this harness carries, by runtime identifier (<c>linux-x64</c>, <c>linux-arm64</c>).</summary>
@@ -23,13 +26,14 @@ public static class ProbeAgent
 
     /// <summary>
     /// Makes sure the agent for the node's architecture is at its content-addressed path
-    /// (<c>/tmp/ce-agent-SHA256PREFIX</c>) and returns that path. One command when it is already there; otherwise it is
+    /// (<c>/usr/local/lib/chaosedge/ce-agent-SHA256PREFIX</c>, where K3s keeps its own binaries: hardened nodes mount
+    /// <c>/tmp</c> noexec) and returns that path. One command when it is already there; otherwise it is
     /// uploaded over SFTP beside it, checked by SHA-256 on the node, and only then moved into place.
     /// </summary>
     public static async Task<string> EnsureAsync(INodeShell shell, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(shell);
-        var paths = Binaries.ToDictionary(b => b.Key, b => Sha(b.Value) is var sha ? (Path: $"/tmp/ce-agent-{sha[..16]}", Sha: sha) : default, StringComparer.Ordinal);
+        var paths = Binaries.ToDictionary(b => b.Key, b => Sha(b.Value) is var sha ? (Path: $"{NodeDirectory}/ce-agent-{sha[..16]}", Sha: sha) : default, StringComparer.Ordinal);
         // One command when the agent is in place: the node's architecture and the checksum of what is there.
         var probe = await shell.RunAsync(
             $"uname -m; sha256sum {string.Join(' ', paths.Values.Select(p => p.Path))} 2>/dev/null; true", cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -58,6 +62,7 @@ public static class ProbeAgent
         try
         {
             await File.WriteAllBytesAsync(local, binary, cancellationToken).ConfigureAwait(false);
+            await shell.RunCheckedAsync($"mkdir -p {NodeDirectory}", cancellationToken: cancellationToken).ConfigureAwait(false);
             await shell.UploadAsync(local, staging, cancellationToken).ConfigureAwait(false);
             var result = await shell.RunAsync(
                 $"chmod 0755 {staging} && [ \"$(sha256sum {staging} | cut -c1-64)\" = {sha} ] && mv -f {staging} {path} || {{ rm -f {staging}; exit 3; }}",

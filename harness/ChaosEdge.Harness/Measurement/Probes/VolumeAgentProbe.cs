@@ -153,7 +153,7 @@ public sealed class VolumeAgentProbe : IVolumeProbe
         {
             try
             {
-                // Checked every time: a node that lost power comes back with an empty /tmp.
+                // Checked every time: a node may come back from a power cut reinstalled, or with another agent.
                 var agent = await ProbeAgent.EnsureAsync(shell, stop.Token).ConfigureAwait(false);
                 var nodeClock = await NodeClock.EstimateAsync(shell, agent, clock, cancellationToken: stop.Token).ConfigureAwait(false);
                 Series.ClockError = Series.ClockError is { } known && known > nodeClock.Error ? known : nodeClock.Error;
