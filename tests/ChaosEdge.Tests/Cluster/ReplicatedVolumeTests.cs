@@ -32,7 +32,9 @@ public sealed class ReplicatedVolumeTests
         var cut = timeline.Clock.GetTimestamp();
         var off = await ProcessRunner.RunAsync("dotnet", [cli, "power", "--inventory", ClusterLab.Inventory.SourcePath, "--node", victim, "off"], timeout: TimeSpan.FromMinutes(1));
         Assert.That(off.ExitCode, Is.Zero, off.Stdout + off.Stderr);
-        var degraded = await LonghornState.WaitAsync(client, ClusterProvisioner.VolumeName, s => s.Robustness == "degraded", TimeSpan.FromSeconds(30));
+        // The volume's robustness and each replica's mode are separate objects, written one after the other (as
+        // Longhorn's controllers write them): a read between the two writes sees 'degraded' with the replica still RW.
+        var degraded = await LonghornState.WaitAsync(client, ClusterProvisioner.VolumeName, s => s.Robustness == "degraded" && s.Replicas.GetValueOrDefault(victim) == "ERR", TimeSpan.FromSeconds(30));
         await running;
         var on = await ProcessRunner.RunAsync("dotnet", [cli, "power", "--inventory", ClusterLab.Inventory.SourcePath, "--node", victim, "on"], timeout: TimeSpan.FromMinutes(2));
         Assert.That(on.ExitCode, Is.Zero, on.Stdout + on.Stderr);
