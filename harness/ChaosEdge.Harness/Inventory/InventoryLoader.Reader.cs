@@ -12,6 +12,7 @@ public static partial class InventoryLoader
     private sealed partial class Reader(YamlProblems problems, string baseDirectory, bool forReview)
     {
         private readonly Dictionary<IPAddress, string> addressOwners = [];
+        private JumpHostSpec? inventoryJumpHost;
 
         public LabInventory? Read(YamlMappingNode rootNode, string sourcePath)
         {
@@ -24,6 +25,7 @@ public static partial class InventoryLoader
 
             var (clusterName, settings) = ReadCluster(root);
             var subnet = ReadSubnet(root);
+            inventoryJumpHost = ReadJumpHost(root, "jumpHost", out var jumpOk);
             var nodes = ReadNodes(root, subnet);
             var controlPlane = ReadControlPlane(root, subnet);
             var pool = ReadServices(root, subnet);
@@ -32,7 +34,7 @@ public static partial class InventoryLoader
             var k3s = ReadK3s(root, settings.Runtime, artifacts, controlPlane?.Port ?? 6443);
             root.RejectUnknownKeys();
 
-            if (clusterName is null || subnet is null || nodes is null || controlPlane is null || pool is null || (settings.Runtime == ClusterRuntime.K3s && k3s is null))
+            if (clusterName is null || subnet is null || nodes is null || controlPlane is null || pool is null || !jumpOk || (settings.Runtime == ClusterRuntime.K3s && k3s is null))
             {
                 return null;
             }
@@ -290,6 +292,56 @@ public static partial class InventoryLoader
                 return null;
             }
 
+            // A node's own jump host, else the inventory's; 'jumpHost: none' connects directly despite the inventory's.
+            JumpHostSpec? jump;
+            var jumpOk = true;
+            if (ssh.Optional("jumpHost") is YamlScalarNode { Value: "none" })
+            {
+                jump = null;
+            }
+            else
+            {
+                jump = ssh.NodeOf("jumpHost") is null ? inventoryJumpHost : ReadJumpHost(ssh, "jumpHost", out jumpOk);
+            }
+
+            var spec = ReadSshFields(ssh);
+            return spec is null || !jumpOk ? null : spec with { JumpHost = jump };
+        }
+
+        /// <summary>
+        /// A jump host: <c>host</c> (an address or DNS name) and the same login and host-key fields as a node's
+        /// <c>ssh</c> block. <paramref name="ok"/> is false when the block is present and invalid.
+        /// </summary>
+        private JumpHostSpec? ReadJumpHost(YamlScope parent, string key, out bool ok)
+        {
+            ok = true;
+            if (parent.Optional(key) is YamlScalarNode)
+            {
+                problems.Add(parent.NodeOf(key)!, parent.FieldPath(key), "is a mapping with 'host', 'privateKey' and 'hostKey' (or 'knownHosts'), or 'none' on a node to connect to it directly.");
+                ok = false;
+                return null;
+            }
+
+            var jump = parent.Mapping(key, required: false);
+            if (jump is null)
+            {
+                return null;
+            }
+
+            var host = jump.Scalar("host", required: true);
+            if (host is not null && !IPAddress.TryParse(host, out _) && !host.Split('.').All(ValueParsers.IsDnsLabel))
+            {
+                problems.Add(jump.NodeOf("host")!, jump.FieldPath("host"), $"'{host}' is not an IP address or a DNS name.");
+                host = null;
+            }
+
+            var ssh = ReadSshFields(jump);
+            ok = host is not null && ssh is not null;
+            return ok ? new JumpHostSpec(host!, ssh!) : null;
+        }
+
+        private SshSpec? ReadSshFields(YamlScope ssh)
+        {
             var ok = true;
             var user = ssh.Scalar("user", required: false) ?? "root";
             var port = ReadPort(ssh, "port", 22, ref ok);

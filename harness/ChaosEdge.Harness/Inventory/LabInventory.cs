@@ -69,7 +69,16 @@ public sealed record NodeSpec(string Name, IPAddress Address, NodeRole Role, str
 /// <param name="HostKeyFingerprint">Pinned host-key fingerprint (<c>SHA256:…</c>, as <c>ssh-keygen -lf</c> prints it).</param>
 /// <param name="KnownHostsPath">A known_hosts file to verify against, absolute.</param>
 /// <param name="TrustOnFirstUse">Accept an unknown host key once and record it in <paramref name="KnownHostsPath"/>.</param>
-public sealed record SshSpec(string User, int Port, string PrivateKeyPath, string? HostKeyFingerprint, string? KnownHostsPath, bool TrustOnFirstUse);
+public sealed record SshSpec(string User, int Port, string PrivateKeyPath, string? HostKeyFingerprint, string? KnownHostsPath, bool TrustOnFirstUse)
+{
+    /// <summary>The jump host (bastion) the node is reached through, or <c>null</c> to connect directly.</summary>
+    public JumpHostSpec? JumpHost { get; init; }
+}
+
+/// <summary>A jump host (bastion): the node's SSH port is reached through a forwarded channel on a connection to it.</summary>
+/// <param name="Host">The jump host's address or DNS name.</param>
+/// <param name="Ssh">How to log in to the jump host and verify its host key (its own <c>JumpHost</c> is not used).</param>
+public sealed record JumpHostSpec(string Host, SshSpec Ssh);
 
 /// <summary>Which protocol a BMC speaks.</summary>
 public enum BmcKind

@@ -121,6 +121,12 @@ public sealed class InventoryLoaderTests
         yield return Case("K3s without an artifacts directory", [("runtime: lab", "runtime: k3s"), ("artifacts: artifacts", "k3s: { version: v1.36.1+k3s1, token: hunter2 }")],
             "lab.yaml:32:6 artifacts: real K3s needs the artifacts directory: set 'artifacts:' to the directory holding etcdctl, the MetalLB and Longhorn manifests and, air-gapped, k3s, install.sh, the image tarballs, and their checksums (see the README).",
             "lab.yaml:32:38 k3s.token: must be a secret reference ({ env: VARIABLE } or { file: PATH }), not a literal value.");
+        yield return Case("jump host without a host-key check", ("artifacts: artifacts", "artifacts: artifacts\njumpHost: { host: bastion.plant-a.example, privateKey: id_ed25519 }"),
+            "lab.yaml:33:11 jumpHost.hostKey: is required (or 'knownHosts'): the node's host key must be verified.");
+        yield return Case("jump host not an address or name", ("artifacts: artifacts", "artifacts: artifacts\njumpHost: { host: 'bastion host', privateKey: id_ed25519, hostKey: \"SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\" }"),
+            "lab.yaml:33:19 jumpHost.host: 'bastion host' is not an IP address or a DNS name.");
+        yield return Case("a node's jump host given as a name", ("      knownHosts: known_hosts\n", "      knownHosts: known_hosts\n      jumpHost: bastion\n"),
+            "lab.yaml:26:17 nodes[1].ssh.jumpHost: is a mapping with 'host', 'privateKey' and 'hostKey' (or 'knownHosts'), or 'none' on a node to connect to it directly.");
         yield return Case("several mistakes, all reported at once",
             [("address: 198.18.0.12", "address: 10.0.0.300"), ("vip: 198.18.0.100", "vip: 198.18.0.11"), ("password: { env: BMC_PASSWORD }", "password: hunter2-literal")],
             "lab.yaml:19:17 nodes[0].bmc.password: must be a secret reference ({ env: VARIABLE } or { file: PATH }), not a literal value.",
@@ -240,6 +246,21 @@ public sealed class InventoryLoaderTests
             "  lab.yaml:19:17 nodes[0].bmc.password: must be a secret reference ({ env: VARIABLE } or { file: PATH }), not a literal value.\n" +
             "  lab.yaml:21:14 nodes[1].address: '10.0.0.300' is not an IP address."));
         Assert.That(error.Message, Does.Not.Contain("hunter2"));
+    }
+
+    [Test]
+    public void An_inventory_jump_host_applies_to_every_node_that_does_not_set_its_own()
+    {
+        var yaml = Valid.Replace("artifacts: artifacts", "artifacts: artifacts\njumpHost:\n  host: bastion.plant-a.example\n  port: 2222\n  user: jump\n  privateKey: id_ed25519\n  knownHosts: known_hosts", StringComparison.Ordinal)
+            .Replace("      knownHosts: known_hosts\n", "      knownHosts: known_hosts\n      jumpHost: none\n", StringComparison.Ordinal);
+        var lab = Parse(yaml);
+        var jump = lab.Nodes[0].Ssh.JumpHost!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(jump.Host, Is.EqualTo("bastion.plant-a.example"));
+            Assert.That(jump.Ssh, Is.EqualTo(new SshSpec("jump", 2222, Path.Combine(directory, "id_ed25519"), null, Path.Combine(directory, "known_hosts"), false)));
+            Assert.That(lab.Nodes[1].Ssh.JumpHost, Is.Null, "'jumpHost: none' connects to the node directly");
+        });
     }
 
     [Test]
