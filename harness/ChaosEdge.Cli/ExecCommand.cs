@@ -19,7 +19,7 @@ internal static class ExecCommand
         {
             var lab = InventoryLoader.Load(parse.GetValue(inventory)!);
             var spec = lab.Node(parse.GetValue(node)!);
-            await using var shell = new OpenSshNodeShell(spec);
+            await using var shell = new SshNodeShell(spec);
             var options = new NodeCommandOptions { Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)) };
             var result = await shell.RunAsync(string.Join(' ', parse.GetValue(command)!), options, token);
             Console.Out.Write(result.Stdout);

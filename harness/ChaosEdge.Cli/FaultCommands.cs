@@ -137,7 +137,7 @@ internal static class FaultCommands
 
     private sealed class Shells(LabInventory lab) : IAsyncDisposable
     {
-        public IReadOnlyDictionary<string, INodeShell> ByName { get; } = lab.Nodes.ToDictionary(n => n.Name, n => (INodeShell)new OpenSshNodeShell(n), StringComparer.Ordinal);
+        public IReadOnlyDictionary<string, INodeShell> ByName { get; } = lab.Nodes.ToDictionary(n => n.Name, n => (INodeShell)new SshNodeShell(n), StringComparer.Ordinal);
 
         public async ValueTask DisposeAsync()
         {

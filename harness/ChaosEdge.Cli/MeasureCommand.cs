@@ -59,7 +59,8 @@ internal static class MeasureCommand
 
         var service = kubeConfig is null ? null : await ServiceEndpointAsync(kubeConfig, token);
         var timeline = new RunTimeline();
-        var shells = lab.Nodes.ToDictionary(n => n.Name, n => (INodeShell)new OpenSshNodeShell(n), StringComparer.Ordinal);
+        var shellOptions = new NodeShellOptions { Logger = new ProgressLogger(progress) };
+        var shells = lab.Nodes.ToDictionary(n => n.Name, n => (INodeShell)new SshNodeShell(n, shellOptions), StringComparer.Ordinal);
         await using var closeShells = new AsyncDisposables(shells.Values);
         var probes = ProbeSet.Default(lab, kubeConfig, service, shells, agentLifetime: duration + TimeSpan.FromMinutes(1));
         progress.Report($"Measuring for {duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s after a 0.5 s warm-up: {string.Join(", ", probes.Select(p => $"{p.Series.Name} ({p.Series.Target}, every {p.Series.Interval.TotalMilliseconds} ms)"))}");

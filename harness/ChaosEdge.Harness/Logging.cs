@@ -23,6 +23,9 @@ public static partial class Logging
     [LoggerMessage(EventId = 1005, EventName = "FileUploaded", Level = LogLevel.Debug, Message = "Node '{Node}': uploaded '{LocalPath}' to '{RemotePath}' in {Elapsed}.")]
     public static partial void FileUploaded(this ILogger logger, string node, string localPath, string remotePath, TimeSpan elapsed);
 
+    [LoggerMessage(EventId = 1006, EventName = "SshConnectionLost", Level = LogLevel.Warning, Message = "The SSH connection to node '{Node}' ({Endpoint}) was lost: {Reason}. Reconnecting.")]
+    public static partial void SshConnectionLost(this ILogger logger, string node, string endpoint, string reason);
+
     [LoggerMessage(EventId = 2000, EventName = "LabStep", Level = LogLevel.Information, Message = "Lab '{Lab}': {Step}")]
     public static partial void LabStep(this ILogger logger, string lab, string step);
 

@@ -24,6 +24,13 @@ public sealed class NodeShellOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan DefaultCommandTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Channels (commands, streams, uploads) open at once on the node's one connection, 2–1000; default 10, OpenSSH's
+    /// default <c>MaxSessions</c>. One is kept for ending cancelled commands; a call past the rest waits for a channel.
+    /// </summary>
+    [Range(2, 1000)]
+    public int MaxChannels { get; init; } = 10;
+
     /// <summary>The clock durations are measured on.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

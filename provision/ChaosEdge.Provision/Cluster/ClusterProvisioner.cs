@@ -99,7 +99,7 @@ public sealed partial class ClusterProvisioner(LabInventory inventory, Provision
         }
     }
 
-    internal OpenSshNodeShell Shell(NodeSpec node) => Executor.Shell(node.Name);
+    internal SshNodeShell Shell(NodeSpec node) => Executor.Shell(node.Name);
 
     private void Report(string line) => Executor.Report(line);
 

@@ -14,7 +14,7 @@ namespace ChaosEdge.Provision.K3s;
 /// </summary>
 public sealed partial class PlanExecutor(LabInventory inventory, TimeProvider time, IProgress<string>? progress, ArtifactSet? artifacts = null) : IAsyncDisposable
 {
-    private readonly Dictionary<string, OpenSshNodeShell> shells = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SshNodeShell> shells = new(StringComparer.Ordinal);
     private readonly HashSet<string> changedNodes = new(StringComparer.Ordinal);
     private readonly List<string> changes = [];
 
@@ -27,11 +27,11 @@ public sealed partial class PlanExecutor(LabInventory inventory, TimeProvider ti
     /// <summary>The secret written by <see cref="WriteStep"/>s that have a secret source.</summary>
     public Func<string>? Secret { get; init; }
 
-    public OpenSshNodeShell Shell(string node)
+    public SshNodeShell Shell(string node)
     {
         if (!shells.TryGetValue(node, out var shell))
         {
-            shell = new OpenSshNodeShell(inventory.Node(node));
+            shell = new SshNodeShell(inventory.Node(node), progress is null ? null : new NodeShellOptions { Logger = new ProgressLogger(progress) });
             shells[node] = shell;
         }
 

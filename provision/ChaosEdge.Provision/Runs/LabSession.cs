@@ -24,7 +24,8 @@ public sealed class LabSession : IAsyncDisposable
     {
         this.virtualLab = virtualLab;
         this.progress = progress;
-        shells = inventory.Nodes.ToDictionary(n => n.Name, n => (INodeShell)new OpenSshNodeShell(n), StringComparer.Ordinal);
+        var shellOptions = new NodeShellOptions { Logger = new ProgressLogger(progress) };
+        shells = inventory.Nodes.ToDictionary(n => n.Name, n => (INodeShell)new SshNodeShell(n, shellOptions), StringComparer.Ordinal);
         var sla = slaPath ?? inventory.SlaPath ?? Path.Combine(AppContext.BaseDirectory, "sla", "lab-sla.yaml");
         Environment = new ScenarioEnvironment(inventory, shells, kubeConfig, SlaLoader.Load(sla), new LabCondition(), output);
     }

@@ -79,8 +79,8 @@ public sealed partial class VirtualLab
         # The lab root can be anywhere (CHAOSEDGE_LAB_ROOT), including under a world-writable directory.
         StrictModes no
         Subsystem sftp internal-sftp
-        # The harness multiplexes many channels (commands, probes, streams) over one connection per node.
-        MaxSessions 200
+        # MaxSessions stays at OpenSSH's default (10), as on a stock node: the harness's one connection per node keeps
+        # within it (NodeShellOptions.MaxChannels).
         MaxStartups 100:30:200
         PrintMotd no
         LogLevel INFO

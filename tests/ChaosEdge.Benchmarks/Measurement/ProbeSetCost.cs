@@ -31,7 +31,7 @@ public static class ProbeSetCost
         Console.WriteLine($"Idle lab, no probes, {seconds} s ...");
         Report("idle (no probes)", await MeasureAsync(() => Task.Delay(window)));
 
-        var shells = lab.Nodes.ToDictionary(n => n.Name, n => (INodeShell)new OpenSshNodeShell(n), StringComparer.Ordinal);
+        var shells = lab.Nodes.ToDictionary(n => n.Name, n => (INodeShell)new SshNodeShell(n), StringComparer.Ordinal);
         var service = await ServiceAsync(kubeConfig);
         var probes = ProbeSet.Default(lab, kubeConfig, service, shells, agentLifetime: window + TimeSpan.FromMinutes(2));
         var timeline = new RunTimeline();

@@ -21,7 +21,7 @@ public sealed class ClusterLab
     /// <summary>node-monitor-grace-period of this cluster (the kubelet renews every nodeLeaseDuration/4 = 2 s).</summary>
     public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(8);
 
-    private static readonly Dictionary<string, OpenSshNodeShell> ShellsByName = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, SshNodeShell> ShellsByName = new(StringComparer.Ordinal);
     private static ChaosEdge.Provision.VirtualLab.VirtualLab? lab;
 
     public static LabInventory Inventory { get; private set; } = null!;
@@ -30,7 +30,7 @@ public sealed class ClusterLab
 
     public static KubeConfig KubeConfig { get; private set; } = null!;
 
-    public static IReadOnlyDictionary<string, OpenSshNodeShell> Shells => ShellsByName;
+    public static IReadOnlyDictionary<string, SshNodeShell> Shells => ShellsByName;
 
     public static IPAddress Vip => Inventory.ControlPlane.Vip;
 
@@ -74,7 +74,7 @@ public sealed class ClusterLab
         KubeConfig = KubeConfig.Load(Provisioned.KubeconfigPath);
         foreach (var node in Inventory.Nodes)
         {
-            ShellsByName[node.Name] = new OpenSshNodeShell(node);
+            ShellsByName[node.Name] = new SshNodeShell(node);
         }
     }
 
@@ -93,7 +93,7 @@ public sealed class ClusterLab
         }
     }
 
-    public static OpenSshNodeShell Shell(string node) => ShellsByName[node];
+    public static SshNodeShell Shell(string node) => ShellsByName[node];
 
     public static KubeClient Client(TimeSpan? requestTimeout = null) => new(KubeConfig, requestTimeout);
 

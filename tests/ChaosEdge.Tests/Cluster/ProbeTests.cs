@@ -181,7 +181,7 @@ public sealed class ProbeTests
     [Test]
     public async Task The_full_probe_set_with_node_side_probes_leaves_nothing_running_on_the_nodes()
     {
-        var shells = ClusterLab.Inventory.Nodes.ToDictionary(n => n.Name, n => (INodeShell)new OpenSshNodeShell(n));
+        var shells = ClusterLab.Inventory.Nodes.ToDictionary(n => n.Name, n => (INodeShell)new SshNodeShell(n));
         try
         {
             var probes = ProbeSet.Default(ClusterLab.Inventory, ClusterLab.KubeConfig, null, shells, agentLifetime: TimeSpan.FromMinutes(2));

@@ -47,7 +47,7 @@ public sealed class TwoServerClusterTests
         Assert.That((error.Step, error.Node), Is.EqualTo(("preflight", "edge-2")));
         Assert.That(error.Message, Does.StartWith("Provisioning step 'preflight' failed on node 'edge-2': Host key of node 'edge-2'").And.Contain("does not match"));
         Assert.That(File.Exists(Path.Combine(Path.GetDirectoryName(inventory.SourcePath)!, "cluster-token")), Is.False, "no cluster token is made before preflight passes");
-        await using var shell = new OpenSshNodeShell(inventory.Nodes[0]);
+        await using var shell = new SshNodeShell(inventory.Nodes[0]);
         var k3s = await shell.RunAsync("test -e /usr/local/bin/k3s");
         Assert.That(k3s.ExitCode, Is.Not.Zero, "nothing is installed on the healthy node either");
     }
@@ -64,7 +64,7 @@ public sealed class TwoServerClusterTests
         using var client = new KubeClient(KubeConfig.Load(result.KubeconfigPath));
         var (nodes, _) = await client.ListAsync(ResourcePath.Nodes.For());
         Assert.That(nodes.Select(n => (n.Name(), n.Condition("Ready"))), Is.EquivalentTo(new[] { ("edge-1", "True"), ("edge-2", "True") }));
-        await using var shell = new OpenSshNodeShell(inventory.Nodes[0]);
+        await using var shell = new SshNodeShell(inventory.Nodes[0]);
         var members = await shell.RunCheckedAsync($"ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 {ChaosEdge.Health.HealthGate.EtcdctlFlags} member list -w json");
         Assert.That(JsonNode.Parse(members.Stdout)!["members"]!.AsArray().Select(m => (string?)m!["name"]), Is.EquivalentTo(new[] { "edge-1", "edge-2" }));
     }
@@ -78,7 +78,7 @@ public sealed class TwoServerClusterTests
         Assert.That(removed, Has.Count.EqualTo(2), "one cleanup per node");
         foreach (var node in inventory.Nodes)
         {
-            await using var shell = new OpenSshNodeShell(node);
+            await using var shell = new SshNodeShell(node);
             var left = await shell.RunAsync("ls -d /usr/local/bin/k3s /var/lib/rancher/k3s /etc/systemd/system/k3s.service /etc/keepalived 2>/dev/null; systemctl is-active k3s keepalived 2>/dev/null | grep -x active");
             Assert.That(left.Stdout.Trim(), Is.Empty, $"no file or running unit of the cluster is left on '{node.Name}'");
             var processes = await shell.RunAsync("ps -eo pid,args | grep -E '[c]e-k3s|[k]eepalived|[d]nsmasq'");

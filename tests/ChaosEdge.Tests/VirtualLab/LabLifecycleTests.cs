@@ -89,7 +89,7 @@ public sealed class LabLifecycleTests
             {
                 foreach (var node in InventoryLoader.Load(lab.InventoryPath).Nodes)
                 {
-                    await using var shell = new OpenSshNodeShell(node);
+                    await using var shell = new SshNodeShell(node);
                     Assert.That((await shell.RunCheckedAsync("hostname")).Stdout.Trim(), Is.EqualTo(node.Name));
                 }
             }

@@ -15,7 +15,7 @@ public sealed class LabNodeShellTests
 {
     private ChaosEdge.Provision.VirtualLab.VirtualLab lab = null!;
     private LabInventory inventory = null!;
-    private readonly List<OpenSshNodeShell> shells = [];
+    private readonly List<SshNodeShell> shells = [];
 
     [OneTimeSetUp]
     public async Task BringUpLab()
@@ -28,7 +28,7 @@ public sealed class LabNodeShellTests
         inventory = InventoryLoader.Load(lab.InventoryPath);
         foreach (var node in inventory.Nodes)
         {
-            shells.Add(new OpenSshNodeShell(node));
+            shells.Add(new SshNodeShell(node));
         }
     }
 
@@ -138,6 +138,137 @@ public sealed class LabNodeShellTests
     }
 
     [Test]
+    public async Task A_cancelled_command_is_ended_on_the_node()
+    {
+        var shell = shells[2];
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        Assert.That(async () => await shell.RunAsync("sleep 53; echo never", null, cancel.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(await LiveProcessesAsync(shell, " sleep 53", TimeSpan.FromSeconds(3)), Is.Empty, "the command must not outlive its cancellation on the node");
+    }
+
+    [Test]
+    public async Task Ending_a_stream_early_ends_its_command_on_the_node()
+    {
+        var shell = shells[0];
+        await foreach (var line in shell.StreamLinesAsync("echo started; exec sleep 57"))
+        {
+            Assert.That(line, Is.EqualTo("started"));
+            break;
+        }
+
+        Assert.That(await LiveProcessesAsync(shell, " sleep 57", TimeSpan.FromSeconds(3)), Is.Empty, "leaving the enumeration must end the command");
+    }
+
+    [Test]
+    public async Task A_lost_connection_is_reported_and_re_established_by_the_next_command()
+    {
+        var node = inventory.Nodes[1];
+        var logger = new RecordingLogger();
+        await using var shell = new SshNodeShell(node, new NodeShellOptions { Logger = logger });
+        Assert.That((await shell.RunCheckedAsync("hostname")).Stdout.Trim(), Is.EqualTo("edge-2"));
+
+        // What a node's reboot does to the connection: every sshd session process ends (the listener stays).
+        KillSshSessions(node.Name);
+
+        Assert.That((await shell.RunCheckedAsync("hostname")).Stdout.Trim(), Is.EqualTo("edge-2"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(shell.Connections, Is.EqualTo(2), "one reconnection");
+            Assert.That(logger.Lines.Where(l => l.Event == "SshConnectionLost").Select(l => l.Message), Has.Exactly(1).StartsWith($"The SSH connection to node 'edge-2' ({node.Address}) was lost: "));
+        });
+    }
+
+    [Test]
+    public async Task Commands_past_the_channel_limit_wait_for_a_channel_on_the_one_connection()
+    {
+        var node = inventory.Nodes[2];
+        await using var shell = new SshNodeShell(node, new NodeShellOptions { MaxChannels = 3 });
+        var stream = Task.Run(async () =>
+        {
+            var lines = new List<string>();
+            await foreach (var line in shell.StreamLinesAsync("for i in 1 2 3; do echo s$i; sleep 0.2; done"))
+            {
+                lines.Add(line);
+            }
+
+            return lines;
+        });
+        var commands = Enumerable.Range(0, 12).Select(i => shell.RunCheckedAsync($"sleep 0.1; echo {i}")).ToList();
+        var local = Path.GetTempFileName();
+        await File.WriteAllTextAsync(local, "uploaded alongside\n");
+        try
+        {
+            await shell.UploadAsync(local, "/tmp/chaosedge-channel-test");
+            var outputs = await Task.WhenAll(commands);
+            Assert.That(outputs.Select(o => o.Stdout.Trim()), Is.EqualTo(Enumerable.Range(0, 12).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            Assert.That(await stream, Is.EqualTo(new[] { "s1", "s2", "s3" }));
+            Assert.That((await shell.RunCheckedAsync("cat /tmp/chaosedge-channel-test && rm /tmp/chaosedge-channel-test")).Stdout, Is.EqualTo("uploaded alongside\n"));
+            Assert.That(shell.Connections, Is.EqualTo(1));
+        }
+        finally
+        {
+            File.Delete(local);
+        }
+    }
+
+    [Test]
+    public async Task A_node_behind_a_jump_host_is_reached_through_it_and_its_own_key_is_still_verified()
+    {
+        var bastion = inventory.Nodes[0];
+        var target = inventory.Nodes[2];
+        var jump = new JumpHostSpec(bastion.Address.ToString(), bastion.Ssh);
+        await using (var shell = new SshNodeShell(target with { Ssh = target.Ssh with { JumpHost = jump } }))
+        {
+            Assert.That((await shell.RunCheckedAsync("hostname")).Stdout.Trim(), Is.EqualTo("edge-3"));
+
+            // The node sees its SSH client at the jump host's address, not the harness's.
+            var peers = await shell.RunCheckedAsync($"ss -Htn state established '( sport = :22 )' | awk '{{print $4}}'");
+            Assert.That(peers.Stdout, Does.Contain($"{bastion.Address}:"));
+        }
+
+        const string Wrong = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        var tampered = target with { Ssh = target.Ssh with { HostKeyFingerprint = Wrong, JumpHost = jump } };
+        var error = Assert.ThrowsAsync<HostKeyMismatchException>(async () =>
+        {
+            await using var shell = new SshNodeShell(tampered);
+            await shell.RunAsync("echo must-not-run");
+        })!;
+        Assert.That(error.Presented, Is.EqualTo(target.Ssh.HostKeyFingerprint), "the node's key, presented through the jump host");
+    }
+
+    [Test]
+    public async Task A_hashed_known_hosts_entry_verifies_the_node()
+    {
+        var node = inventory.Nodes[2];
+        var directory = Directory.CreateTempSubdirectory("ce-known-hosts-").FullName;
+        try
+        {
+            // The key the node presents, recorded by trust-on-first-use, then rewritten as 'ssh-keygen -H' would.
+            var knownHosts = Path.Combine(directory, "known_hosts");
+            var tofu = node with { Ssh = node.Ssh with { HostKeyFingerprint = null, KnownHostsPath = knownHosts, TrustOnFirstUse = true } };
+            await using (var shell = new SshNodeShell(tofu))
+            {
+                await shell.RunCheckedAsync("true");
+            }
+
+            var fields = (await File.ReadAllTextAsync(knownHosts)).Trim().Split(' ');
+            var salt = System.Security.Cryptography.RandomNumberGenerator.GetBytes(20);
+            var hash = System.Security.Cryptography.HMACSHA1.HashData(salt, System.Text.Encoding.ASCII.GetBytes(node.Address.ToString()));
+            await File.WriteAllTextAsync(knownHosts, $"|1|{Convert.ToBase64String(salt)}|{Convert.ToBase64String(hash)} {fields[1]} {fields[2]}\n");
+
+            var strict = tofu with { Ssh = tofu.Ssh with { TrustOnFirstUse = false } };
+            await using (var shell = new SshNodeShell(strict))
+            {
+                Assert.That((await shell.RunCheckedAsync("hostname")).Stdout.Trim(), Is.EqualTo("edge-3"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Test]
     public async Task Upload_copies_a_file_byte_for_byte()
     {
         var local = Path.GetTempFileName();
@@ -212,7 +343,7 @@ public sealed class LabNodeShellTests
 
         var error = Assert.ThrowsAsync<HostKeyMismatchException>(async () =>
         {
-            await using var shell = new OpenSshNodeShell(tampered);
+            await using var shell = new SshNodeShell(tampered);
             await shell.RunAsync("echo must-not-run");
         })!;
 
@@ -229,7 +360,7 @@ public sealed class LabNodeShellTests
         {
             var knownHosts = Path.Combine(directory, "known_hosts");
             var tofu = node with { Ssh = node.Ssh with { HostKeyFingerprint = null, KnownHostsPath = knownHosts, TrustOnFirstUse = true } };
-            await using (var shell = new OpenSshNodeShell(tofu))
+            await using (var shell = new SshNodeShell(tofu))
             {
                 Assert.That((await shell.RunCheckedAsync("hostname")).Stdout.Trim(), Is.EqualTo("edge-2"));
             }
@@ -240,7 +371,7 @@ public sealed class LabNodeShellTests
             Assert.That(HostKeyFingerprint.FromPublicKeyLine(key), Is.EqualTo(node.Ssh.HostKeyFingerprint));
 
             var strict = tofu with { Ssh = tofu.Ssh with { TrustOnFirstUse = false } };
-            await using (var shell = new OpenSshNodeShell(strict))
+            await using (var shell = new SshNodeShell(strict))
             {
                 Assert.That((await shell.RunCheckedAsync("hostname")).Stdout.Trim(), Is.EqualTo("edge-2"));
             }
@@ -252,13 +383,52 @@ public sealed class LabNodeShellTests
             await File.WriteAllTextAsync(knownHosts, $"{node.Address} {otherLine[0]} {otherLine[1]}\n");
             Assert.ThrowsAsync<HostKeyMismatchException>(async () =>
             {
-                await using var shell = new OpenSshNodeShell(strict);
+                await using var shell = new SshNodeShell(strict);
                 await shell.RunAsync("echo must-not-run");
             });
         }
         finally
         {
             Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>Live processes on the node whose command line ends with <paramref name="suffix"/>, once they had <paramref name="grace"/> to end.</summary>
+    private static async Task<List<string>> LiveProcessesAsync(SshNodeShell shell, string suffix, TimeSpan grace)
+    {
+        var deadline = DateTime.UtcNow + grace;
+        while (true)
+        {
+            // A killed process stays a zombie until the host's init reaps it: only live ones count.
+            var processes = await shell.RunCheckedAsync("ps -eo stat=,args=");
+            var alive = processes.Stdout.Split('\n').Select(l => l.Trim()).Where(l => l.EndsWith(suffix, StringComparison.Ordinal) && !l.StartsWith('Z')).ToList();
+            if (alive.Count == 0 || DateTime.UtcNow > deadline)
+            {
+                return alive;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Kills every sshd process of the node but its listener, ending every SSH connection to it.</summary>
+    private void KillSshSessions(string node)
+    {
+        var listener = int.Parse(File.ReadAllText(Path.Combine(lab.Directory, "nodes", node, "sshd.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var pid in NodeCgroup.Of("cetest", node).Processes().Where(p => p != listener))
+        {
+            var comm = File.Exists($"/proc/{pid}/comm") ? File.ReadAllText($"/proc/{pid}/comm").Trim() : string.Empty;
+            if (comm.StartsWith("sshd", StringComparison.Ordinal))
+            {
+                try
+                {
+                    System.Diagnostics.Process.GetProcessById(pid).Kill();
+                }
+                catch (ArgumentException)
+                {
+                    // Already gone.
+                }
+            }
         }
     }
 
