@@ -17,7 +17,11 @@ public sealed partial class SshNodeShell
         await connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            connection?.Dispose();
+            if (connection is { } previous)
+            {
+                RunningCommand.Aside(previous.Dispose);
+            }
+
             connection = null;
             await ConnectLockedAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -47,7 +51,9 @@ public sealed partial class SshNodeShell
             if (connection is { } lost)
             {
                 options.Logger.SshConnectionLost(node.Name, Endpoint, lost.LossReason ?? "the connection closed");
-                lost.Dispose();
+
+                // Closing a dead connection blocks in SSH.NET (channel and session close timeouts): not on this thread.
+                RunningCommand.Aside(lost.Dispose);
                 connection = null;
             }
 
@@ -175,6 +181,9 @@ public sealed partial class SshNodeShell
         var info = new ConnectionInfo(connectHost, connectPort, ssh.User, new PrivateKeyAuthenticationMethod(ssh.User, key))
         {
             Timeout = options.ConnectTimeout,
+
+            // A live node acknowledges a channel's close within milliseconds; a dead one never does.
+            ChannelCloseTimeout = TimeSpan.FromMilliseconds(500),
         };
         check.Restrict(info.HostKeyAlgorithms);
         var client = new SshClient(info);
@@ -183,9 +192,15 @@ public sealed partial class SshNodeShell
         {
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             limit.CancelAfter(options.ConnectTimeout + TimeSpan.FromSeconds(2));
+            // SSH.NET's key exchange and authentication block the connecting thread (even through ConnectAsync): the
+            // whole connect runs on a thread of its own, so that a reconnection (a node back from a power-off, on a
+            // busy machine) never holds a pool thread the probes' timers need. A connect given up on here ends at
+            // ConnectionInfo.Timeout or when the client is disposed below.
+            var connecting = Task.Factory.StartNew(client.Connect, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            _ = connecting.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             try
             {
-                await client.ConnectAsync(limit.Token).ConfigureAwait(false);
+                await connecting.WaitAsync(limit.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {

@@ -94,8 +94,8 @@ public sealed partial class SshNodeShell
             return group is null ? before : before + Command.Error;
         }
 
-        /// <summary>Stops waiting for a command whose node no longer answers.</summary>
-        public void Abandon()
+        /// <summary>Stops waiting for a command whose node no longer answers (SSH.NET waits for the node's answer: on a thread of its own).</summary>
+        public void Abandon() => Aside(() =>
         {
             try
             {
@@ -105,9 +105,24 @@ public sealed partial class SshNodeShell
             {
                 // Already ended.
             }
-        }
+        });
 
-        public void Dispose() => Command.Dispose();
+        /// <summary>
+        /// Closes the channel. A channel the node has closed already closes at once; one still open waits for the node's
+        /// acknowledgement (SSH.NET blocks up to its channel-close timeout, long on a dead connection), so that wait is on a
+        /// thread of its own, never the caller's or a pool thread.
+        /// </summary>
+        public void Dispose()
+        {
+            if (Execution.IsCompleted)
+            {
+                Command.Dispose();
+            }
+            else
+            {
+                Aside(Command.Dispose);
+            }
+        }
 
         /// <summary>
         /// Starts reading standard error up to the wrapper's line (normally the very first), keeping what came before
@@ -120,6 +135,24 @@ public sealed partial class SshNodeShell
                 return marker ??= Task.Factory.StartNew(() => ReadMarker(Command.ExtendedOutputStream), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             }
         }
+
+        /// <summary>Runs a blocking SSH.NET call on a thread of its own, and forgets it.</summary>
+        internal static void Aside(Action action) =>
+            _ = Task.Factory.StartNew(
+                () =>
+                {
+                    try
+                    {
+                        action();
+                    }
+                    catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or IOException or System.Net.Sockets.SocketException or Renci.SshNet.Common.SshException)
+                    {
+                        // A connection or channel that is going away anyway.
+                    }
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
 
         private static (int? Group, string Before) ReadMarker(Stream stderr)
         {

@@ -16,7 +16,6 @@ public sealed partial class SshNodeShell
         var timeout = commandOptions.Timeout ?? Timeout.InfiniteTimeSpan;
         await channels.WaitAsync(cancellationToken).ConfigureAwait(false);
         RunningCommand? running = null;
-        Task? pump = null;
         try
         {
             running = await StartAsync(command, timeout, cancellationToken).ConfigureAwait(false);
@@ -31,7 +30,7 @@ public sealed partial class SshNodeShell
             var lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
             var output = running.Command.OutputStream;
             // SSH.NET's output stream blocks its reader: the pump has a thread of its own, never a pool thread.
-            pump = Task.Factory.StartNew(
+            _ = Task.Factory.StartNew(
                 () =>
                 {
                     try
@@ -77,19 +76,21 @@ public sealed partial class SshNodeShell
         }
         finally
         {
-            // Ending the enumeration early (or cancelling) ends the command on the node.
-            if (running is not null)
+            // Ending the enumeration early (or cancelling) ends the command on the node, in the background: the caller
+            // goes on at once (a probe whose node lost power must not wait for that node).
+            if (running is null)
             {
-                await EndOnNodeAsync(running).ConfigureAwait(false);
+                channels.Release();
+            }
+            else if (running.Execution.IsCompleted)
+            {
                 running.Dispose();
+                channels.Release();
             }
-
-            if (pump is not null)
+            else
             {
-                await pump.ConfigureAwait(false);
+                EndInBackground(running, channels);
             }
-
-            channels.Release();
         }
     }
 

@@ -32,6 +32,7 @@ public sealed partial class SshNodeShell : INodeShell
     private readonly SemaphoreSlim connectLock = new(1, 1);
     private readonly SemaphoreSlim channels;
     private readonly SemaphoreSlim reservedChannel = new(1, 1);
+    private readonly List<Task> endings = [];
     private NodeConnection? connection;
     private bool disposed;
 
@@ -84,10 +85,31 @@ public sealed partial class SshNodeShell : INodeShell
         }
 
         disposed = true;
+        Task[] ending;
+        lock (endings)
+        {
+            ending = [.. endings];
+        }
+
+        try
+        {
+            // Commands still being ended on their node (each bounded to a few seconds).
+            await Task.WhenAll(ending).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Abandoned with the connection below.
+        }
+
         await connectLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            connection?.Dispose();
+            // SSH.NET blocks while it closes a session: on a thread of its own, awaited.
+            if (connection is { } last)
+            {
+                await Task.Factory.StartNew(last.Dispose, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+            }
+
             connection = null;
         }
         finally
@@ -106,6 +128,7 @@ public sealed partial class SshNodeShell : INodeShell
         var started = options.TimeProvider.GetTimestamp();
         var slots = reserved ? reservedChannel : channels;
         await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var handedOff = false;
         try
         {
             using var local = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -115,45 +138,70 @@ public sealed partial class SshNodeShell : INodeShell
                 local.CancelAfter(backstop);
             }
 
-            using var running = await StartAsync(command, timeout, local.Token).ConfigureAwait(false);
+            var running = await StartAsync(command, timeout, local.Token).ConfigureAwait(false);
             try
             {
-                await WriteInputAsync(running, input, local.Token).ConfigureAwait(false);
-                await running.Execution.WaitAsync(local.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                await EndOnNodeAsync(running).ConfigureAwait(false);
-                throw;
-            }
-            catch (OperationCanceledException)
-            {
-                // The local limit: the node did not answer within its own timeout and the grace after it. Its output
-                // is not read: a channel on a connection that stopped answering never ends.
-                Drop(running.Client, $"no answer to a command within {backstop:c}");
-                running.Abandon();
-                return new Outcome(-1, string.Empty, string.Empty, options.TimeProvider.GetElapsedTime(started), TimedOut: true);
-            }
-            catch (Exception e) when (IsConnectionFailure(e))
-            {
-                Drop(running.Client, e.Message);
-                throw new NodeCommandFailedException(node.Name, display, 255, string.Empty, string.Empty, $"Connection to node '{node.Name}' ({Endpoint}) was lost while running a command: {e.Message}");
-            }
+                try
+                {
+                    await WriteInputAsync(running, input, local.Token).ConfigureAwait(false);
+                    await running.Execution.WaitAsync(local.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    if (reserved)
+                    {
+                        running.Abandon();
+                    }
+                    else
+                    {
+                        // The caller goes on at once; the command is ended on the node in the background, and its
+                        // channel is free once it has ended.
+                        EndInBackground(running, slots);
+                        handedOff = true;
+                    }
 
-            var stderr = await running.StderrAsync().ConfigureAwait(false);
-            var exitCode = running.ExitCode;
-            if (exitCode is null)
-            {
-                Drop(running.Client, "a command's channel closed without an exit status");
-                throw new NodeCommandFailedException(node.Name, display, 255, running.Command.Result, stderr, $"Connection to node '{node.Name}' ({Endpoint}) was lost while running a command.");
-            }
+                    throw;
+                }
+                catch (OperationCanceledException)
+                {
+                    // The local limit: the node did not answer within its own timeout and the grace after it. Its
+                    // output is not read: a channel on a connection that stopped answering never ends.
+                    Drop(running.Client, $"no answer to a command within {backstop:c}");
+                    running.Abandon();
+                    return new Outcome(-1, string.Empty, string.Empty, options.TimeProvider.GetElapsedTime(started), TimedOut: true);
+                }
+                catch (Exception e) when (IsConnectionFailure(e))
+                {
+                    Drop(running.Client, e.Message);
+                    throw new NodeCommandFailedException(node.Name, display, 255, string.Empty, string.Empty, $"Connection to node '{node.Name}' ({Endpoint}) was lost while running a command: {e.Message}");
+                }
 
-            var timedOut = exitCode == TimedOutExitCode && Timeout.InfiniteTimeSpan != timeout;
-            return new Outcome(exitCode.Value, running.Command.Result, stderr, options.TimeProvider.GetElapsedTime(started), timedOut);
+                var stderr = await running.StderrAsync().ConfigureAwait(false);
+                var exitCode = running.ExitCode;
+                if (exitCode is null)
+                {
+                    Drop(running.Client, "a command's channel closed without an exit status");
+                    throw new NodeCommandFailedException(node.Name, display, 255, running.Command.Result, stderr, $"Connection to node '{node.Name}' ({Endpoint}) was lost while running a command.");
+                }
+
+                var timedOut = exitCode == TimedOutExitCode && Timeout.InfiniteTimeSpan != timeout;
+                return new Outcome(exitCode.Value, running.Command.Result, stderr, options.TimeProvider.GetElapsedTime(started), timedOut);
+            }
+            finally
+            {
+                if (!handedOff)
+                {
+                    running.Dispose();
+                }
+            }
         }
         finally
         {
-            slots.Release();
+            if (!handedOff)
+            {
+                slots.Release();
+            }
+
             if (input is not null)
             {
                 await input.DisposeAsync().ConfigureAwait(false);
@@ -198,8 +246,34 @@ public sealed partial class SshNodeShell : INodeShell
     }
 
     /// <summary>
+    /// Ends <paramref name="running"/> on the node without holding up the caller, then disposes it and frees its
+    /// channel (<paramref name="slot"/>). <see cref="DisposeAsync"/> waits for what is still ending.
+    /// </summary>
+    private void EndInBackground(RunningCommand running, SemaphoreSlim slot)
+    {
+        var ending = Task.Run(async () =>
+        {
+            try
+            {
+                await EndOnNodeAsync(running).ConfigureAwait(false);
+            }
+            finally
+            {
+                running.Dispose();
+                slot.Release();
+            }
+        });
+        lock (endings)
+        {
+            endings.RemoveAll(t => t.IsCompleted);
+            endings.Add(ending);
+        }
+    }
+
+    /// <summary>
     /// Ends a command that is still running: TERM to its process group on the node, over another channel, and KILL two
-    /// seconds later if it is still there; then stops waiting for it.
+    /// seconds later if it is still there; then stops waiting for it. On a connection already known to be lost there is
+    /// no one to tell: the command is only abandoned (a node that lost power has no command left anyway).
     /// </summary>
     private async Task EndOnNodeAsync(RunningCommand running)
     {
@@ -208,14 +282,16 @@ public sealed partial class SshNodeShell : INodeShell
             return;
         }
 
-        if (await running.ProcessGroupAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false) is { } group)
+        var usable = Volatile.Read(ref connection) is { IsUsable: true } current && ReferenceEquals(current.Client, running.Client);
+        if (usable && await running.ProcessGroupAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false) is { } group)
         {
             var id = group.ToString(CultureInfo.InvariantCulture);
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(3));
             try
             {
-                await ExecuteAsync($"kill -TERM -{id} 2>/dev/null; (sleep 2; kill -KILL -{id}) >/dev/null 2>&1 </dev/null &", $"end process group {id}", TimeSpan.FromSeconds(5), null, CancellationToken.None, reserved: true).ConfigureAwait(false);
+                await ExecuteAsync($"kill -TERM -{id} 2>/dev/null; (sleep 2; kill -KILL -{id}) >/dev/null 2>&1 </dev/null &", $"end process group {id}", TimeSpan.FromSeconds(2), null, limit.Token, reserved: true).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is NodeCommandFailedException or ChaosEdgeException)
+            catch (Exception e) when (e is NodeCommandFailedException or ChaosEdgeException or OperationCanceledException)
             {
                 // The node is gone or unreachable; the command's own timeout, if any, still ends it there.
             }
@@ -223,7 +299,7 @@ public sealed partial class SshNodeShell : INodeShell
 
         try
         {
-            await running.Execution.WaitAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+            await running.Execution.WaitAsync(TimeSpan.FromSeconds(usable ? 3 : 0.1)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is TimeoutException || IsConnectionFailure(e))
         {
