@@ -21,6 +21,10 @@ public static class ProbeAgent
 
     private static readonly Lazy<IReadOnlyDictionary<string, byte[]>> Builds = new(LoadBuilds);
 
+    // Each build's content-addressed path and SHA-256, computed once: EnsureAsync runs for every probe on every node.
+    private static readonly Lazy<IReadOnlyDictionary<string, (string Path, string Sha)>> Placements = new(() =>
+        Builds.Value.ToDictionary(b => b.Key, b => Sha(b.Value) is var sha ? (Path: $"{NodeDirectory}/ce-agent-{sha[..16]}", Sha: sha) : default, StringComparer.Ordinal));
+
     /// <summary>The agent builds this harness carries, by runtime identifier (<c>linux-x64</c>, <c>linux-arm64</c>).</summary>
     public static IReadOnlyDictionary<string, byte[]> Binaries => Builds.Value;
 
@@ -28,12 +32,12 @@ public static class ProbeAgent
     /// Makes sure the agent for the node's architecture is at its content-addressed path
     /// (<c>/usr/local/lib/chaosedge/ce-agent-SHA256PREFIX</c>, where K3s keeps its own binaries: hardened nodes mount
     /// <c>/tmp</c> noexec) and returns that path. One command when it is already there; otherwise it is
-    /// uploaded over SFTP beside it, checked by SHA-256 on the node, and only then moved into place.
+    /// uploaded beside it over the node's SSH connection, checked by SHA-256 on the node, and only then moved into place.
     /// </summary>
     public static async Task<string> EnsureAsync(INodeShell shell, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(shell);
-        var paths = Binaries.ToDictionary(b => b.Key, b => Sha(b.Value) is var sha ? (Path: $"{NodeDirectory}/ce-agent-{sha[..16]}", Sha: sha) : default, StringComparer.Ordinal);
+        var paths = Placements.Value;
         // One command when the agent is in place: the node's architecture and the checksum of what is there.
         var probe = await shell.RunAsync(
             $"uname -m; sha256sum {string.Join(' ', paths.Values.Select(p => p.Path))} 2>/dev/null; true", cancellationToken: cancellationToken).ConfigureAwait(false);
