@@ -23,7 +23,7 @@ public static class AcceptanceReport
         .overall{font-size:16pt;font-weight:bold;border:3px solid #000;padding:8px 12px;display:inline-block}
         .cover td{border:none;padding:2px 12px 2px 0;font-size:11pt} .cover{width:auto}
         section.scenario{page-break-inside:avoid;break-inside:avoid} svg.timeline,svg.latency{width:100%;height:auto}
-        .signoff td{height:42px} .note{font-size:9.5pt;color:#333}
+        .signoff td{height:42px} .note{font-size:9.5pt;color:#333} pre.detail{white-space:pre-wrap;font-size:8.5pt;margin:0}
         @media print{body{margin:0;max-width:none} h2{page-break-after:avoid} .cover-page{page-break-after:always}}
         </style>
         """;
@@ -118,8 +118,23 @@ public static class AcceptanceReport
             <p>Each fault is written to a journal before it is injected and restored under guarantee; the cluster must pass its health gate (nodes Ready, etcd members healthy, DNS answering on every node, service VIP answering) after every scenario before the next one starts.</p>
             <h2>Sign-off</h2>
             <table class="signoff"><tr><th>Role</th><th>Name</th><th>Signature</th><th>Date</th></tr><tr><td>Customer</td><td></td><td></td><td></td></tr><tr><td>Supplier</td><td></td><td></td><td></td></tr></table>
-            </body></html>
             """);
+
+        // The technical detail of what could not be done, kept out of the summary (it is for engineers, not the reader
+        // who signs) but not lost.
+        var errored = scenarios.Where(s => Text(s, "detail").Length > 0).ToList();
+        if (errored.Count > 0)
+        {
+            html.Append("""<h2 id="appendix">Appendix: technical details</h2><p class="note">What the harness reported for each scenario it could not complete, for the engineers who look into it (also in <i>nightly.log</i>).</p><table id="details"><tr><th>Scenario</th><th>Detail</th></tr>""");
+            foreach (var scenario in errored)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"""<tr><td>{TimelineChart.Escape(Text(scenario, "name"))}</td><td><pre class="detail">{TimelineChart.Escape(Text(scenario, "detail"))}</pre></td></tr>""");
+            }
+
+            html.Append("</table>");
+        }
+
+        html.Append("</body></html>");
 
         // Nothing secret reaches a report, whatever a record carries.
         return SecretRedactor.Redact(html.ToString());

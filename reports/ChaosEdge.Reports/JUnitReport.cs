@@ -38,7 +38,8 @@ public static class JUnitReport
                         testCase.Add(new XElement("failure", new XAttribute("message", reason), SecretRedactor.Redact(details)));
                         break;
                     case "error":
-                        testCase.Add(new XElement("error", new XAttribute("message", reason)));
+                        // The plain summary as the message; the technical detail (for engineers) as the text.
+                        testCase.Add(new XElement("error", new XAttribute("message", reason), SecretRedactor.Redact((string?)scenario["detail"] ?? string.Empty)));
                         break;
                     case "not-run":
                         testCase.Add(new XElement("skipped", new XAttribute("message", reason)));

@@ -150,10 +150,13 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
+                    var dirty = lab.Environment.Condition.IsDirty || twoNodes?.Environment.Condition.IsDirty == true;
                     entry["status"] = "error";
-                    entry["reason"] = SecretRedactor.Redact(e.Message);
+                    entry["reason"] = ErrorSummary(e, dirty);
+                    entry["detail"] = SecretRedactor.Redact(e.Message);
+                    progress.Report($"[{i + 1}/{selected.Count}] {scenario.Name}: technical detail: {entry["detail"]}");
                     allure.Finish("broken", e.Message, e.StackTrace);
-                    if (lab.Environment.Condition.IsDirty || twoNodes?.Environment.Condition.IsDirty == true)
+                    if (dirty)
                     {
                         incomplete = "The lab is dirty: " + (lab.Environment.Condition.DirtyReason ?? twoNodes?.Environment.Condition.DirtyReason);
                     }
@@ -182,7 +185,7 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
         var passed = entries.Count(e => (string?)e["status"] == "pass");
         var (exit, outcome, reason) =
             incomplete is not null ? (2, "incomplete", incomplete)
-            : errors > 0 ? (2, "incomplete", $"{errors} scenario(s) could not be completed: {string.Join("; ", entries.Where(e => (string?)e["status"] == "error").Select(e => $"{e["name"]}: {e["reason"]}"))}")
+            : errors > 0 ? (2, "incomplete", $"{errors} scenario(s) could not be completed, so they have no verdicts: {string.Join(", ", entries.Where(e => (string?)e["status"] == "error").Select(e => (string?)e["name"]))}. What went wrong is told with each scenario, and in technical terms in the report's appendix and in nightly.log.")
             : failed > 0 ? (1, "fail", $"{failed} of {passed + failed} scenarios did not pass their SLA: {string.Join(", ", entries.Where(e => (string?)e["status"] is "fail" or "inconclusive").Select(e => (string?)e["name"]))}")
             : (0, "pass", $"All {passed} scenarios passed their SLA.");
         summary["outcome"] = outcome;
@@ -253,6 +256,33 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
         }
 
         public void ProbesNow(IReadOnlyList<LiveProbe> probes) => inner.ProbesNow(probes);
+    }
+
+    /// <summary>
+    /// What a scenario that could not be completed means, in plain words for the report's reader: what could not be
+    /// done, that it has no verdicts, and whether its fault was undone. The exception's own text goes to the appendix.
+    /// </summary>
+    internal static string ErrorSummary(Exception error, bool labDirty)
+    {
+        var what = error switch
+        {
+            NodeUnreachableException u => $"the harness could not reach node '{u.Node}'",
+            NodeCommandTimeoutException t => $"a step on node '{t.Node}' did not finish in time",
+            NodeCommandFailedException c when c.ExitCode == 255 => $"the harness lost its connection to node '{c.Node}'",
+            NodeCommandFailedException c => $"a step on node '{c.Node}' failed",
+            HostKeyMismatchException h => $"node '{h.Node}' did not prove its identity (its SSH host key was not the expected one)",
+            GateTimeoutException g => $"{FirstLower(g.Resource)} did not {g.Condition} in time",
+            FaultInjectionException => "the fault could not be put into effect",
+            FaultRevertException => "the fault could not be undone",
+            DataLossException => "data written during the scenario could not be read back",
+            _ => "the harness met an unexpected error",
+        };
+        var fault = labDirty || error is FaultRevertException
+            ? "Its fault may still be in effect: the lab must be checked before it is used again ('chaosedge recover')."
+            : "Its fault was undone.";
+        return $"Not completed: {what}, so this scenario has no verdicts. {fault}";
+
+        static string FirstLower(string text) => text.Length > 0 && char.IsUpper(text[0]) && (text.Length == 1 || !char.IsUpper(text[1])) ? char.ToLowerInvariant(text[0]) + text[1..] : text;
     }
 
     private static (string Status, string Reason) Judge(ScenarioResult result)

@@ -48,7 +48,7 @@ public sealed partial class AcceptanceReportTests
             Assert.That(matrix, Does.Contain(row));
         }
 
-        Assert.That(Rows().Matches(matrix), Has.Count.EqualTo(verdicts.Count + 1 + 1), "a header, one row per verdict, one for the scenario that did not run");
+        Assert.That(Rows().Matches(matrix), Has.Count.EqualTo(verdicts.Count + 1 + 2), "a header, one row per verdict, one each for the scenario that could not be completed and the one that did not run");
     }
 
     [Test]
@@ -85,7 +85,7 @@ public sealed partial class AcceptanceReportTests
         var html = AcceptanceReport.Render(Summary, Record);
 
         Assert.That(ExternalReference().Matches(html), Is.Empty, "no external script, style, image or link");
-        Assert.That(html, Does.Contain("<p class=\"overall\" id=\"overall\">Overall: FAIL"));
+        Assert.That(html, Does.Contain("<p class=\"overall\" id=\"overall\">Overall: INCOMPLETE"));
         Assert.That(html, Does.Contain("id=\"customer\">Acme Edge GmbH<"));
     }
 
@@ -100,6 +100,38 @@ public sealed partial class AcceptanceReportTests
         var html = AcceptanceReport.Render(summary, Record);
 
         Assert.That(html, Does.Not.Contain(Secret));
+    }
+
+    [Test]
+    public void A_scenario_that_could_not_be_completed_is_told_in_plain_words_and_its_technical_detail_only_in_the_appendix()
+    {
+        var html = AcceptanceReport.Render(Summary, Record);
+        var body = html[html.IndexOf("<h2>Executive summary</h2>", StringComparison.Ordinal)..html.IndexOf("<h2>Methodology</h2>", StringComparison.Ordinal)];
+        var appendix = html[html.IndexOf("<h2 id=\"appendix\">", StringComparison.Ordinal)..];
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(body, Does.Contain("Not completed: the harness lost its connection to node &#39;edge-1&#39;, so this scenario has no verdicts. Its fault was undone."));
+            Assert.That(body, Does.Not.Contain("exit code").And.Not.Contain("aborted by the server").And.Not.Contain("systemctl"), "no technical detail before the appendix");
+            Assert.That(appendix, Does.Contain("<td>non-holder-kubelet-stop</td>").And.Contain("An established connection was aborted by the server.").And.Contain("command: systemctl start k3s"));
+        });
+    }
+
+    [TestCase(typeof(ChaosEdge.Errors.NodeUnreachableException), false, "Not completed: the harness could not reach node 'edge-2', so this scenario has no verdicts. Its fault was undone.")]
+    [TestCase(typeof(ChaosEdge.Errors.GateTimeoutException), false, "Not completed: longhorn volume 'chaosedge-io' did not reach the expected state in time, so this scenario has no verdicts. Its fault was undone.")]
+    [TestCase(typeof(ChaosEdge.Errors.FaultRevertException), false, "Not completed: the fault could not be undone, so this scenario has no verdicts. Its fault may still be in effect: the lab must be checked before it is used again ('chaosedge recover').")]
+    [TestCase(typeof(InvalidOperationException), true, "Not completed: the harness met an unexpected error, so this scenario has no verdicts. Its fault may still be in effect: the lab must be checked before it is used again ('chaosedge recover').")]
+    public void The_summary_of_a_scenario_that_could_not_be_completed_says_what_it_means_without_internals(Type kind, bool dirty, string expected)
+    {
+        Exception error = kind.Name switch
+        {
+            "NodeUnreachableException" => new ChaosEdge.Errors.NodeUnreachableException("edge-2", "198.18.0.12", 5, "Connection refused (control socket /tmp/ce-ssh-x/cm)"),
+            "GateTimeoutException" => new ChaosEdge.Errors.GateTimeoutException("Longhorn volume 'chaosedge-io'", "reach the expected state", TimeSpan.FromMinutes(2), "faulted"),
+            "FaultRevertException" => new ChaosEdge.Errors.FaultRevertException("systemctl start k3s failed: banner exchange timed out"),
+            _ => new InvalidOperationException("Collection was modified."),
+        };
+
+        Assert.That(ChaosEdge.Provision.Runs.NightlyRun.ErrorSummary(error, dirty), Is.EqualTo(expected));
     }
 
     [GeneratedRegex("<tr>")]

@@ -7,7 +7,7 @@ namespace ChaosEdge.Tests.Reports;
 public sealed class JUnitReportTests
 {
     [Test]
-    public void An_inconclusive_scenario_is_a_failure_listing_its_verdicts_and_one_not_run_is_skipped()
+    public void An_inconclusive_scenario_is_a_failure_listing_its_verdicts_one_not_completed_an_error_with_its_detail_and_one_not_run_is_skipped()
     {
         var fixtures = Path.Combine(AppContext.BaseDirectory, "Reports", "Fixtures");
         var summary = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(fixtures, "nightly.json")))!;
@@ -16,9 +16,12 @@ public sealed class JUnitReportTests
 
         var suite = xml.Root!.Elements("testsuite").Single();
         Assert.That(((string?)suite.Attribute("name"), (int?)suite.Attribute("tests"), (int?)suite.Attribute("failures"), (int?)suite.Attribute("errors"), (int?)suite.Attribute("skipped")),
-            Is.EqualTo(("Failover", 2, 1, 0, 1)));
+            Is.EqualTo(("Failover", 3, 1, 1, 1)));
         var failure = suite.Descendants("failure").Single();
         Assert.That(failure.Value, Does.Contain("INCONCLUSIVE vip-tcp Takeover").And.Not.Contain("api-readyz-fresh"), "the verdicts that did not pass, and only those");
         Assert.That((string?)suite.Descendants("skipped").Single().Attribute("message"), Is.EqualTo("The lab is dirty: the cluster did not recover."));
+        var error = suite.Descendants("error").Single();
+        Assert.That((string?)error.Attribute("message"), Does.StartWith("Not completed: the harness lost its connection to node 'edge-1'"), "the plain summary");
+        Assert.That(error.Value, Does.Contain("command: systemctl start k3s"), "and the technical detail, for the engineer reading CI");
     }
 }
