@@ -15,8 +15,10 @@ public sealed partial class VirtualLab
         var removed = new List<string>();
         using (await LockAsync(cancellationToken).ConfigureAwait(false))
         {
+            var processes = await LabProcessesAsync(cancellationToken).ConfigureAwait(false);
             await RemoveRuntimeAsync(keepFiles: false, removed, cancellationToken).ConfigureAwait(false);
             await RemoveSharedRouteIfLastAsync(removed, cancellationToken).ConfigureAwait(false);
+            await WaitUntilGoneAsync(processes, cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var item in removed)
@@ -35,6 +37,121 @@ public sealed partial class VirtualLab
         return System.IO.Directory.Exists(root)
             ? [.. System.IO.Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().Where(LabNames.IsValid).Order(StringComparer.Ordinal)]
             : [];
+    }
+
+    /// <summary>How long <see cref="DownAsync"/> waits for the last of the lab to go before it says what did not.</summary>
+    public static readonly TimeSpan DownTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Every process of the lab, with its start time (so a reused process id is not mistaken for it): those in the
+    /// lab's cgroups (cgroup v2 and the v1 cpu hierarchy) and those that entered a lab namespace without joining them.
+    /// </summary>
+    private async Task<List<LabProcess>> LabProcessesAsync(CancellationToken cancellationToken)
+    {
+        var pids = new HashSet<int>();
+        foreach (var tree in new[] { SafeCgroupPath(), SafeCpuCgroupPath() })
+        {
+            if (tree is null || !System.IO.Directory.Exists(tree))
+            {
+                continue;
+            }
+
+            foreach (var procs in System.IO.Directory.EnumerateFiles(tree, "cgroup.procs", SearchOption.AllDirectories))
+            {
+                try
+                {
+                    pids.UnionWith(File.ReadAllLines(procs).Where(l => l.Length > 0).Select(l => int.Parse(l, System.Globalization.CultureInfo.InvariantCulture)));
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // A group removed meanwhile.
+                }
+            }
+        }
+
+        foreach (var ns in LabNamespaces())
+        {
+            var result = await ProcessRunner.RunAsync("ip", ["netns", "pids", ns], cancellationToken: cancellationToken).ConfigureAwait(false);
+            pids.UnionWith(result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(p => int.TryParse(p, System.Globalization.CultureInfo.InvariantCulture, out var pid) ? pid : 0).Where(p => p > 0));
+        }
+
+        return [.. pids.Select(LabProcess.Read).OfType<LabProcess>()];
+    }
+
+    /// <summary>
+    /// Returns once every process of the lab has exited and its namespaces, links, cgroups and directory are gone;
+    /// after <see cref="DownTimeout"/>, throws naming what is left.
+    /// </summary>
+    private async Task WaitUntilGoneAsync(List<LabProcess> processes, CancellationToken cancellationToken)
+    {
+        var started = options.TimeProvider.GetTimestamp();
+        while (true)
+        {
+            var left = new List<string>();
+            left.AddRange(processes.Where(p => p.IsRunning()).Select(p => $"process {p.Pid} ({p.Name})"));
+            left.AddRange(LabNamespaces().Select(n => $"namespace '{n}'"));
+            left.AddRange(LabLinks().Select(l => $"link '{l}'"));
+            left.AddRange(new[] { SafeCgroupPath(), SafeCpuCgroupPath() }.OfType<string>().Where(System.IO.Directory.Exists).Select(c => $"cgroup '{c}'"));
+            if (System.IO.Directory.Exists(Directory))
+            {
+                left.Add($"directory '{Directory}'");
+            }
+
+            if (left.Count == 0)
+            {
+                return;
+            }
+
+            if (options.TimeProvider.GetElapsedTime(started) > DownTimeout)
+            {
+                throw new Errors.ChaosEdgeException(
+                    $"Lab '{Names.Lab}' is not fully down {DownTimeout.TotalSeconds:0} s after it was taken down; still there: {string.Join(", ", left)}. Run 'chaosedge lab down --name {Names.Lab}' again; if it stays, stop what holds it (a shell inside a node's namespace, say).");
+            }
+
+            // Removal is retried while waiting: a cgroup whose last process was still exiting, say.
+            if (left.Any(l => !l.StartsWith("process ", StringComparison.Ordinal)))
+            {
+                await RemoveRuntimeAsync(keepFiles: false, [], cancellationToken).ConfigureAwait(false);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), options.TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A process of the lab: its id, name and start time (clock ticks after boot, field 22 of /proc/PID/stat).</summary>
+    private sealed record LabProcess(int Pid, string Name, long StartTime)
+    {
+        public static LabProcess? Read(int pid) => Stat(pid) is { } stat ? new LabProcess(pid, stat.Name, stat.StartTime) : null;
+
+        /// <summary>Whether the process still runs: its id has the same start time and it is not a zombie (exited, not yet reaped).</summary>
+        public bool IsRunning() => Stat(Pid) is { } now && now.StartTime == StartTime && now.State != 'Z';
+
+        private static (string Name, char State, long StartTime)? Stat(int pid)
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText($"/proc/{pid}/stat");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+
+            // "pid (comm) state ppid …": comm may hold spaces and parentheses, so fields are counted after the last ')'.
+            var open = text.IndexOf('(', StringComparison.Ordinal);
+            var close = text.LastIndexOf(')');
+            if (open < 0 || close < open)
+            {
+                return null;
+            }
+
+            var fields = text[(close + 2)..].Split(' ');
+            return fields.Length > 19 && long.TryParse(fields[19], System.Globalization.CultureInfo.InvariantCulture, out var start)
+                ? (text[(open + 1)..close], fields[0][0], start)
+                : null;
+        }
     }
 
     private bool LiveRemnantsExist() =>

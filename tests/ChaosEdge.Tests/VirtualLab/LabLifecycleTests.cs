@@ -111,6 +111,7 @@ public sealed class LabLifecycleTests
     [Test]
     public async Task The_cli_brings_a_lab_up_reports_it_as_json_and_takes_it_down()
     {
+        List<int> labProcesses = [];
         var up = await Cli("lab", "up", "--name", "cecli", "--nodes", "2");
         Assert.That(up.ExitCode, Is.Zero, up.Stderr);
         Assert.That(up.Stderr, Does.Contain("Lab 'cecli' is up: 2 nodes"));
@@ -126,6 +127,14 @@ public sealed class LabLifecycleTests
             Assert.That(root.GetProperty("state").GetProperty("nodes")[0].GetProperty("hostKeyFingerprint").GetString(), Does.StartWith("SHA256:"));
             var inventory = root.GetProperty("inventoryPath").GetString()!;
 
+            // Something that entered a node's namespace without joining its cgroup (an engineer's shell, say): 'lab
+            // down' must end it too, and return only once it and the node's own processes have exited.
+            var names = new LabNames("cecli");
+            using var stray = System.Diagnostics.Process.Start("ip", ["netns", "exec", names.Namespace("edge-1"), "sleep", "300"]);
+            var before = NodeCgroup.Of("cecli", "edge-1").Processes().Append(stray.Id).ToList();
+            Assert.That(before, Has.Count.GreaterThan(1));
+            labProcesses = before;
+
             var exec = await Cli("exec", "--inventory", inventory, "--node", "edge-2", "--", "hostname");
             Assert.That(exec.ExitCode, Is.Zero, exec.Stderr);
             Assert.That(exec.Stdout.Trim(), Is.EqualTo("edge-2"));
@@ -139,6 +148,8 @@ public sealed class LabLifecycleTests
             Assert.That(down.ExitCode, Is.Zero, down.Stderr);
         }
 
+        var alive = labProcesses.Where(p => File.Exists($"/proc/{p}/stat") && !File.ReadAllText($"/proc/{p}/stat").Split(") ")[1].StartsWith('Z')).ToList();
+        Assert.That(alive, Is.Empty, "every process of the lab has exited when 'lab down' returns");
         var after = await Cli("lab", "status", "--name", "cecli");
         Assert.That(after.ExitCode, Is.EqualTo(2));
         Assert.That(after.Stdout, Does.Contain("Lab 'cecli' does not exist."));
