@@ -106,6 +106,18 @@ internal static class LabCommands
 
         Console.WriteLine($"  inventory       {status.InventoryPath}");
         Console.WriteLine($"  ssh key         {status.PrivateKeyPath}");
+        var cluster = status.Cluster;
+        Console.WriteLine(cluster switch
+        {
+            { Provisioned: false } => $"  cluster         not provisioned (chaosedge provision --inventory {status.InventoryPath})",
+            { Healthy: true } => "  cluster         provisioned, healthy",
+            _ => $"  cluster         provisioned, NOT HEALTHY: {cluster.Problem}",
+        });
+        if (cluster.KubeconfigPath is { } kubeconfig)
+        {
+            Console.WriteLine($"  kubeconfig      {kubeconfig}");
+        }
+
         Console.WriteLine($"  try             chaosedge exec --inventory {status.InventoryPath} --node {state.Nodes[0].Name} -- hostname");
     }
 }

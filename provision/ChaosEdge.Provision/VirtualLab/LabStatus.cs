@@ -17,7 +17,22 @@ public sealed record LabStatus(
     string InventoryPath,
     string PrivateKeyPath,
     LabState? State,
-    IReadOnlyList<LabNodeStatus> Nodes);
+    IReadOnlyList<LabNodeStatus> Nodes)
+{
+    /// <summary>The cluster on the lab: whether it was provisioned, where its kubeconfig is, and whether it is healthy now.</summary>
+    public LabClusterStatus Cluster { get; init; } = LabClusterStatus.None;
+}
+
+/// <summary>The cluster provisioned on a lab, as it is now.</summary>
+/// <param name="Provisioned">Whether the cluster was provisioned (its kubeconfig was written).</param>
+/// <param name="Healthy">Whether its API server answers <c>/readyz</c> through the control-plane VIP and every node is Ready.</param>
+/// <param name="KubeconfigPath">The kubeconfig provisioning wrote, or <c>null</c> when it was not provisioned.</param>
+/// <param name="Problem">Why it is not healthy, when it is provisioned and not healthy.</param>
+public sealed record LabClusterStatus(bool Provisioned, bool Healthy, string? KubeconfigPath, string? Problem)
+{
+    /// <summary>No cluster: the lab was not provisioned.</summary>
+    public static LabClusterStatus None { get; } = new(false, false, null, null);
+}
 
 /// <summary>A node's live status.</summary>
 /// <param name="Name">Node name.</param>

@@ -50,7 +50,43 @@ public sealed partial class VirtualLab
         }
 
         var healthy = state is not null && nodes.Count > 0 && nodes.All(n => n.NamespaceExists && n.SshAnswers);
-        return new LabStatus(Names.Lab, state is not null, healthy, Directory, InventoryPath, PrivateKeyPath, state, nodes);
+        var cluster = state is null ? LabClusterStatus.None : await ClusterStatusAsync(nodes.Count, cancellationToken).ConfigureAwait(false);
+        return new LabStatus(Names.Lab, state is not null, healthy, Directory, InventoryPath, PrivateKeyPath, state, nodes) { Cluster = cluster };
+    }
+
+    /// <summary>The kubeconfig provisioning writes beside the lab's inventory.</summary>
+    public string KubeconfigPath => Path.Combine(Directory, "kubeconfig");
+
+    /// <summary>
+    /// Whether the lab's cluster is provisioned (its kubeconfig exists) and healthy: <c>/readyz</c> through the VIP
+    /// answers 200 and all <paramref name="expectedNodes"/> nodes are Ready, each asked within 2 s.
+    /// </summary>
+    private async Task<LabClusterStatus> ClusterStatusAsync(int expectedNodes, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(KubeconfigPath))
+        {
+            return LabClusterStatus.None;
+        }
+
+        try
+        {
+            using var client = new Kubernetes.KubeClient(Kubernetes.KubeConfig.Load(KubeconfigPath), TimeSpan.FromSeconds(2));
+            var (status, body) = await client.GetRawAsync("/readyz", cancellationToken).ConfigureAwait(false);
+            if (status != HttpStatusCode.OK)
+            {
+                return new LabClusterStatus(true, false, KubeconfigPath, $"/readyz answered {(int)status}: {body.Trim()}");
+            }
+
+            var (items, _) = await client.ListAsync("/api/v1/nodes", cancellationToken: cancellationToken).ConfigureAwait(false);
+            var ready = items.Count(n => n["status"]?["conditions"]?.AsArray().Any(c => (string?)c?["type"] == "Ready" && (string?)c?["status"] == "True") == true);
+            return ready == expectedNodes && items.Count == expectedNodes
+                ? new LabClusterStatus(true, true, KubeconfigPath, null)
+                : new LabClusterStatus(true, false, KubeconfigPath, $"{ready} of {expectedNodes} nodes are Ready");
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or Kubernetes.KubeApiException or ChaosEdgeException && !cancellationToken.IsCancellationRequested)
+        {
+            return new LabClusterStatus(true, false, KubeconfigPath, e.Message);
+        }
     }
 
     private int SafeProcessCount(string node)

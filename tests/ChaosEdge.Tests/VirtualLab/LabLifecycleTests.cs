@@ -125,6 +125,10 @@ public sealed class LabLifecycleTests
             Assert.That(root.GetProperty("nodes").GetArrayLength(), Is.EqualTo(2));
             Assert.That(root.GetProperty("state").GetProperty("controlPlaneVip").GetString(), Does.StartWith("198.18."));
             Assert.That(root.GetProperty("state").GetProperty("nodes")[0].GetProperty("hostKeyFingerprint").GetString(), Does.StartWith("SHA256:"));
+            var cluster = root.GetProperty("cluster");
+            Assert.That(cluster.GetProperty("provisioned").GetBoolean(), Is.False, "a lab that was only brought up");
+            Assert.That(cluster.GetProperty("healthy").GetBoolean(), Is.False);
+            Assert.That(cluster.TryGetProperty("kubeconfigPath", out _), Is.False, "no kubeconfig before provisioning");
             var inventory = root.GetProperty("inventoryPath").GetString()!;
 
             // Something that entered a node's namespace without joining its cgroup (an engineer's shell, say): 'lab
