@@ -89,7 +89,10 @@ public sealed partial class VirtualLab
         while (true)
         {
             var left = new List<string>();
-            left.AddRange(processes.Where(p => p.IsRunning()).Select(p => $"process {p.Pid} ({p.Name})"));
+            // An exited process is waited for until its parent (the host's init, mostly) has reaped it, so that no
+            // trace of the lab is listed by 'ps'; one left unreaped for long holds nothing and is not waited for.
+            var reapingGrace = options.TimeProvider.GetElapsedTime(started) < TimeSpan.FromSeconds(5);
+            left.AddRange(processes.Where(p => p.IsPresent(countZombies: reapingGrace)).Select(p => $"process {p.Pid} ({p.Name})"));
             left.AddRange(LabNamespaces().Select(n => $"namespace '{n}'"));
             left.AddRange(LabLinks().Select(l => $"link '{l}'"));
             left.AddRange(new[] { SafeCgroupPath(), SafeCpuCgroupPath() }.OfType<string>().Where(System.IO.Directory.Exists).Select(c => $"cgroup '{c}'"));
@@ -124,8 +127,8 @@ public sealed partial class VirtualLab
     {
         public static LabProcess? Read(int pid) => Stat(pid) is { } stat ? new LabProcess(pid, stat.Name, stat.StartTime) : null;
 
-        /// <summary>Whether the process still runs: its id has the same start time and it is not a zombie (exited, not yet reaped).</summary>
-        public bool IsRunning() => Stat(Pid) is { } now && now.StartTime == StartTime && now.State != 'Z';
+        /// <summary>Whether the process is still there: its id has the same start time, and it runs or (with <paramref name="countZombies"/>) has exited and is not yet reaped.</summary>
+        public bool IsPresent(bool countZombies) => Stat(Pid) is { } now && now.StartTime == StartTime && (countZombies || now.State != 'Z');
 
         private static (string Name, char State, long StartTime)? Stat(int pid)
         {
