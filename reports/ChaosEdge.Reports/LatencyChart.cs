@@ -9,7 +9,9 @@ namespace ChaosEdge.Reports;
 /// <summary>
 /// Latency over time from a run record's raw samples: for the API, VIP and service-VIP probes, the slowest successful
 /// answer in each slice of the run, on a logarithmic scale (0.1 ms to 10 s), with the fault and restore markers. The
-/// probes are told apart by line pattern, so the chart reads in greyscale.
+/// probes are told apart by shade and width — a wide light line under a middle one under a thin black one — so the
+/// chart reads in greyscale. Not by dash pattern: a PDF printer turns every dash into a path of its own, which made the
+/// latency charts half of a report's PDF.
 /// </summary>
 public static class LatencyChart
 {
@@ -20,11 +22,12 @@ public static class LatencyChart
     private const int Plot = 150;
     private const int Slices = 300;
 
-    private static readonly (string Probe, string Dash, double Stroke)[] Lines =
+    // Drawn in this order: widest and lightest first.
+    private static readonly (string Probe, string Shade, double Stroke)[] Lines =
     [
-        ("api-readyz-fresh", string.Empty, 1.6),
-        ("vip-tcp", "6,3", 1.2),
-        ("service-vip-tcp", "1.5,2.5", 1.4),
+        ("vip-tcp", "#b0b0b0", 3.2),
+        ("service-vip-tcp", "#606060", 1.6),
+        ("api-readyz-fresh", "#000", 0.9),
     ];
 
     /// <summary>The chart, or an empty string when the record keeps none of those probes' samples.</summary>
@@ -32,12 +35,12 @@ public static class LatencyChart
     {
         ArgumentNullException.ThrowIfNull(record);
         var probes = (record["probes"] as JsonArray ?? []).OfType<JsonObject>().ToDictionary(p => (string?)p["name"] ?? string.Empty, StringComparer.Ordinal);
-        var series = new List<(string Probe, string Dash, double Stroke, Sample[] Samples)>();
-        foreach (var (probe, dash, stroke) in Lines)
+        var series = new List<(string Probe, string Shade, double Stroke, Sample[] Samples)>();
+        foreach (var (probe, shade, stroke) in Lines)
         {
             if (probes.TryGetValue(probe, out var p) && (string?)p["samples"]?["encoding"] == SampleCodec.Encoding && (string?)p["samples"]?["data"] is { Length: > 0 } data)
             {
-                series.Add((probe, dash, stroke, SampleCodec.Decode(Convert.FromBase64String(data))));
+                series.Add((probe, shade, stroke, SampleCodec.Decode(Convert.FromBase64String(data))));
             }
         }
 
@@ -76,7 +79,7 @@ public static class LatencyChart
 
         var slice = (end - start) / Slices;
         var legend = Left;
-        foreach (var (probe, dash, stroke, samples) in series)
+        foreach (var (probe, shade, stroke, samples) in series)
         {
             var slowest = new double[Slices];
             foreach (var s in samples)
@@ -95,7 +98,7 @@ public static class LatencyChart
             {
                 if (points.Count > 0)
                 {
-                    svg.Append(CultureInfo.InvariantCulture, $"""<polyline class="latency-line" fill="none" stroke="#000" stroke-width="{stroke}" stroke-dasharray="{dash}" points="{string.Join(' ', points)}"><title>{TimelineChart.Escape(probe)}</title></polyline>""");
+                    svg.Append(CultureInfo.InvariantCulture, $"""<polyline class="latency-line" fill="none" stroke="{shade}" stroke-width="{stroke}" stroke-linejoin="round" points="{string.Join(' ', points)}"><title>{TimelineChart.Escape(probe)}</title></polyline>""");
                     points.Clear();
                 }
             }
@@ -113,7 +116,7 @@ public static class LatencyChart
             }
 
             Flush();
-            svg.Append(CultureInfo.InvariantCulture, $"""<line x1="{legend}" x2="{legend + 28}" y1="{Top + Plot + 30}" y2="{Top + Plot + 30}" stroke="#000" stroke-width="{stroke}" stroke-dasharray="{dash}"/><text class="small" x="{legend + 32}" y="{Top + Plot + 33}">{TimelineChart.Escape(probe)}</text>""");
+            svg.Append(CultureInfo.InvariantCulture, $"""<line x1="{legend}" x2="{legend + 28}" y1="{Top + Plot + 30}" y2="{Top + Plot + 30}" stroke="{shade}" stroke-width="{stroke}"/><text class="small" x="{legend + 32}" y="{Top + Plot + 33}">{TimelineChart.Escape(probe)}</text>""");
             legend += 170;
         }
 

@@ -29,9 +29,11 @@ public static class TimelineChart
         double X(double ms) => Left + (Math.Clamp(ms, start, end) - start) / (end - start) * plot;
         var height = Top + (figures.Count * Row) + 40;
 
+        // Ids in the chart are unique in a report that holds many charts.
+        var scenarioId = new string([.. ((string?)record["context"]?["scenario"] ?? "run").Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]);
+
         var svg = new StringBuilder();
         svg.Append(CultureInfo.InvariantCulture, $"""<svg xmlns="http://www.w3.org/2000/svg" class="timeline" viewBox="0 0 {Width} {height}" width="{Width}" height="{height}" role="img" aria-label="Timeline of {Escape((string?)record["context"]?["scenario"] ?? "the scenario")}">""");
-        svg.Append("""<defs><pattern id="hatch" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)"><rect width="6" height="6" fill="#c0392b"/><line x1="0" y1="0" x2="0" y2="6" stroke="#000" stroke-width="2.5"/></pattern></defs>""");
         svg.Append("""<style>text{font:12px sans-serif;fill:#000} .small{font-size:10px}</style>""");
 
         for (var i = 0; i < figures.Count; i++)
@@ -43,11 +45,34 @@ public static class TimelineChart
             var from = X((double?)f["windowStartMs"] ?? start);
             var to = X((double?)f["windowEndMs"] ?? end);
             svg.Append(CultureInfo.InvariantCulture, $"""<rect class="up" x="{from:0.0}" y="{y + 3}" width="{Math.Max(0, to - from):0.0}" height="{Row - 8}" fill="#d5d8dc" stroke="#555" stroke-width="0.5"/>""");
-            foreach (var outage in (f["outages"] as JsonArray ?? []).OfType<JsonObject>())
+            var outages = (f["outages"] as JsonArray ?? []).OfType<JsonObject>()
+                .Select(o => (Start: (double?)o["startMs"] ?? 0, Duration: (double?)o["durationMs"] ?? 0)).ToList();
+            if (outages.Count > 0)
             {
-                var os = X((double?)outage["startMs"] ?? 0);
-                var oe = X(((double?)outage["startMs"] ?? 0) + ((double?)outage["durationMs"] ?? 0));
-                svg.Append(CultureInfo.InvariantCulture, $"""<rect class="outage" x="{os:0.0}" y="{y + 3}" width="{Math.Max(1.5, oe - os):0.0}" height="{Row - 8}" fill="url(#hatch)"><title>{Escape(probe)}: outage {Seconds((double?)outage["durationMs"] ?? 0)} ({Escape((string?)outage["cause"] ?? "")})</title></rect>""");
+                // All of a band's outages are one hatched path, drawn at the chart's resolution: outages closer than a
+                // tenth of a unit (about 0.02 mm printed) share a stroke, so a flapping probe's hundreds of outages cost
+                // a few path segments, not a patterned element each; every edge that can be seen stays exact.
+                var path = new StringBuilder();
+                foreach (var (from0, to0) in OutageSpans(outages.Select(o => (X(o.Start), X(o.Start + o.Duration)))))
+                {
+                    path.Append(CultureInfo.InvariantCulture, $"M{from0:0.0} {y + 3}h{to0 - from0:0.0}v{Row - 8}h{from0 - to0:0.0}z");
+                }
+
+                // Hatched, so it reads in greyscale: black diagonals clipped to the spans. Not an SVG pattern, which a PDF
+                // printer turns into images.
+                var longest = outages.Max(o => o.Duration);
+                var clip = $"outages-{scenarioId}-{i.ToString(CultureInfo.InvariantCulture)}";
+                svg.Append(CultureInfo.InvariantCulture, $"""<clipPath id="{clip}"><path d="{path}"/></clipPath>""");
+                svg.Append(CultureInfo.InvariantCulture, $"""<path class="outage" data-outages="{outages.Count}" d="{path}" fill="#c0392b"><title>{Escape(probe)}: {outages.Count} outage{(outages.Count == 1 ? string.Empty : "s")}, the longest {Seconds(longest)}</title></path>""");
+                var hatch = new StringBuilder();
+                var spansFrom = OutageSpans(outages.Select(o => (X(o.Start), X(o.Start + o.Duration)))).Min(sp => sp.From);
+                var spansTo = OutageSpans(outages.Select(o => (X(o.Start), X(o.Start + o.Duration)))).Max(sp => sp.To);
+                for (var x = spansFrom - (Row - 8); x <= spansTo; x += 8.5)
+                {
+                    hatch.Append(CultureInfo.InvariantCulture, $"M{x:0.0} {y + Row - 5}l{Row - 8} -{Row - 8}");
+                }
+
+                svg.Append(CultureInfo.InvariantCulture, $"""<path d="{hatch}" stroke="#000" stroke-width="2.5" clip-path="url(#{clip})"/>""");
             }
 
             if ((double?)f["takeoverMs"] is { } takeover && takeover > 0 && (double?)f["faultTookEffectMs"] is { } effect)
@@ -92,6 +117,38 @@ public static class TimelineChart
         svg.Append("</svg>");
         return svg.ToString();
     }
+
+    /// <summary>
+    /// The drawn spans of outages given as chart x ranges: each at least <see cref="MinOutageWidth"/> wide (so a single
+    /// lost sample shows), in order, and merged where they touch or lie within a tenth of a unit of each other.
+    /// </summary>
+    internal static IEnumerable<(double From, double To)> OutageSpans(IEnumerable<(double From, double To)> outages)
+    {
+        (double From, double To)? current = null;
+        foreach (var (from, to) in outages.Select(o => (o.From, To: Math.Max(o.To, o.From + MinOutageWidth))).OrderBy(o => o.From))
+        {
+            if (current is { } c && from <= c.To + 0.1)
+            {
+                current = (c.From, Math.Max(c.To, to));
+                continue;
+            }
+
+            if (current is { } done)
+            {
+                yield return done;
+            }
+
+            current = (from, to);
+        }
+
+        if (current is { } last)
+        {
+            yield return last;
+        }
+    }
+
+    /// <summary>The narrowest outage drawn, in chart units (900 across the page): about 0.3 mm printed.</summary>
+    internal const double MinOutageWidth = 1.5;
 
     /// <summary>A tick step in seconds for an axis: the first of 0.5, 1, 2, 5, … 300 s at least <paramref name="raw"/>.</summary>
     internal static double NiceStep(double raw)

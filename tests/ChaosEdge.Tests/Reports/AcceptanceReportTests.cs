@@ -59,7 +59,9 @@ public sealed partial class AcceptanceReportTests
         var outages = (record["figures"] as JsonArray)!.OfType<JsonObject>().Sum(f => (f["outages"] as JsonArray)!.Count);
 
         Assert.That(Svgs().Matches(html), Has.Count.EqualTo(2), "the timeline and the latency chart");
-        Assert.That(Outages().Matches(html), Has.Count.EqualTo(outages));
+        Assert.That(Outages().Matches(html).Sum(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)), Is.EqualTo(outages), "every outage of every band");
+        var flapping = Outages().Matches(html).Single(m => m.Value.Contains("data-outages=\"149\"", StringComparison.Ordinal));
+        Assert.That(flapping.Groups[2].Value.Count(c => c == 'M'), Is.InRange(1, 148), "service-vip-tcp's 149 outages drawn as fewer spans at the chart's resolution");
         Assert.That(html, Does.Contain("class=\"marker fault\"").And.Contain("class=\"marker restore\""));
         Assert.That(html, Does.Contain("takeover 3.460 s"), "api-readyz-fresh's takeover, annotated");
     }
@@ -117,6 +119,15 @@ public sealed partial class AcceptanceReportTests
         });
     }
 
+    [Test]
+    public void Outages_are_drawn_at_the_charts_resolution_merged_only_where_they_would_touch()
+    {
+        var spans = TimelineChart.OutageSpans([(100, 100.25), (100.5, 100.75), (101.75, 104), (104.25, 105), (155, 158), (150, 160), (200, 200)]).ToList();
+
+        Assert.That(spans, Is.EqualTo(new[] { (100.0, 104.0), (104.25, 105.75), (150.0, 160.0), (200.0, 201.5) }),
+            "a lost sample is drawn 1.5 units wide; spans within 0.1 unit of each other are one; a gap of 0.1 or more stays visible");
+    }
+
     [TestCase(typeof(ChaosEdge.Errors.NodeUnreachableException), false, "Not completed: the harness could not reach node 'edge-2', so this scenario has no verdicts. Its fault was undone.")]
     [TestCase(typeof(ChaosEdge.Errors.GateTimeoutException), false, "Not completed: longhorn volume 'chaosedge-io' did not reach the expected state in time, so this scenario has no verdicts. Its fault was undone.")]
     [TestCase(typeof(ChaosEdge.Errors.FaultRevertException), false, "Not completed: the fault could not be undone, so this scenario has no verdicts. Its fault may still be in effect: the lab must be checked before it is used again ('chaosedge recover').")]
@@ -140,7 +151,7 @@ public sealed partial class AcceptanceReportTests
     [GeneratedRegex("<svg ")]
     private static partial Regex Svgs();
 
-    [GeneratedRegex("<rect class=\"outage\"")]
+    [GeneratedRegex("<path class=\"outage\" data-outages=\"(\\d+)\" d=\"([^\"]*)\"")]
     private static partial Regex Outages();
 
     [GeneratedRegex("""(src|href)\s*=\s*["'](https?:|//)|@import|url\((?!#)""")]

@@ -36,7 +36,7 @@ public sealed class ReportRenderingTests
 
         Assert.That(dom.ExitCode, Is.Zero, dom.Stderr);
         Assert.That(dom.Stdout, Does.Contain("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\""));
-        Assert.That(dom.Stdout, Does.Contain("<rect class=\"outage\""));
+        Assert.That(dom.Stdout, Does.Contain("<path class=\"outage\""));
         Assert.That(dom.Stdout, Does.Contain("id=\"matrix\""));
         Assert.That(shot.ExitCode, Is.Zero, shot.Stderr);
         var png = await File.ReadAllBytesAsync(screenshot);
@@ -58,6 +58,34 @@ public sealed class ReportRenderingTests
         var bytes = await File.ReadAllBytesAsync(pdf);
         Assert.That(System.Text.Encoding.ASCII.GetString(bytes, 0, 5), Is.EqualTo("%PDF-"));
         Assert.That(bytes, Has.Length.GreaterThan(20_000));
+    }
+
+    [Test]
+    public async Task A_full_16_scenario_report_prints_to_a_PDF_small_enough_to_mail()
+    {
+        // The fixture's scenario (a VIP-holder power-off with its raw samples and 200 outages) sixteen times over: the
+        // size of a full nightly's report.
+        var chromium = Prerequisite.Program("chromium", "chromium");
+        var fixtures = Path.Combine(AppContext.BaseDirectory, "Reports", "Fixtures");
+        var summary = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(fixtures, "nightly.json")))!;
+        var template = (JsonObject)((JsonArray)summary["scenarios"]!)[0]!;
+        summary["scenarios"] = new JsonArray([.. Enumerable.Range(1, 16).Select(i =>
+        {
+            var entry = (JsonObject)template.DeepClone();
+            entry["name"] = $"scenario-{i:00}";
+            return (JsonNode)entry;
+        })]);
+        var full = Path.Combine(directory, "full.html");
+        var record = File.ReadAllText(Path.Combine(fixtures, "scenarios", "vip-holder-power-off", "run.json"));
+        await File.WriteAllTextAsync(full, AcceptanceReport.Render(summary, _ => JsonNode.Parse(record) as JsonObject));
+        var pdf = Path.Combine(directory, "full.pdf");
+
+        var print = await Chromium(chromium, "--no-pdf-header-footer", $"--print-to-pdf={pdf}", new Uri(full).AbsoluteUri);
+
+        Assert.That(print.ExitCode, Is.Zero, print.Stderr);
+        var size = new FileInfo(pdf).Length;
+        TestContext.Out.WriteLine($"16-scenario report: HTML {new FileInfo(full).Length / 1024} KiB, PDF {size / 1024} KiB");
+        Assert.That(size, Is.LessThan(2_000_000), "a report a customer can be mailed");
     }
 
     private static Task<ProcessResult> Chromium(string chromium, params string[] arguments) =>
