@@ -46,7 +46,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
             }
         }).ConfigureAwait(false);
 
-        var (targets, peers) = await ResolveTargetsAsync(scenario, client, cancellationToken).ConfigureAwait(false);
+        var (targets, peers) = await ResolveTargetsAsync(scenario, client, observer, cancellationToken).ConfigureAwait(false);
 
         // A NIC comes back when its node-side timer says; a partition's timers are a safety net behind the harness's restore.
         var duration = scenario.Fault == FaultKind.NicDown ? scenario.MaximumHold : scenario.MaximumHold + TimeSpan.FromMinutes(1);
@@ -321,7 +321,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         }
     }
 
-    private async Task<(IReadOnlyList<string> Targets, IReadOnlyList<string>? Peers)> ResolveTargetsAsync(ScenarioDefinition scenario, KubeClient client, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<string> Targets, IReadOnlyList<string>? Peers)> ResolveTargetsAsync(ScenarioDefinition scenario, KubeClient client, IScenarioObserver observer, CancellationToken cancellationToken)
     {
         var inventory = environment.Inventory;
         var shells = environment.Shells;
@@ -330,7 +330,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         {
             TargetRole.VipHolder => [await ClusterRoles.VipHolderAsync(inventory, shells, cancellationToken).ConfigureAwait(false)],
             TargetRole.NonHolder => [await ClusterRoles.NonHolderAsync(inventory, shells, cancellationToken).ConfigureAwait(false)],
-            TargetRole.EtcdLeader => [await ClusterRoles.EtcdLeaderAsync(inventory, shells, cancellationToken).ConfigureAwait(false)],
+            TargetRole.EtcdLeader => [await LeaderAwayFromVipAsync(observer, cancellationToken).ConfigureAwait(false)],
             TargetRole.EtcdFollower => [await FollowerAsync(cancellationToken).ConfigureAwait(false)],
             TargetRole.DnsReplicaNode => [(await ClusterRoles.DnsReplicaNodesAsync(client, cancellationToken).ConfigureAwait(false)).FirstOrDefault()
                 ?? throw new ChaosEdgeException("No node runs a cluster DNS replica.")],
@@ -361,6 +361,26 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         var volume = await VolumeWatch.VolumeAsync(environment.Inventory, client, cancellationToken).ConfigureAwait(false);
         return (await Storage.LonghornState.ReadAsync(client, volume, cancellationToken).ConfigureAwait(false)).EngineNode
             ?? throw new ChaosEdgeException($"Volume '{volume}' has no engine node: it is not attached.");
+    }
+
+    /// <summary>
+    /// The etcd leader, as the target of an etcd scenario: one that does not hold the control-plane VIP. Stopping K3s on
+    /// the VIP holder also moves the VIP (keepalived tracks the API server), and the etcd scenarios measure an election,
+    /// not a VIP failover (the Failover suite does). When the leader holds the VIP, the leadership is first moved to a
+    /// server that does not, as the follower scenarios already pick a follower that does not hold it.
+    /// </summary>
+    private async Task<string> LeaderAwayFromVipAsync(IScenarioObserver observer, CancellationToken cancellationToken)
+    {
+        var leader = await ClusterRoles.EtcdLeaderAsync(environment.Inventory, environment.Shells, cancellationToken).ConfigureAwait(false);
+        var holder = await ClusterRoles.VipHolderAsync(environment.Inventory, environment.Shells, cancellationToken).ConfigureAwait(false);
+        if (leader != holder || environment.Inventory.Servers.Select(s => s.Name).FirstOrDefault(n => n != holder) is not { } other)
+        {
+            return leader;
+        }
+
+        observer.Step($"etcd's leader '{leader}' also holds the VIP: moving the leadership to '{other}' first, so that the scenario measures an etcd election, not a VIP failover");
+        await ClusterRoles.MoveEtcdLeaderAsync(environment.Inventory, environment.Shells, leader, other, cancellationToken).ConfigureAwait(false);
+        return other;
     }
 
     private async Task<string> FollowerAsync(CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using ChaosEdge.Errors;
 using ChaosEdge.Inventory;
@@ -47,21 +48,63 @@ public static class ClusterRoles
     /// <summary>The server whose etcd member is the Raft leader.</summary>
     public static async Task<string> EtcdLeaderAsync(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, CancellationToken cancellationToken = default)
     {
+        var (leader, _, raw) = await EtcdMembersAsync(inventory, shells, cancellationToken).ConfigureAwait(false);
+        return leader ?? throw new ChaosEdgeException($"No etcd member reports itself leader: {raw}");
+    }
+
+    /// <summary>
+    /// Moves etcd's Raft leadership from <paramref name="leader"/> to <paramref name="target"/> (<c>etcdctl
+    /// move-leader</c>, sent to the leader) and returns once <paramref name="target"/> reports itself leader (10 s at most).
+    /// </summary>
+    public static async Task MoveEtcdLeaderAsync(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, string leader, string target, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inventory);
+        var (_, members, raw) = await EtcdMembersAsync(inventory, shells, cancellationToken).ConfigureAwait(false);
+        if (!members.TryGetValue(target, out var id))
+        {
+            throw new ChaosEdgeException($"Node '{target}' has no etcd member to give the leadership to: {raw}");
+        }
+
+        var from = inventory.Node(leader);
+        await shells[from.Name].RunCheckedAsync($"ETCDCTL_API=3 etcdctl --endpoints=https://{from.Address}:2379 {EtcdProbe.K3sEtcdctlFlags} --command-timeout=5s move-leader {id.ToString("x", CultureInfo.InvariantCulture)}", cancellationToken: cancellationToken).ConfigureAwait(false);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (await EtcdLeaderAsync(inventory, shells, cancellationToken).ConfigureAwait(false) != target)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new ChaosEdgeException($"etcd's leadership did not move from '{leader}' to '{target}' within 10 s.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Every server's etcd member id, and which server leads, from <c>etcdctl endpoint status</c>.</summary>
+    private static async Task<(string? Leader, Dictionary<string, ulong> Members, string Raw)> EtcdMembersAsync(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(inventory);
         var servers = inventory.Servers.ToList();
         var endpoints = string.Join(',', servers.Select(s => $"https://{s.Address}:2379"));
         var result = await shells[servers[0].Name].RunCheckedAsync($"ETCDCTL_API=3 etcdctl --endpoints={endpoints} {EtcdProbe.K3sEtcdctlFlags} --command-timeout=3s endpoint status -w json", cancellationToken: cancellationToken).ConfigureAwait(false);
+        string? leader = null;
+        var members = new Dictionary<string, ulong>(StringComparer.Ordinal);
         foreach (var status in (JsonNode.Parse(result.Stdout) as JsonArray ?? []).OfType<JsonObject>())
         {
-            var header = status["Status"]?["header"];
-            if ((ulong?)header?["member_id"] is { } id && (ulong?)status["Status"]?["leader"] == id)
+            var endpoint = (string?)status["Endpoint"] ?? string.Empty;
+            var server = servers.FirstOrDefault(s => endpoint.Contains($"//{s.Address}:", StringComparison.Ordinal));
+            if (server is null || (ulong?)status["Status"]?["header"]?["member_id"] is not { } id)
             {
-                var endpoint = (string?)status["Endpoint"] ?? string.Empty;
-                return servers.First(s => endpoint.Contains($"//{s.Address}:", StringComparison.Ordinal)).Name;
+                continue;
+            }
+
+            members[server.Name] = id;
+            if ((ulong?)status["Status"]?["leader"] == id)
+            {
+                leader = server.Name;
             }
         }
 
-        throw new ChaosEdgeException($"No etcd member reports itself leader: {result.Stdout.Trim()}");
+        return (leader, members, result.Stdout.Trim());
     }
 
     /// <summary>The nodes running a cluster DNS replica (pods labelled <c>k8s-app=kube-dns</c> in kube-system).</summary>
