@@ -379,7 +379,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         }
 
         observer.Step($"etcd's leader '{leader}' also holds the VIP: moving the leadership to '{other}' first, so that the scenario measures an etcd election, not a VIP failover");
-        await ClusterRoles.MoveEtcdLeaderAsync(environment.Inventory, environment.Shells, leader, other, cancellationToken).ConfigureAwait(false);
+        await ClusterRoles.MoveEtcdLeaderAsync(environment.Inventory, environment.Shells, leader, other, environment.Time, cancellationToken).ConfigureAwait(false);
         return other;
     }
 

@@ -56,7 +56,7 @@ public static class ClusterRoles
     /// Moves etcd's Raft leadership from <paramref name="leader"/> to <paramref name="target"/> (<c>etcdctl
     /// move-leader</c>, sent to the leader) and returns once <paramref name="target"/> reports itself leader (10 s at most).
     /// </summary>
-    public static async Task MoveEtcdLeaderAsync(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, string leader, string target, CancellationToken cancellationToken = default)
+    public static async Task MoveEtcdLeaderAsync(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, string leader, string target, TimeProvider time, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(inventory);
         var (_, members, raw) = await EtcdMembersAsync(inventory, shells, cancellationToken).ConfigureAwait(false);
@@ -67,15 +67,16 @@ public static class ClusterRoles
 
         var from = inventory.Node(leader);
         await shells[from.Name].RunCheckedAsync($"ETCDCTL_API=3 etcdctl --endpoints=https://{from.Address}:2379 {EtcdProbe.K3sEtcdctlFlags} --command-timeout=5s move-leader {id.ToString("x", CultureInfo.InvariantCulture)}", cancellationToken: cancellationToken).ConfigureAwait(false);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        ArgumentNullException.ThrowIfNull(time);
+        var started = time.GetTimestamp();
         while (await EtcdLeaderAsync(inventory, shells, cancellationToken).ConfigureAwait(false) != target)
         {
-            if (DateTime.UtcNow > deadline)
+            if (time.GetElapsedTime(started) > TimeSpan.FromSeconds(10))
             {
                 throw new ChaosEdgeException($"etcd's leadership did not move from '{leader}' to '{target}' within 10 s.");
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken).ConfigureAwait(false);
         }
     }
 
