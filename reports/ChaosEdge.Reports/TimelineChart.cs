@@ -53,7 +53,8 @@ public static class TimelineChart
                 // tenth of a unit (about 0.02 mm printed) share a stroke, so a flapping probe's hundreds of outages cost
                 // a few path segments, not a patterned element each; every edge that can be seen stays exact.
                 var path = new StringBuilder();
-                foreach (var (from0, to0) in OutageSpans(outages.Select(o => (X(o.Start), X(o.Start + o.Duration)))))
+                var spans = OutageSpans(outages.Select(o => (X(o.Start), X(o.Start + o.Duration)))).ToList();
+                foreach (var (from0, to0) in spans)
                 {
                     path.Append(CultureInfo.InvariantCulture, $"M{from0:0.0} {y + 3}h{to0 - from0:0.0}v{Row - 8}h{from0 - to0:0.0}z");
                 }
@@ -65,9 +66,7 @@ public static class TimelineChart
                 svg.Append(CultureInfo.InvariantCulture, $"""<clipPath id="{clip}"><path d="{path}"/></clipPath>""");
                 svg.Append(CultureInfo.InvariantCulture, $"""<path class="outage" data-outages="{outages.Count}" d="{path}" fill="#c0392b"><title>{Escape(probe)}: {outages.Count} outage{(outages.Count == 1 ? string.Empty : "s")}, the longest {Seconds(longest)}</title></path>""");
                 var hatch = new StringBuilder();
-                var spansFrom = OutageSpans(outages.Select(o => (X(o.Start), X(o.Start + o.Duration)))).Min(sp => sp.From);
-                var spansTo = OutageSpans(outages.Select(o => (X(o.Start), X(o.Start + o.Duration)))).Max(sp => sp.To);
-                for (var x = spansFrom - (Row - 8); x <= spansTo; x += 8.5)
+                for (var x = spans[0].From - (Row - 8); x <= spans.Max(sp => sp.To); x += 8.5)
                 {
                     hatch.Append(CultureInfo.InvariantCulture, $"M{x:0.0} {y + Row - 5}l{Row - 8} -{Row - 8}");
                 }
