@@ -5,7 +5,7 @@
  * its SHA-256.
  *
  *   ce-agent clock                                       the node's monotonic clock (ns), for the harness's mapping
- *   ce-agent dns SERVER NAME INTERVAL_MS DURATION_S      A queries for NAME to SERVER:53, one UDP socket
+ *   ce-agent dns SERVER NAME INTERVAL_MS DURATION_S      A queries for NAME to SERVER:53, a new UDP socket each
  *   ce-agent addr IFACE ADDRESS DURATION_S               whether IFACE carries ADDRESS, from the kernel's netlink events
  *   ce-agent volume DEVICE SLOTS INTERVAL_MS DURATION_S [FIRST]   numbered 4 KiB blocks, O_DIRECT|O_DSYNC
  *   ce-agent readback DEVICE SLOTS                       the first SLOTS blocks, O_DIRECT, as one line of base64
@@ -15,8 +15,9 @@
  * closes the stream (the next line written gets SIGPIPE; addr and dns write at least four lines a second).
  *
  * dns: "<sent> <latency> <RCODE>" per query (NOERROR, NXDOMAIN, SERVFAIL, ...), or "<sent> <latency> NOANSWER" when no
- *   answer came within 1 s. At most 1 s / INTERVAL queries are outstanding; a tick the agent was too late for is skipped
- *   (the harness sees the gap as missed samples).
+ *   answer came within 1 s, or at once when the kernel refused it (an ICMP error). At most 1 s / INTERVAL queries are
+ *   outstanding, each from its own socket and source port; a tick the agent was too late for is skipped (the harness
+ *   sees the gap as missed samples).
  * addr: "owner 0|1 <ns>" for the state listed at start, then "listed", then "owner 0|1 <ns>" at every change (the
  *   kernel's own RTM_NEWADDR / RTM_DELADDR), and "tick" every 250 ms as a heartbeat.
  * volume: write N (FIRST, FIRST+1, ...) puts one block into slot N % SLOTS: "s N SLOT <sent>" as it is sent, then
@@ -220,6 +221,57 @@ static const char *rcode_name(int rcode)
     return other;
 }
 
+/* One query: its own connected UDP socket (so its own source port, as a stub resolver uses), its id and send time. */
+struct dns_query { int fd; uint16_t id; int64_t sent; };
+
+static void dns_report(struct dns_query *query, int64_t at, const char *outcome)
+{
+    emit("%lld %lld %s", (long long)query->sent, (long long)((at - query->sent) / 1000), outcome);
+    close(query->fd);
+    query->fd = -1;
+}
+
+/* Reads what the query's socket holds: an answer to it, or the ICMP error the kernel queued (port unreachable). */
+static void dns_receive(struct dns_query *query)
+{
+    uint8_t answer[1500];
+    for (;;)
+    {
+        ssize_t n = recv(query->fd, answer, sizeof answer, 0);
+        int64_t at = now_ns();
+        if (n < 0)
+        {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+            if (errno == EINTR) continue;
+            /* Refused or unreachable at once: an answerless query, reported now (its latency tells it from a timeout). */
+            dns_report(query, at, "NOANSWER");
+            return;
+        }
+
+        /* Anything but an answer to this query's id is ignored. */
+        if (n < 12 || (uint16_t)(answer[0] << 8 | answer[1]) != query->id || (answer[2] & 0x80) == 0) continue;
+        dns_report(query, at, rcode_name(answer[3] & 0x0f));
+        return;
+    }
+}
+
+static int dns_send(struct dns_query *query, const struct sockaddr_in *server, uint8_t *packet, size_t length, uint16_t id)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return -1;
+    query->fd = fd;
+    query->id = id;
+    query->sent = now_ns();
+    packet[0] = (uint8_t)(id >> 8);
+    packet[1] = (uint8_t)id;
+    if (connect(fd, (const struct sockaddr *)server, sizeof *server) < 0 || send(fd, packet, length, 0) < 0)
+    {
+        /* No route, or refused at once: an answerless query, reported when it times out. */
+    }
+
+    return 0;
+}
+
 static int run_dns(char **argv)
 {
     struct sockaddr_in server = { .sin_family = AF_INET, .sin_port = htons(53) };
@@ -228,113 +280,85 @@ static int run_dns(char **argv)
     int64_t interval = number(argv[2], "interval", 10, 60000) * 1000000LL;
     int64_t duration = number(argv[3], "duration", 1, 31 * 24 * 3600) * 1000000000LL;
 
-    uint8_t query[300];
+    uint8_t packet[300];
     size_t q = 12;
-    memset(query, 0, 12);
-    query[2] = 0x01; /* RD */
-    query[5] = 1;    /* QDCOUNT */
+    memset(packet, 0, 12);
+    packet[2] = 0x01; /* RD */
+    packet[5] = 1;    /* QDCOUNT */
     for (const char *label = name; *label;)
     {
         const char *dot = strchr(label, '.');
         size_t n = dot ? (size_t)(dot - label) : strlen(label);
-        if (n == 0 || n > 63 || q + n + 6 > sizeof query) die(2, "ce-agent: '%s' is not a DNS name", name);
-        query[q++] = (uint8_t)n;
-        memcpy(query + q, label, n);
+        if (n == 0 || n > 63 || q + n + 6 > sizeof packet) die(2, "ce-agent: '%s' is not a DNS name", name);
+        packet[q++] = (uint8_t)n;
+        memcpy(packet + q, label, n);
         q += n;
         label += n + (dot ? 1 : 0);
     }
-    query[q++] = 0;
-    query[q++] = 0; query[q++] = 1; /* QTYPE A */
-    query[q++] = 0; query[q++] = 1; /* QCLASS IN */
+    packet[q++] = 0;
+    packet[q++] = 0; packet[q++] = 1; /* QTYPE A */
+    packet[q++] = 0; packet[q++] = 1; /* QCLASS IN */
 
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&server, sizeof server) < 0) die(3, "ce-agent: cannot open a UDP socket to %s:53: %s", argv[0], strerror(errno));
-
-    int64_t sent[DNS_SLOTS] = { 0 }; /* 0: free */
+    /* A new socket per query: a stub resolver's source port changes from lookup to lookup, so each query is a flow
+       of its own to kube-proxy's load balancing and to conntrack. One long-lived socket would be one flow, pinned to
+       whichever endpoint its first packet was sent to, and would show neither the spread over replicas nor the
+       recovery that a real client sees. */
+    struct dns_query queries[DNS_SLOTS];
+    struct pollfd polled[DNS_SLOTS];
+    int polled_slot[DNS_SLOTS];
+    for (int i = 0; i < DNS_SLOTS; i++) queries[i].fd = -1;
     int64_t start = now_ns(), end = start + duration, next = start;
     uint16_t id = (uint16_t)(getpid() * 7919);
     emit("pgid %d", (int)getpgrp());
-    for (;;)
+    for (int ending = 0;;)
     {
         int64_t now = now_ns();
-        if (now >= next)
+        if (!ending && now >= next)
         {
-            if (now >= end) break;
-            /* A tick the agent was too late for is skipped, never sent late: the harness sees the gap. */
-            while (next + interval / 2 < now) next += interval;
-            id++;
-            int slot = id % DNS_SLOTS;
-            if (sent[slot] == 0)
+            if (now >= end)
             {
-                query[0] = (uint8_t)(id >> 8);
-                query[1] = (uint8_t)id;
-                sent[slot] = now_ns();
-                if (send(fd, query, q, 0) < 0)
-                {
-                    /* No route, or refused at once: an answerless query, reported when it times out. */
-                }
+                /* The last queries get their timeout too. */
+                ending = 1;
             }
-            next += interval;
+            else
+            {
+                /* A tick the agent was too late for is skipped, never sent late: the harness sees the gap. */
+                while (next + interval / 2 < now) next += interval;
+                id++;
+                struct dns_query *query = &queries[id % DNS_SLOTS];
+                if (query->fd < 0 && dns_send(query, &server, packet, q, id) < 0)
+                {
+                    die(3, "ce-agent: cannot open a UDP socket to %s:53: %s", argv[0], strerror(errno));
+                }
+
+                next += interval;
+            }
         }
 
-        /* Answers until the next tick; every outstanding query past its timeout is reported as NOANSWER. */
+        /* Every outstanding query past its timeout is reported as NOANSWER. */
         now = now_ns();
-        for (int i = 0; i < DNS_SLOTS; i++)
-        {
-            if (sent[i] != 0 && now - sent[i] >= DNS_TIMEOUT_NS)
-            {
-                emit("%lld %lld NOANSWER", (long long)sent[i], (long long)((now - sent[i]) / 1000));
-                sent[i] = 0;
-            }
-        }
-
-        int64_t wait = next - now_ns();
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        if (wait > 0 && poll(&p, 1, (int)((wait + 999999) / 1000000)) > 0)
-        {
-            uint8_t answer[1500];
-            ssize_t n;
-            while ((n = recv(fd, answer, sizeof answer, 0)) >= 0)
-            {
-                int64_t at = now_ns();
-                if (n < 12) continue;
-                uint16_t answer_id = (uint16_t)(answer[0] << 8 | answer[1]);
-                int slot = answer_id % DNS_SLOTS;
-                /* An answer to a query already reported as timed out, or not ours, is ignored. */
-                if (sent[slot] == 0 || answer_id % DNS_SLOTS != slot || (answer[2] & 0x80) == 0) continue;
-                emit("%lld %lld %s", (long long)sent[slot], (long long)((at - sent[slot]) / 1000), rcode_name(answer[3] & 0x0f));
-                sent[slot] = 0;
-            }
-        }
-    }
-
-    /* The last queries get their timeout too. */
-    for (int64_t last = now_ns() + DNS_TIMEOUT_NS;;)
-    {
         int open = 0;
-        int64_t now = now_ns();
         for (int i = 0; i < DNS_SLOTS; i++)
         {
-            if (sent[i] == 0) continue;
-            if (now - sent[i] >= DNS_TIMEOUT_NS) { emit("%lld %lld NOANSWER", (long long)sent[i], (long long)((now - sent[i]) / 1000)); sent[i] = 0; }
-            else open++;
+            if (queries[i].fd < 0) continue;
+            if (now - queries[i].sent >= DNS_TIMEOUT_NS) dns_report(&queries[i], now, "NOANSWER");
+            else { polled[open] = (struct pollfd){ .fd = queries[i].fd, .events = POLLIN }; polled_slot[open++] = i; }
         }
 
-        if (open == 0 || now > last) break;
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        if (poll(&p, 1, 10) > 0)
+        if (ending && open == 0) break;
+        int64_t wait = (ending ? now + 10000000LL : next) - now_ns();
+        if (wait <= 0) continue;
+        if (open == 0)
         {
-            uint8_t answer[1500];
-            ssize_t n = recv(fd, answer, sizeof answer, 0);
-            int64_t at = now_ns();
-            if (n >= 12)
+            sleep_until(now_ns() + wait);
+            continue;
+        }
+
+        if (poll(polled, (nfds_t)open, (int)((wait + 999999) / 1000000)) > 0)
+        {
+            for (int i = 0; i < open; i++)
             {
-                int slot = (uint16_t)(answer[0] << 8 | answer[1]) % DNS_SLOTS;
-                if (sent[slot] != 0 && (answer[2] & 0x80))
-                {
-                    emit("%lld %lld %s", (long long)sent[slot], (long long)((at - sent[slot]) / 1000), rcode_name(answer[3] & 0x0f));
-                    sent[slot] = 0;
-                }
+                if (polled[i].revents != 0) dns_receive(&queries[polled_slot[i]]);
             }
         }
     }

@@ -8,11 +8,13 @@ namespace ChaosEdge.Measurement.Probes;
 
 /// <summary>
 /// Cluster DNS from inside the cluster: the node-side agent (<c>ce-agent dns</c>, <see cref="ProbeAgent"/>) queries the
-/// DNS service IP from one UDP socket on the node every 100 ms and streams one line per query back over SSH — no process
+/// DNS service IP every 100 ms, each query from a new UDP socket (a new source port, as a stub resolver's, so kube-proxy
+/// balances and conntrack tracks each query on its own), and streams one line per query back over SSH — no process
 /// per query. The node's send times are mapped
 /// onto the harness clock (<see cref="NodeClock"/>), whose error bound is kept in <see cref="ProbeSeries.ClockError"/>.
 /// An answer with rcode NOERROR succeeds; another rcode is <see cref="ProbeOutcome.DnsRcode"/> (detail: the rcode); no
-/// answer within 1 s is a timeout. The agent ends itself after <c>maxLifetime</c> and is ended with the probe.
+/// answer within 1 s is a timeout; a query the kernel refused at once (ICMP port unreachable: a service without
+/// endpoints) is an error. The agent ends itself after <c>maxLifetime</c> and is ended with the probe.
 /// </summary>
 public sealed class DnsAgentProbe : IStartableProbe
 {
