@@ -24,6 +24,7 @@ internal sealed class KubeProxy(KubeClient client, ILogger logger)
         endpoints.Changed += _ => wake.Release();
         var loops = new[] { services.RunAsync(cancellationToken: cancellationToken), endpoints.RunAsync(cancellationToken: cancellationToken) };
         string? applied = null;
+        IReadOnlyList<Frontend> current = [];
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -35,11 +36,18 @@ internal sealed class KubeProxy(KubeClient client, ILogger logger)
                     continue;
                 }
 
-                var ruleset = Render(services.Items, endpoints);
+                var frontends = Frontends(services.Items, endpoints);
+                var ruleset = Render(frontends);
                 if (ruleset != applied)
                 {
                     await ApplyAsync(ruleset, cancellationToken).ConfigureAwait(false);
                     applied = ruleset;
+                    foreach (var (address, port, endpoint) in StaleUdpFlows(current, frontends))
+                    {
+                        await ClearConntrackAsync(address, port, endpoint, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    current = frontends;
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -55,9 +63,12 @@ internal sealed class KubeProxy(KubeClient client, ILogger logger)
         await Task.WhenAll(loops).ConfigureAwait(false);
     }
 
-    internal static string Render(IEnumerable<JsonObject> services, KubeInformer endpoints)
+    /// <summary>One service address and port, and the ready endpoints (address and port) it is balanced over.</summary>
+    internal sealed record Frontend(string Service, string Address, string Protocol, string Port, IReadOnlyList<(string Ip, int Port)> Targets);
+
+    internal static IReadOnlyList<Frontend> Frontends(IEnumerable<JsonObject> services, KubeInformer endpoints)
     {
-        var rules = new StringBuilder();
+        var frontends = new List<Frontend>();
         foreach (var service in services.OrderBy(s => s.Namespace(), StringComparer.Ordinal).ThenBy(s => s.Name(), StringComparer.Ordinal))
         {
             var clusterIp = service.Text("spec.clusterIP");
@@ -77,25 +88,34 @@ internal sealed class KubeProxy(KubeClient client, ILogger logger)
                     .SelectMany(s => (s["addresses"] as JsonArray ?? []).Select(a => (string?)a?["ip"]).OfType<string>()
                         .Select(ip => (ip, port: (s["ports"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(p => (string?)p["name"] == name && ((string?)p["protocol"] ?? "TCP").Equals(protocol, StringComparison.OrdinalIgnoreCase))?["port"])))
                     .Where(t => t.port is not null).Select(t => (t.ip, port: (int)t.port!)).Distinct().OrderBy(t => t.ip, StringComparer.Ordinal).ToList();
-                var comment = $"comment \"{service.Namespace()}/{service.Name()}:{name ?? port["port"]?.ToString()}\"";
-                foreach (var address in addresses)
-                {
-                    var match = $"ip daddr {address} {protocol} dport {port["port"]}";
-                    if (targets.Count == 0)
-                    {
-                        rules.Append($"        {match} {(protocol == "tcp" ? "reject with tcp reset" : "reject")} {comment}\n");
-                    }
-                    else if (targets.Select(t => t.port).Distinct().Count() == 1)
-                    {
-                        var map = string.Join(", ", targets.Select((t, i) => $"{i} : {t.ip}"));
-                        rules.Append($"        {match} dnat to numgen random mod {targets.Count} map {{ {map} }} : {targets[0].port} {comment}\n");
-                    }
-                    else
-                    {
-                        var map = string.Join(", ", targets.Select((t, i) => $"{i} : {t.ip} . {t.port}"));
-                        rules.Append($"        {match} dnat ip to numgen random mod {targets.Count} map {{ {map} }} {comment}\n");
-                    }
-                }
+                var label = $"{service.Namespace()}/{service.Name()}:{name ?? port["port"]?.ToString()}";
+                frontends.AddRange(addresses.Select(address => new Frontend(label, address, protocol, port["port"]?.ToString() ?? "0", targets)));
+            }
+        }
+
+        return frontends;
+    }
+
+    internal static string Render(IReadOnlyList<Frontend> frontends)
+    {
+        var rules = new StringBuilder();
+        foreach (var (service, address, protocol, port, targets) in frontends)
+        {
+            var comment = $"comment \"{service}\"";
+            var match = $"ip daddr {address} {protocol} dport {port}";
+            if (targets.Count == 0)
+            {
+                rules.Append($"        {match} {(protocol == "tcp" ? "reject with tcp reset" : "reject")} {comment}\n");
+            }
+            else if (targets.Select(t => t.Port).Distinct().Count() == 1)
+            {
+                var map = string.Join(", ", targets.Select((t, i) => $"{i} : {t.Ip}"));
+                rules.Append($"        {match} dnat to numgen random mod {targets.Count} map {{ {map} }} : {targets[0].Port} {comment}\n");
+            }
+            else
+            {
+                var map = string.Join(", ", targets.Select((t, i) => $"{i} : {t.Ip} . {t.Port}"));
+                rules.Append($"        {match} dnat ip to numgen random mod {targets.Count} map {{ {map} }} {comment}\n");
             }
         }
 
@@ -130,6 +150,51 @@ internal sealed class KubeProxy(KubeClient client, ILogger logger)
             }
 
             """;
+    }
+
+    /// <summary>
+    /// The UDP flows that would stay pinned to an endpoint that is gone: kube-proxy deletes the conntrack entries of a
+    /// UDP service address whose reply source is an endpoint no longer among its ready ones, because UDP has no
+    /// connection to end and a client that keeps its socket (and source port) would otherwise keep being translated to
+    /// the dead endpoint for as long as it keeps sending (kubernetes <c>pkg/proxy/conntrack/cleanup.go</c>).
+    /// </summary>
+    internal static IEnumerable<(string Address, string Port, string Endpoint)> StaleUdpFlows(IReadOnlyList<Frontend> before, IReadOnlyList<Frontend> after)
+    {
+        var now = after.Where(f => f.Protocol == "udp").ToDictionary(f => (f.Address, f.Port), f => f.Targets.Select(t => t.Ip).ToHashSet(StringComparer.Ordinal));
+        return before.Where(f => f.Protocol == "udp")
+            .SelectMany(f => f.Targets.Select(t => t.Ip).Distinct(StringComparer.Ordinal)
+                .Where(ip => !now.TryGetValue((f.Address, f.Port), out var ready) || !ready.Contains(ip))
+                .Select(ip => (f.Address, f.Port, ip)))
+            .Distinct();
+    }
+
+    private async Task ClearConntrackAsync(string address, string port, string endpoint, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("conntrack", ["-D", "-p", "udp", "--orig-dst", address, "--orig-port-dst", port, "--reply-src", endpoint])
+        {
+            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        try
+        {
+            using var process = Process.Start(start) ?? throw new InvalidOperationException("conntrack did not start.");
+            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var error = await process.StandardError.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            await output.ConfigureAwait(false);
+
+            // conntrack exits 1 when no entry matched; that is not an error here.
+            if (process.ExitCode != 0 && !error.Contains("0 flow entries", StringComparison.Ordinal))
+            {
+                logger.LogWarning("kube-proxy could not clear the UDP flows of {Address}:{Port} to {Endpoint}: conntrack exited {Code}: {Error}", address, port, endpoint, process.ExitCode, error.Trim());
+                return;
+            }
+
+            logger.LogInformation("kube-proxy cleared the UDP flows of {Address}:{Port} to the endpoint {Endpoint} that is gone ({Result}).", address, port, endpoint, error.Trim());
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            logger.LogWarning("kube-proxy could not clear the UDP flows of {Address}:{Port} to {Endpoint}: {Error} (is conntrack installed?)", address, port, endpoint, e.Message);
+        }
     }
 
     private static bool IsIPv4(string text) => System.Net.IPAddress.TryParse(text, out var a) && a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;

@@ -15,6 +15,7 @@ public static class HostPrerequisites
         ("sftp", "openssh-client"),
         ("ssh-keygen", "openssh-client"),
         ("nft", "nftables"),
+        ("conntrack", "conntrack"),
         ("setsid", "util-linux"),
         ("unshare", "util-linux"),
         ("timeout", "coreutils"),
