@@ -393,19 +393,23 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
 
     private static bool Recovered(RunTimeline timeline, IReadOnlyList<string> probes, long since)
     {
-        foreach (var name in probes)
+        foreach (var pattern in probes)
         {
-            var series = timeline.Probes.FirstOrDefault(p => p.Name == name);
-            if (series is null)
-            {
-                continue;
-            }
-
-            var samples = series.Samples.ToSortedArray();
-            var after = samples.Where(s => s.Timestamp >= since).ToList();
-            if (after.Count < SustainedSuccesses || !after.TakeLast(SustainedSuccesses).All(s => s.Succeeded))
+            // A name (or pattern) that matches no probe cannot show a recovery: the fault is held to its maximum
+            // rather than restored early on the strength of a probe that was never there.
+            var matching = timeline.Probes.Where(p => Measurement.Probes.ProbePattern.Matches(pattern, p.Name)).ToList();
+            if (matching.Count == 0)
             {
                 return false;
+            }
+
+            foreach (var series in matching)
+            {
+                var after = series.Samples.ToSortedArray().Where(s => s.Timestamp >= since).ToList();
+                if (after.Count < SustainedSuccesses || !after.TakeLast(SustainedSuccesses).All(s => s.Succeeded))
+                {
+                    return false;
+                }
             }
         }
 

@@ -154,6 +154,33 @@ public sealed class SlaTests
         Assert.That(stuck.Single(v => v.Threshold.Metric == SlaMetric.Takeover).Outcome, Is.EqualTo(SlaOutcome.Fail));
     }
 
+    [Test]
+    public void A_pattern_judges_every_probe_it_names_under_that_probes_own_name_and_names_no_node()
+    {
+        var sla = SlaLoader.Parse("version: 1\nscenarios:\n  dns:\n    \"dns-*\": { takeover: 50s }\n", "sla.yaml");
+        var figures = new[]
+        {
+            Figures(31_000, 0) with { Probe = "dns-plc-a" },
+            Figures(62_000, 0) with { Probe = "dns-plc-b" },
+            Figures(9_000, 0) with { Probe = "vip-tcp" },
+        };
+
+        var verdicts = SlaJudge.Judge(sla, "dns", figures);
+        var none = SlaJudge.Judge(sla, "dns", [figures[2]]);
+
+        Assert.That(verdicts.Select(v => $"{v.Threshold.Probe} {v.Outcome}"), Is.EqualTo(new[] { "dns-plc-a Pass", "dns-plc-b Fail" }));
+        Assert.That(none.Select(v => (v.Threshold.Probe, v.Outcome)), Is.EqualTo(new[] { ("dns-*", SlaOutcome.Inconclusive) }));
+        Assert.That(none.Single().Reason, Does.Contain("No probe matches 'dns-*'"));
+    }
+
+    [Test]
+    public void A_star_anywhere_but_at_the_end_of_a_probe_name_is_an_error()
+    {
+        var error = Assert.Throws<ConfigurationInvalidException>(() => SlaLoader.Parse("version: 1\nscenarios:\n  dns:\n    \"dns-*-a\": { takeover: 50s }\n", "sla.yaml"))!;
+
+        Assert.That(error.Problems.Single().ToString(), Does.StartWith("sla.yaml:4:5 scenarios.dns.dns-*-a: "));
+    }
+
     private static ProbeFigures Figures(double takeoverMs, int missed) => new()
     {
         Probe = "vip-tcp",

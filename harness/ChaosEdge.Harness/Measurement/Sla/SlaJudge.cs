@@ -1,5 +1,6 @@
 using System.Globalization;
 using ChaosEdge.Measurement.Analysis;
+using ChaosEdge.Measurement.Probes;
 
 namespace ChaosEdge.Measurement.Sla;
 
@@ -21,7 +22,24 @@ public static class SlaJudge
     {
         ArgumentNullException.ThrowIfNull(sla);
         ArgumentNullException.ThrowIfNull(figures);
-        return [.. sla.For(scenario).Select(t => Judge(t, figures.FirstOrDefault(f => f.Probe == t.Probe)))];
+        return [.. sla.For(scenario).SelectMany(t => Expand(t, figures))];
+    }
+
+    /// <summary>
+    /// A threshold for one probe, or for every probe a pattern (<c>dns-*</c>) names — each judged on its own, as a
+    /// threshold of its own name; a pattern that names no probe gets one inconclusive verdict.
+    /// </summary>
+    private static IEnumerable<SlaVerdict> Expand(SlaThreshold threshold, IReadOnlyList<ProbeFigures> figures)
+    {
+        if (!ProbePattern.IsPattern(threshold.Probe))
+        {
+            return [Judge(threshold, figures.FirstOrDefault(f => f.Probe == threshold.Probe))];
+        }
+
+        var matching = figures.Where(f => ProbePattern.Matches(threshold.Probe, f.Probe)).ToList();
+        return matching.Count == 0
+            ? [new SlaVerdict(threshold, SlaOutcome.Inconclusive, "-", "-", $"No probe matches '{threshold.Probe}' in this window.")]
+            : matching.Select(f => Judge(threshold with { Probe = f.Probe }, f));
     }
 
     private static SlaVerdict Judge(SlaThreshold threshold, ProbeFigures? figures)

@@ -7,7 +7,7 @@ namespace ChaosEdge.Measurement.Sla;
 
 /// <summary>
 /// Reads an SLA file: <c>version: 1</c> and <c>scenarios:</c>, a mapping of scenario name (or <c>default</c>) to probe name
-/// to metric thresholds, with units: times as <c>5s</c> / <c>250ms</c> / <c>1m30s</c>, availability as <c>99.9%</c>. Every
+/// (or a pattern such as <c>dns-*</c>, <see cref="Probes.ProbePattern"/>) to metric thresholds, with units: times as <c>5s</c> / <c>250ms</c> / <c>1m30s</c>, availability as <c>99.9%</c>. Every
 /// problem is reported at once with file, line, column and field.
 /// </summary>
 public static class SlaLoader
@@ -63,6 +63,11 @@ public static class SlaLoader
         {
             var probe = ((YamlScalarNode)key).Value ?? string.Empty;
             probes.Optional(probe);
+            if (probe.IndexOf('*', StringComparison.Ordinal) is >= 0 and var star && star != probe.Length - 1)
+            {
+                problems.Add(key, probes.FieldPath(probe), $"'{probe}' is neither a probe name nor a pattern: a '*' may only end it, as in 'dns-*' (every probe whose name starts 'dns-').");
+                continue;
+            }
             if (YamlScope.Open(value, probes.FieldPath(probe), problems) is not { } metrics)
             {
                 continue;
