@@ -8,7 +8,8 @@ namespace ChaosEdge.Health;
 /// <summary>
 /// The cluster is healthy when: every node is Ready through the VIP; every deployment has all its replicas ready (at
 /// its current generation); every etcd member is healthy; the cluster DNS
-/// service answers <c>kubernetes.default.svc.cluster.local</c> from every node; the service VIP answers HTTP.
+/// service answers <c>kubernetes.default.svc.cluster.local</c> from every node; the service VIP answers HTTP. Then the
+/// harness's own ARP entries for the VIPs are checked against the VIPs' owners (<see cref="ClientArpCheck"/>).
 /// </summary>
 public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, KubeClient client, TimeProvider time)
 {
@@ -82,6 +83,7 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
                 return (false, e.Message);
             }
         }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
+        await ClientArpCheck.CheckAsync(inventory, shells, [inventory.ControlPlane.Vip, serviceVip], report, cancellationToken).ConfigureAwait(false);
         report("Health gate passed.");
     }
 

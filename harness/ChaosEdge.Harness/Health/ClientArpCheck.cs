@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Net;
+using ChaosEdge.Inventory;
+using ChaosEdge.Processes;
+using ChaosEdge.Ssh;
+
+namespace ChaosEdge.Health;
+
+/// <summary>
+/// The harness is a client of the VIPs like any other: it sends to the MAC address its ARP cache holds for a VIP. A node
+/// that claimed a VIP during an earlier fault (the isolated side of a partition sends gratuitous ARP, as VRRP has no
+/// quorum) can stay in that cache after it gave the address up: nodes forward IP (Kubernetes needs it), so the traffic
+/// still arrives, by way of that node, and TCP's progress keeps the stale entry fresh. The next fault on that node then
+/// cuts the VIP off for the harness until the entry expires — up to about 50 s (reachable time 15–45 s, then 5 s delay
+/// and 3 probes) — and the scenario would measure the previous fault's leftover, not its own. So before a scenario the
+/// harness checks, for each VIP on its own network, that its cache names the MAC of the node carrying the VIP, and
+/// forgets an entry that does not (the next packet asks again, and the owner answers).
+/// </summary>
+public static class ClientArpCheck
+{
+    public const string ArpTablePath = "/proc/net/arp";
+
+    /// <summary>A complete entry of the kernel's ARP table: the address, the MAC it resolves to, and the interface.</summary>
+    public sealed record ArpEntry(IPAddress Address, string Mac, string Device);
+
+    /// <summary>Parses <c>/proc/net/arp</c>: complete entries only (flag 0x2), MACs in lower case.</summary>
+    public static IReadOnlyList<ArpEntry> ParseArpTable(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var entries = new List<ArpEntry>();
+        foreach (var line in text.Split('\n').Skip(1))
+        {
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length >= 6 && IPAddress.TryParse(fields[0], out var address)
+                && int.TryParse(fields[2].Replace("0x", string.Empty, StringComparison.OrdinalIgnoreCase), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var flags) && (flags & 0x2) != 0)
+            {
+                entries.Add(new ArpEntry(address, fields[3].ToLowerInvariant(), fields[5]));
+            }
+        }
+
+        return entries;
+    }
+
+    /// <summary>
+    /// Checks each of <paramref name="vips"/> against the node that carries it; reports and forgets an entry that names
+    /// another MAC. A VIP with no entry (the harness reaches it through a router, or has not used it yet) or carried by
+    /// no node's interface (MetalLB's L2 speakers answer ARP without adding the address) is left alone.
+    /// </summary>
+    public static async Task CheckAsync(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, IReadOnlyList<IPAddress> vips, Action<string> report, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inventory);
+        ArgumentNullException.ThrowIfNull(shells);
+        ArgumentNullException.ThrowIfNull(vips);
+        ArgumentNullException.ThrowIfNull(report);
+        if (!File.Exists(ArpTablePath))
+        {
+            return;
+        }
+
+        var table = ParseArpTable(await File.ReadAllTextAsync(ArpTablePath, cancellationToken).ConfigureAwait(false));
+        foreach (var vip in vips.Distinct())
+        {
+            if (table.FirstOrDefault(e => e.Address.Equals(vip)) is not { } entry)
+            {
+                continue;
+            }
+
+            var owners = new List<(string Node, string Mac)>();
+            var macs = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var node in inventory.Nodes.Where(n => shells.ContainsKey(n.Name)))
+            {
+                var result = await shells[node.Name].RunAsync($"ip -4 -o addr show dev {ShellQuote.Quote(node.Interface)}; cat /sys/class/net/{ShellQuote.Quote(node.Interface)}/address", cancellationToken: cancellationToken).ConfigureAwait(false);
+                var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                if (!result.Succeeded || lines.Length == 0)
+                {
+                    continue;
+                }
+
+                var mac = lines[^1].ToLowerInvariant();
+                macs[mac] = node.Name;
+                if (lines.Any(l => l.Contains($" {vip}/", StringComparison.Ordinal)))
+                {
+                    owners.Add((node.Name, mac));
+                }
+            }
+
+            if (owners.Count != 1 || owners[0].Mac == entry.Mac)
+            {
+                continue;
+            }
+
+            var via = macs.TryGetValue(entry.Mac, out var forwarder) ? $"node '{forwarder}'" : "another host";
+            var forgot = await ProcessRunner.RunAsync("ip", ["neigh", "del", vip.ToString(), "dev", entry.Device], timeout: TimeSpan.FromSeconds(5), cancellationToken: cancellationToken).ConfigureAwait(false);
+            report(forgot.ExitCode == 0
+                ? $"The harness's ARP entry for VIP {vip} named {via} ({entry.Mac}), not its owner '{owners[0].Node}' ({owners[0].Mac}): its traffic to the VIP was being forwarded by {via}, a leftover of an earlier fault. Forgot the entry, so this scenario measures the VIP, not that detour."
+                : $"WARNING: the harness's ARP entry for VIP {vip} names {via} ({entry.Mac}), not its owner '{owners[0].Node}' ({owners[0].Mac}), and could not be forgotten ({(forgot.Stderr + forgot.Stdout).Trim()}; it needs root or CAP_NET_ADMIN): the harness reaches the VIP through {via}, and a fault on it will show as a VIP outage until the entry expires.");
+        }
+    }
+}
