@@ -52,7 +52,7 @@ internal sealed class ServerCredentials
         }
         else
         {
-            var bootstrap = await FetchAsync(options, "/v1-k3s/server-bootstrap", cancellationToken).ConfigureAwait(false);
+            var bootstrap = await FetchWithRetryAsync(options, "/v1-k3s/server-bootstrap", cancellationToken).ConfigureAwait(false);
             credentials = new ServerCredentials
             {
                 ServerCaPem = (string)bootstrap["serverCa"]!, ServerCaKeyPem = (string)bootstrap["serverCaKey"]!,
@@ -73,7 +73,7 @@ internal sealed class ServerCredentials
 
     public static async Task<ServerCredentials> PrepareAgentAsync(RuntimeOptions options, CancellationToken cancellationToken)
     {
-        var bootstrap = await FetchAsync(options, "/v1-k3s/agent-bootstrap", cancellationToken).ConfigureAwait(false);
+        var bootstrap = await FetchWithRetryAsync(options, "/v1-k3s/agent-bootstrap", cancellationToken).ConfigureAwait(false);
         var directory = Path.Combine(options.DataDir, "agent");
         Directory.CreateDirectory(directory);
         Write(directory, "server-ca.crt", (string)bootstrap["serverCa"]!);
@@ -157,17 +157,26 @@ internal sealed class ServerCredentials
     /// Asks a server to add this node as an etcd member. etcd refuses ("unhealthy cluster") until every current member
     /// has been connected for 5 s — right after another member joined — so the request is retried for up to 2 minutes.
     /// </summary>
-    internal static async Task<JsonObject> JoinEtcdAsync(RuntimeOptions options, CancellationToken cancellationToken)
+    internal static Task<JsonObject> JoinEtcdAsync(RuntimeOptions options, CancellationToken cancellationToken) =>
+        FetchWithRetryAsync(options, "/v1-k3s/etcd-join", cancellationToken);
+
+    /// <summary>
+    /// A request to the server this node joins through, retried every 2 s for about two minutes: a request that timed
+    /// out (a busy server, a VIP on the move) is retried like one that failed, as K3s keeps trying to join; the only
+    /// reason to give up at once is a server that cannot be trusted.
+    /// </summary>
+    private static async Task<JsonObject> FetchWithRetryAsync(RuntimeOptions options, string path, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await FetchAsync(options, "/v1-k3s/etcd-join", cancellationToken).ConfigureAwait(false);
+                return await FetchAsync(options, path, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (attempt < 60 && e is InvalidOperationException or HttpRequestException && !e.Message.Contains("refusing", StringComparison.Ordinal))
+            catch (Exception e) when (attempt < 60 && !cancellationToken.IsCancellationRequested
+                && (e is HttpRequestException or TaskCanceledException || (e is InvalidOperationException && !e.Message.Contains("refusing", StringComparison.Ordinal))))
             {
-                Console.Error.WriteLine($"Joining etcd through '{options.ServerUrl}' failed (attempt {attempt}): {e.Message}; retrying in 2 s.");
+                Console.Error.WriteLine($"'{path}' through '{options.ServerUrl}' failed (attempt {attempt}): {e.Message}; retrying in 2 s.");
                 await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
             }
         }
