@@ -46,6 +46,40 @@ public sealed class LabNodeShellTests
         }
     }
 
+    [TestCase("control-group")]
+    [TestCase("process")]
+    public async Task A_unit_with_Restart_always_comes_back_after_its_process_dies_and_stays_down_when_stopped(string killMode)
+    {
+        // systemd restarts a unit whose main process dies (K3s's and keepalived's units say Restart=always); a lab node
+        // must too, or one crash leaves the service dead for good.
+        var shell = shells[1];
+        var unit = $"ce-restart-{killMode}";
+        await shell.RunCheckedAsync($"printf '[Service]\\nKillMode={killMode}\\nRestart=always\\nRestartSec=0.2\\nExecStart=/bin/sleep 7301\\n' > /etc/systemd/system/{unit}.service && systemctl start {unit}");
+        try
+        {
+            var first = (await shell.RunCheckedAsync($"systemctl status {unit}")).Stdout;
+            var pid = first.Split(' ')[^1].Trim();
+            await shell.RunCheckedAsync($"kill -9 {pid}");
+            var again = string.Empty;
+            await Waiting.Wait.UntilAsync($"Unit {unit}", "be restarted", async token =>
+            {
+                again = (await shell.RunAsync($"systemctl status {unit}", cancellationToken: token)).Stdout.Trim();
+                return (again.Contains("active (running)", StringComparison.Ordinal) && !again.EndsWith(" " + pid, StringComparison.Ordinal), again);
+            }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100), TimeProvider.System, CancellationToken.None);
+
+            await shell.RunCheckedAsync($"systemctl stop {unit}");
+            await Task.Delay(TimeSpan.FromSeconds(1));
+
+            var stopped = await shell.RunAsync($"systemctl is-active {unit}; pgrep -f '^/bin/sleep 7301' || echo none");
+            Assert.That(stopped.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), Is.EqualTo(new[] { "inactive", "none" }));
+            Assert.That((await shell.RunAsync($"cat /var/log/{unit}.log")).Stdout, Does.Contain("Restart=always starts it again"));
+        }
+        finally
+        {
+            await shell.RunAsync($"systemctl stop {unit}; rm -f /etc/systemd/system/{unit}.service /var/log/{unit}.log");
+        }
+    }
+
     [Test]
     public async Task Every_node_answers_through_the_node_shell_with_its_own_name()
     {
