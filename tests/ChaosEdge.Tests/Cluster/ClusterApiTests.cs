@@ -90,7 +90,7 @@ public sealed class ClusterApiTests
         await client.PatchAsync(path, JsonNode.Parse("""[{"op":"replace","path":"/data/a","value":"4"}]""")!, "application/json-patch+json");
         var (selected, _) = await client.ListAsync(ResourcePath.ConfigMaps.For(ns), labelSelector: "app=probe");
         var (unselected, _) = await client.ListAsync(ResourcePath.ConfigMaps.For(ns), labelSelector: "app=other");
-        var stale = Assert.ThrowsAsync<KubeApiException>(() => client.ReplaceAsync(path, created))!;
+        var stale = (await Assert.ThrowsAsync<KubeApiException>(() => client.ReplaceAsync(path, created)))!;
         await client.DeleteAsync(path);
         await watching;
 
@@ -176,12 +176,12 @@ public sealed class ClusterApiTests
         var compact = await ClusterLab.Shell("edge-1").RunAsync($"ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 {ChaosEdge.Health.HealthGate.EtcdctlFlags} compact {latest}");
         Assert.That(compact.ExitCode, Is.Zero, compact.Stderr);
 
-        var error = Assert.ThrowsAsync<KubeApiException>(async () =>
+        var error = (await Assert.ThrowsAsync<KubeApiException>(async () =>
         {
             await foreach (var _ in client.WatchAsync(ResourcePath.ConfigMaps.For("default"), old, timeout: TimeSpan.FromSeconds(10)))
             {
             }
-        })!;
+        }))!;
 
         Assert.That(error.IsExpired, Is.True, $"expected 410 Gone, got {(int)error.Status}: {error.Message}");
         var fresh = new List<string>();

@@ -67,8 +67,8 @@ public sealed class PlanExecutorTests
         var node = ClusterLab.Inventory.Nodes[0].Name;
         await using var executor = new PlanExecutor(ClusterLab.Inventory, TimeProvider.System, null);
 
-        var failed = Assert.ThrowsAsync<ProvisionStepException>(() => executor.RunAsync(new ProvisionPlan("t", [new RunStep(node, "Preflight", "echo 'program haproxy is not installed'; exit 1", Check: true)])))!;
-        var timedOut = Assert.ThrowsAsync<ProvisionStepException>(() => executor.RunAsync(new ProvisionPlan("t", [new WaitStep(node, "Ready", "false", TimeSpan.FromSeconds(2))])))!;
+        var failed = (await Assert.ThrowsAsync<ProvisionStepException>(() => executor.RunAsync(new ProvisionPlan("t", [new RunStep(node, "Preflight", "echo 'program haproxy is not installed'; exit 1", Check: true)]))))!;
+        var timedOut = (await Assert.ThrowsAsync<ProvisionStepException>(() => executor.RunAsync(new ProvisionPlan("t", [new WaitStep(node, "Ready", "false", TimeSpan.FromSeconds(2))]))))!;
 
         Assert.That(failed.Message, Does.StartWith($"Provisioning step 'Preflight' failed on node '{node}':").And.Contain("program haproxy is not installed"));
         Assert.That(timedOut.Message, Does.StartWith($"Provisioning step 'Ready' failed on node '{node}':").And.Contain("00:00:02"));

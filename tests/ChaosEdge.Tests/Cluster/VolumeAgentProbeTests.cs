@@ -126,11 +126,11 @@ public sealed class VolumeAgentProbeTests
     }
 
     [Test]
-    public void A_missing_device_is_named_when_the_probe_starts()
+    public async Task A_missing_device_is_named_when_the_probe_starts()
     {
         var shell = ClusterLab.Shell(ClusterLab.Inventory.Nodes[0].Name);
         var probe = new VolumeAgentProbe("volume-write", shell, "/dev/longhorn/no-such-volume", maxLifetime: TimeSpan.FromMinutes(1));
-        var e = Assert.ThrowsAsync<Errors.ChaosEdgeException>(() => probe.StartAsync());
+        var e = (await Assert.ThrowsAsync<Errors.ChaosEdgeException>(() => probe.StartAsync()))!;
         Assert.That(e!.Message, Does.Contain("'/dev/longhorn/no-such-volume'").And.Contain("is not a block device on"));
     }
 

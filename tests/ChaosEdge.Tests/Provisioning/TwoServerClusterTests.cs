@@ -35,14 +35,13 @@ public sealed class TwoServerClusterTests
     }
 
     [Test]
-    [Order(1)]
     public async Task A_node_whose_host_key_does_not_match_stops_provisioning_in_preflight_before_anything_is_changed()
     {
         var wrong = inventory.Nodes[1] with { Ssh = inventory.Nodes[1].Ssh with { HostKeyFingerprint = "SHA256:" + new string('A', 43) } };
         var bad = inventory with { Nodes = [inventory.Nodes[0], wrong] };
         await using var provisioner = new ClusterProvisioner(bad);
 
-        var error = Assert.ThrowsAsync<ProvisionStepException>(() => provisioner.ProvisionAsync())!;
+        var error = (await Assert.ThrowsAsync<ProvisionStepException>(() => provisioner.ProvisionAsync()))!;
 
         Assert.That((error.Step, error.Node), Is.EqualTo(("preflight", "edge-2")));
         Assert.That(error.Message, Does.StartWith("Provisioning step 'preflight' failed on node 'edge-2': Host key of node 'edge-2'").And.Contain("does not match"));
@@ -53,7 +52,7 @@ public sealed class TwoServerClusterTests
     }
 
     [Test]
-    [Order(2)]
+    [DependsOnTest(nameof(A_node_whose_host_key_does_not_match_stops_provisioning_in_preflight_before_anything_is_changed), AllowFailure = true)]
     public async Task Two_servers_provision_into_a_healthy_cluster_with_two_etcd_members()
     {
         await using var provisioner = new ClusterProvisioner(inventory);
@@ -70,7 +69,7 @@ public sealed class TwoServerClusterTests
     }
 
     [Test]
-    [Order(3)]
+    [DependsOnTest(nameof(Two_servers_provision_into_a_healthy_cluster_with_two_etcd_members))]
     public async Task Reset_removes_what_provisioning_installed_and_the_next_provisioning_starts_clean()
     {
         var removed = await ChaosEdge.Provision.Cluster.Provisioning.ResetAsync(inventory, null, new Progress<string>(line => TestContext.Progress.WriteLine("reset: " + line)));

@@ -129,7 +129,7 @@ public sealed class LabNodeShellTests
     [Test]
     public async Task A_failing_command_throws_with_node_command_exit_code_and_output()
     {
-        var error = Assert.ThrowsAsync<NodeCommandFailedException>(() => shells[0].RunCheckedAsync("echo partial; echo broken >&2; exit 3"))!;
+        var error = (await Assert.ThrowsAsync<NodeCommandFailedException>(() => shells[0].RunCheckedAsync("echo partial; echo broken >&2; exit 3")))!;
         Assert.That(error.Message, Is.EqualTo(
             "Command on node 'edge-1' failed with exit code 3.\n" +
             "  node: edge-1\n" +
@@ -141,10 +141,10 @@ public sealed class LabNodeShellTests
     }
 
     [Test]
-    public void Secrets_in_a_command_never_reach_the_exception()
+    public async Task Secrets_in_a_command_never_reach_the_exception()
     {
         var options = new NodeCommandOptions { Secrets = ["K10-join-token-value"] };
-        var error = Assert.ThrowsAsync<NodeCommandFailedException>(() => shells[0].RunCheckedAsync("echo K10-join-token-value; exit 1", options))!;
+        var error = (await Assert.ThrowsAsync<NodeCommandFailedException>(() => shells[0].RunCheckedAsync("echo K10-join-token-value; exit 1", options)))!;
         Assert.That(error.Message, Does.Not.Contain("K10-join-token-value"));
         Assert.That(error.Command, Is.EqualTo("echo ***; exit 1"));
         Assert.That(error.Stdout.Trim(), Is.EqualTo("***"));
@@ -155,7 +155,7 @@ public sealed class LabNodeShellTests
     {
         var shell = shells[1];
         var options = new NodeCommandOptions { Timeout = TimeSpan.FromSeconds(1) };
-        var error = Assert.ThrowsAsync<NodeCommandTimeoutException>(() => shell.RunAsync("sleep 47; echo never", options))!;
+        var error = (await Assert.ThrowsAsync<NodeCommandTimeoutException>(() => shell.RunAsync("sleep 47; echo never", options)))!;
         Assert.That(error.Message, Does.StartWith("Command on node 'edge-2' did not finish within 00:00:01."));
         // Live processes only: a killed process stays a zombie until the host's init reaps it.
         var processes = await shell.RunCheckedAsync("ps -eo stat=,args=");
@@ -262,11 +262,11 @@ public sealed class LabNodeShellTests
 
         const string Wrong = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
         var tampered = target with { Ssh = target.Ssh with { HostKeyFingerprint = Wrong, JumpHost = jump } };
-        var error = Assert.ThrowsAsync<HostKeyMismatchException>(async () =>
+        var error = (await Assert.ThrowsAsync<HostKeyMismatchException>(async () =>
         {
             await using var shell = new SshNodeShell(tampered);
             await shell.RunAsync("echo must-not-run");
-        })!;
+        }))!;
         Assert.That(error.Presented, Is.EqualTo(target.Ssh.HostKeyFingerprint), "the node's key, presented through the jump host");
     }
 
@@ -340,7 +340,7 @@ public sealed class LabNodeShellTests
     }
 
     [Test]
-    public void A_streamed_command_that_fails_ends_with_its_exit_code()
+    public async Task A_streamed_command_that_fails_ends_with_its_exit_code()
     {
         async Task Drain()
         {
@@ -349,7 +349,7 @@ public sealed class LabNodeShellTests
             }
         }
 
-        var error = Assert.ThrowsAsync<NodeCommandFailedException>(Drain)!;
+        var error = (await Assert.ThrowsAsync<NodeCommandFailedException>(Drain))!;
         Assert.That(error.ExitCode, Is.EqualTo(5));
         Assert.That(error.Stderr.Trim(), Is.EqualTo("gone"));
     }
@@ -369,17 +369,17 @@ public sealed class LabNodeShellTests
     }
 
     [Test]
-    public void A_tampered_host_key_is_refused_showing_expected_and_presented_fingerprints()
+    public async Task A_tampered_host_key_is_refused_showing_expected_and_presented_fingerprints()
     {
         var node = inventory.Nodes[0];
         const string Wrong = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
         var tampered = node with { Ssh = node.Ssh with { HostKeyFingerprint = Wrong } };
 
-        var error = Assert.ThrowsAsync<HostKeyMismatchException>(async () =>
+        var error = (await Assert.ThrowsAsync<HostKeyMismatchException>(async () =>
         {
             await using var shell = new SshNodeShell(tampered);
             await shell.RunAsync("echo must-not-run");
-        })!;
+        }))!;
 
         Assert.That(error.Message, Is.EqualTo(
             $"Host key of node 'edge-1' ({node.Address}) does not match: expected '{Wrong}', presented '{node.Ssh.HostKeyFingerprint}'. Refusing to connect."));
@@ -415,7 +415,7 @@ public sealed class LabNodeShellTests
             await ProcessRunner.RunAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", string.Empty, "-f", otherKey]);
             var otherLine = (await File.ReadAllTextAsync(otherKey + ".pub")).Split(' ');
             await File.WriteAllTextAsync(knownHosts, $"{node.Address} {otherLine[0]} {otherLine[1]}\n");
-            Assert.ThrowsAsync<HostKeyMismatchException>(async () =>
+            await Assert.ThrowsAsync<HostKeyMismatchException>(async () =>
             {
                 await using var shell = new SshNodeShell(strict);
                 await shell.RunAsync("echo must-not-run");
