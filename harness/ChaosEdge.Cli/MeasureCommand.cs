@@ -27,10 +27,11 @@ internal static class MeasureCommand
         var duration = new Option<string>("--duration", "-d") { Description = "How long to measure (30s, 5m). Ctrl+C stops early and still reports.", DefaultValueFactory = _ => "30s" };
         var output = new Option<string>("--out", "-o") { Description = "Directory for the run record (run.json).", Required = true };
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Kubeconfig whose CA verifies the API server. Default: 'kubeconfig' next to the inventory, when present." };
+        var context = new Option<string?>("--context") { Description = "The kubeconfig context to use. Default: its current context." };
         var sla = new Option<string?>("--sla") { Description = "SLA file to judge the figures by. Default: the inventory's 'sla', else the shipped sla/lab-sla.yaml." };
         var scenario = new Option<string>("--scenario") { Description = "Which scenario's thresholds of the SLA file apply.", DefaultValueFactory = _ => SlaDocument.DefaultScenario };
         var command = new Command("measure", "Probe the lab's VIPs and API at millisecond cadence for a while, then print outages, availability, latency and SLA verdicts and write the run record.")
-            { inventory, duration, output, kubeconfig, sla, scenario };
+            { inventory, duration, output, kubeconfig, context, sla, scenario };
         command.SetAction((parse, token) => Output.GuardAsync(async () =>
         {
             var text = parse.GetValue(duration)!;
@@ -39,18 +40,18 @@ internal static class MeasureCommand
                 throw new ChaosEdgeException($"--duration '{text}' is not a duration such as 30s, 5m or 1m30s.");
             }
 
-            return await RunAsync(parse.GetValue(inventory)!, parse.GetValue(kubeconfig), length, parse.GetValue(output)!, parse.GetValue(sla), parse.GetValue(scenario)!, token);
+            return await RunAsync(parse.GetValue(inventory)!, parse.GetValue(kubeconfig), parse.GetValue(context), length, parse.GetValue(output)!, parse.GetValue(sla), parse.GetValue(scenario)!, token);
         }));
         return command;
     }
 
-    private static async Task<int> RunAsync(string inventoryPath, string? kubeconfigPath, TimeSpan duration, string outDirectory, string? slaPath, string scenario, CancellationToken token)
+    private static async Task<int> RunAsync(string inventoryPath, string? kubeconfigPath, string? context, TimeSpan duration, string outDirectory, string? slaPath, string scenario, CancellationToken token)
     {
         // Everything is read and validated before anything is contacted.
         var lab = InventoryLoader.Load(inventoryPath);
         var sla = SlaLoader.Load(slaPath ?? lab.SlaPath ?? Path.Combine(AppContext.BaseDirectory, "sla", "lab-sla.yaml"));
         kubeconfigPath ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(inventoryPath))!, "kubeconfig");
-        var kubeConfig = File.Exists(kubeconfigPath) ? KubeConfig.Load(kubeconfigPath) : null;
+        var kubeConfig = File.Exists(kubeconfigPath) ? KubeConfig.Load(kubeconfigPath, context) : null;
         var progress = Output.Progress();
         if (kubeConfig is null)
         {

@@ -22,21 +22,26 @@ public sealed partial class KubeClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(config);
         Config = config;
-        var ca = config.CertificateAuthority();
+        var authorities = config.CertificateAuthorities();
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = TimeSpan.FromSeconds(3),
             PooledConnectionLifetime = TimeSpan.FromMinutes(1),
-            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, certificate, _, errors) => Verify(ca, certificate, errors) },
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                TargetHost = config.TlsServerName,
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) => Verify(authorities, certificate, errors),
+            },
         };
         // The timeout applies per request (not to the whole HttpClient), so a watch can stream for its own duration.
         this.requestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30);
-        http = new HttpClient(handler) { BaseAddress = config.Server, Timeout = Timeout.InfiniteTimeSpan };
+        HttpMessageHandler pipeline = config.TokenProvider is { } provider ? new TokenProviderHandler(provider, handler) : handler;
+        http = new HttpClient(pipeline) { BaseAddress = config.Server, Timeout = Timeout.InfiniteTimeSpan };
         if (config.ClientCertificatePem is not null && config.ClientKeyPem is not null)
         {
             handler.SslOptions.ClientCertificates = [X509Certificate2.CreateFromPem(config.ClientCertificatePem, config.ClientKeyPem)];
         }
-        else
+        else if (config.TokenProvider is null)
         {
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", config.Token);
         }
@@ -47,9 +52,12 @@ public sealed partial class KubeClient : IDisposable
     public KubeConfig Config { get; }
 
     /// <summary>Checks the server certificate against <paramref name="ca"/> alone, and its name against the URL.</summary>
-    public static bool Verify(X509Certificate2 ca, X509Certificate? certificate, SslPolicyErrors errors)
+    public static bool Verify(X509Certificate2 ca, X509Certificate? certificate, SslPolicyErrors errors) => Verify([ca], certificate, errors);
+
+    /// <summary>Checks the server certificate against <paramref name="authorities"/> alone, and its name against the URL.</summary>
+    public static bool Verify(X509Certificate2Collection authorities, X509Certificate? certificate, SslPolicyErrors errors)
     {
-        ArgumentNullException.ThrowIfNull(ca);
+        ArgumentNullException.ThrowIfNull(authorities);
         if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
         {
             return false;
@@ -57,7 +65,7 @@ public sealed partial class KubeClient : IDisposable
 
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         using var leaf = new X509Certificate2(certificate);
         return chain.Build(leaf);
@@ -216,5 +224,15 @@ public sealed partial class KubeClient : IDisposable
     {
         var present = parameters.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value!)}").ToList();
         return present.Count == 0 ? string.Empty : "?" + string.Join('&', present);
+    }
+
+    /// <summary>Asks the token provider (exec plugin, OIDC, token file) for every request's Authorization header.</summary>
+    private sealed class TokenProviderHandler(k8s.Authentication.ITokenProvider provider, HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.Authorization = await provider.GetAuthenticationHeaderAsync(cancellationToken).ConfigureAwait(false);
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
     }
 }

@@ -2,14 +2,13 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using ChaosEdge.Errors;
 using ChaosEdge.Secrets;
-using YamlDotNet.RepresentationModel;
 
 namespace ChaosEdge.Kubernetes;
 
 /// <summary>
-/// Where the API is and how to trust and authenticate to it: a kubeconfig's current context, reduced to a server URL,
-/// the CA that must have signed the server's certificate, and a bearer token or a client certificate (K3s's admin
-/// kubeconfig carries the latter).
+/// Where the API is and how to trust and authenticate to it: a kubeconfig context, read by KubernetesClient as kubectl
+/// reads it, reduced to a server URL, the CA that must have signed the server's certificate, and a bearer token, a token
+/// provider (exec plugin, OIDC, token file) or a client certificate (K3s's admin kubeconfig carries the latter).
 /// </summary>
 public sealed record KubeConfig(Uri Server, string CertificateAuthorityPem, string Token)
 {
@@ -19,8 +18,29 @@ public sealed record KubeConfig(Uri Server, string CertificateAuthorityPem, stri
     /// <summary>The client certificate's private key (PEM, a secret).</summary>
     public string? ClientKeyPem { get; init; }
 
+    /// <summary>
+    /// Where a token that changes comes from (an exec credential plugin, OIDC, a token file): asked for the
+    /// <c>Authorization</c> header of every request, so it is renewed when it runs out. <c>null</c> with a fixed token
+    /// or a client certificate.
+    /// </summary>
+    public k8s.Authentication.ITokenProvider? TokenProvider { get; init; }
+
+    /// <summary>The name the server's certificate must carry when it is not the URL's host (<c>tls-server-name</c>).</summary>
+    public string? TlsServerName { get; init; }
+
+    /// <summary>The kubeconfig context these settings came from.</summary>
+    public string? Context { get; init; }
+
     /// <summary>The CA certificate the server's certificate is verified against.</summary>
     public X509Certificate2 CertificateAuthority() => X509Certificate2.CreateFromPem(CertificateAuthorityPem);
+
+    /// <summary>Every CA certificate the kubeconfig names for the cluster (a bundle may hold more than one).</summary>
+    public X509Certificate2Collection CertificateAuthorities()
+    {
+        var all = new X509Certificate2Collection();
+        all.ImportFromPem(CertificateAuthorityPem);
+        return all;
+    }
 
     /// <summary>The same credentials for another server address (a single node instead of the VIP).</summary>
     public KubeConfig WithServer(Uri server) => this with { Server = server };
@@ -61,68 +81,105 @@ public sealed record KubeConfig(Uri Server, string CertificateAuthorityPem, stri
         File.WriteAllText(path, text);
     }
 
-    /// <summary>Reads the current context of a kubeconfig file (certificate-authority-data, and a token or client certificate data).</summary>
-    public static KubeConfig Load(string path)
+    /// <summary>
+    /// Reads a kubeconfig file as kubectl does, through KubernetesClient: the current context or
+    /// <paramref name="context"/>, certificate and key files by path (relative to the file), tokens and token files, exec
+    /// credential plugins and OIDC (both asked again when their token runs out). The server's certificate is always
+    /// verified: a context with <c>insecure-skip-tls-verify</c>, or without a certificate authority, is refused.
+    /// </summary>
+    public static KubeConfig Load(string path, string? context = null)
     {
-        string text;
-        try
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
         {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ConfigurationInvalidException(path, [new ConfigurationProblem(path, 0, 0, "kubeconfig", e.Message)]);
+            throw new ConfigurationInvalidException(path, [new ConfigurationProblem(path, 0, 0, "kubeconfig", $"There is no kubeconfig file '{path}'.")]);
         }
 
-        return Parse(text, path);
+        return From(path, context, () => k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(path, context, useRelativePaths: true));
     }
 
-    /// <summary>Reads the current context of a kubeconfig's text; <paramref name="source"/> names it in errors.</summary>
-    public static KubeConfig Parse(string text, string source)
+    /// <summary>Reads a kubeconfig's text (as <see cref="Load"/> does, without files by relative path); <paramref name="source"/> names it in errors.</summary>
+    public static KubeConfig Parse(string text, string source, string? context = null)
     {
-        var path = source;
-        var stream = new YamlStream();
+        ArgumentNullException.ThrowIfNull(text);
+        return From(source, context, () =>
+        {
+            using var stream = new MemoryStream(Encoding.UTF8.GetBytes(text));
+            return k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(stream, context);
+        });
+    }
+
+    private static KubeConfig From(string source, string? context, Func<k8s.KubernetesClientConfiguration> build)
+    {
+        k8s.KubernetesClientConfiguration config;
         try
         {
-            stream.Load(new StringReader(text));
+            config = build();
         }
-        catch (YamlDotNet.Core.YamlException e)
+        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or YamlDotNet.Core.YamlException or IOException or UnauthorizedAccessException or FormatException or ArgumentException or InvalidOperationException)
         {
-            throw new ConfigurationInvalidException(path, [new ConfigurationProblem(path, 0, 0, "kubeconfig", e.Message)]);
+            throw Invalid(source, context, e.Message);
         }
 
-        var root = (YamlMappingNode)stream.Documents[0].RootNode;
-        string? Scalar(YamlNode? node, string key) =>
-            node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? (value as YamlScalarNode)?.Value : null;
-        YamlMappingNode? Named(string list, string? name) =>
-            root.Children.TryGetValue(new YamlScalarNode(list), out var items) && items is YamlSequenceNode sequence
-                ? sequence.Children.OfType<YamlMappingNode>().FirstOrDefault(m => Scalar(m, "name") == name)
-                : null;
-
-        var contextName = Scalar(root, "current-context");
-        var context = Named("contexts", contextName)?.Children[new YamlScalarNode("context")];
-        var cluster = Named("clusters", Scalar(context, "cluster"))?.Children[new YamlScalarNode("cluster")];
-        var user = Named("users", Scalar(context, "user"))?.Children[new YamlScalarNode("user")];
-        var server = Scalar(cluster, "server");
-        var ca = Scalar(cluster, "certificate-authority-data");
-        var token = Scalar(user, "token");
-        var certificate = Scalar(user, "client-certificate-data");
-        var key = Scalar(user, "client-key-data");
-        if (server is null || ca is null || (token is null && (certificate is null || key is null)))
+        var contextName = context ?? config.CurrentContext ?? "(current)";
+        if (config.SkipTlsVerify)
         {
-            throw new ConfigurationInvalidException(path, [new ConfigurationProblem(path, 0, 0, "current-context",
-                $"The current context '{contextName}' needs a server, certificate-authority-data, and a token or client-certificate-data with client-key-data.")]);
+            throw Invalid(source, context, $"Context '{contextName}' sets insecure-skip-tls-verify; ChaosEdge verifies the API server's certificate. Give the cluster its certificate-authority.");
         }
 
-        static string Decode(string base64) => Encoding.ASCII.GetString(Convert.FromBase64String(base64));
-        if (token is not null)
+        if (config.SslCaCerts is not { Count: > 0 } authorities)
         {
-            SecretRedactor.Register(token);
-            return new KubeConfig(new Uri(server), Decode(ca), token);
+            throw Invalid(source, context, $"Context '{contextName}' names no certificate-authority or certificate-authority-data for its cluster; ChaosEdge verifies the API server's certificate against it.");
         }
 
-        SecretRedactor.Register(key!);
-        SecretRedactor.Register(Decode(key!));
-        return new KubeConfig(new Uri(server), Decode(ca), string.Empty) { ClientCertificatePem = Decode(certificate!), ClientKeyPem = Decode(key!) };
+        if (!Uri.TryCreate(config.Host, UriKind.Absolute, out var server))
+        {
+            throw Invalid(source, context, $"Context '{contextName}' has no server URL (found '{config.Host}').");
+        }
+
+        var ca = string.Concat(authorities.Select(c => c.ExportCertificatePem() + "\n"));
+        var certificate = Pem(config.ClientCertificateData, config.ClientCertificateFilePath);
+        var key = Pem(config.ClientCertificateKeyData, config.ClientKeyFilePath);
+        if (key is not null)
+        {
+            SecretRedactor.Register(key);
+            if (config.ClientCertificateKeyData is { Length: > 0 } encoded)
+            {
+                SecretRedactor.Register(encoded);
+            }
+        }
+
+        if (!string.IsNullOrEmpty(config.AccessToken))
+        {
+            SecretRedactor.Register(config.AccessToken);
+        }
+
+        var result = new KubeConfig(server, ca, config.AccessToken ?? string.Empty)
+        {
+            ClientCertificatePem = certificate is not null && key is not null ? certificate : null,
+            ClientKeyPem = certificate is not null && key is not null ? key : null,
+            TokenProvider = config.TokenProvider,
+            TlsServerName = string.IsNullOrEmpty(config.TlsServerName) ? null : config.TlsServerName,
+            Context = config.CurrentContext,
+        };
+        if (result.Token.Length == 0 && result.ClientCertificatePem is null && result.TokenProvider is null)
+        {
+            throw Invalid(source, context, $"Context '{contextName}' gives its user no credentials ChaosEdge can use: a token or token file, a client certificate and key, an exec plugin or OIDC.");
+        }
+
+        return result;
     }
+
+    private static string? Pem(string? base64, string? path)
+    {
+        if (!string.IsNullOrEmpty(base64))
+        {
+            return Encoding.ASCII.GetString(Convert.FromBase64String(base64));
+        }
+
+        return string.IsNullOrEmpty(path) ? null : File.ReadAllText(path);
+    }
+
+    private static ConfigurationInvalidException Invalid(string source, string? context, string message) =>
+        new(source, [new ConfigurationProblem(source, 0, 0, context is null ? "current-context" : $"contexts[{context}]", message)]);
 }
