@@ -58,32 +58,28 @@ public static class ClientArpCheck
         }
 
         var table = ParseArpTable(await File.ReadAllTextAsync(ArpTablePath, cancellationToken).ConfigureAwait(false));
-        foreach (var vip in vips.Distinct())
+        var cached = vips.Distinct().Select(v => (Vip: v, Entry: table.FirstOrDefault(e => e.Address.Equals(v)))).Where(c => c.Entry is not null).ToList();
+        if (cached.Count == 0)
         {
-            if (table.FirstOrDefault(e => e.Address.Equals(vip)) is not { } entry)
+            return;
+        }
+
+        // Each node is asked once, for its MAC and its addresses, whatever the number of VIPs.
+        var nodes = new List<(string Node, string Mac, string[] Addresses)>();
+        foreach (var node in inventory.Nodes.Where(n => shells.ContainsKey(n.Name)))
+        {
+            var result = await shells[node.Name].RunAsync($"ip -4 -o addr show dev {ShellQuote.Quote(node.Interface)}; cat /sys/class/net/{ShellQuote.Quote(node.Interface)}/address", cancellationToken: cancellationToken).ConfigureAwait(false);
+            var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (result.Succeeded && lines.Length > 0)
             {
-                continue;
+                nodes.Add((node.Name, lines[^1].ToLowerInvariant(), lines[..^1]));
             }
+        }
 
-            var owners = new List<(string Node, string Mac)>();
-            var macs = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var node in inventory.Nodes.Where(n => shells.ContainsKey(n.Name)))
-            {
-                var result = await shells[node.Name].RunAsync($"ip -4 -o addr show dev {ShellQuote.Quote(node.Interface)}; cat /sys/class/net/{ShellQuote.Quote(node.Interface)}/address", cancellationToken: cancellationToken).ConfigureAwait(false);
-                var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                if (!result.Succeeded || lines.Length == 0)
-                {
-                    continue;
-                }
-
-                var mac = lines[^1].ToLowerInvariant();
-                macs[mac] = node.Name;
-                if (lines.Any(l => l.Contains($" {vip}/", StringComparison.Ordinal)))
-                {
-                    owners.Add((node.Name, mac));
-                }
-            }
-
+        var macs = nodes.GroupBy(n => n.Mac).ToDictionary(g => g.Key, g => g.First().Node, StringComparer.Ordinal);
+        foreach (var (vip, entry) in cached.Select(c => (c.Vip, c.Entry!)))
+        {
+            var owners = nodes.Where(n => n.Addresses.Any(l => l.Contains($" {vip}/", StringComparison.Ordinal))).Select(n => (n.Node, n.Mac)).ToList();
             if (owners.Count != 1 || owners[0].Mac == entry.Mac)
             {
                 continue;
