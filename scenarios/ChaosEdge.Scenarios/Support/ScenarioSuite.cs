@@ -68,7 +68,9 @@ public abstract class ScenarioSuite
     {
         allure!.Parameter("scenario", scenario.Name);
         allure.Parameter("lab", lab.Environment.Inventory.ClusterName);
-        var result = await new ScenarioRunner(lab.Environment).RunAsync(scenario, new Observer(allure), workload);
+        // Each suite's records in a folder of its own: NoisyNeighbour runs the Failover scenarios again under the same names.
+        var environment = lab.Environment with { OutputDirectory = Path.Combine(lab.Environment.OutputDirectory, Suite) };
+        var result = await new ScenarioRunner(environment).RunAsync(scenario, new Observer(allure), workload);
         allure.Attach("run record", "application/json", "json", result.Record.ToJsonString());
         allure.Attach("samples", "text/csv", "csv", SamplesCsv.Render(result.Timeline));
         allure.Attach("timeline", "image/svg+xml", "svg", TimelineChart.Render(result.Record));
