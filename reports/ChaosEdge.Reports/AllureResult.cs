@@ -14,6 +14,12 @@ namespace ChaosEdge.Reports;
 /// </summary>
 public sealed class AllureResult
 {
+    /// <summary>The category of failed results: the cluster missed its SLA, or lost data.</summary>
+    public const string SlaFailure = "SLA failure";
+
+    /// <summary>The category of broken results: the scenario could not run.</summary>
+    public const string HarnessFailure = "Harness or infrastructure failure";
+
     private readonly JsonObject result;
     private readonly Stack<JsonObject> steps = new();
     private readonly string uuid = Guid.NewGuid().ToString();
@@ -98,12 +104,36 @@ public sealed class AllureResult
         File.WriteAllText(Path.Combine(directory, $"{uuid}-result.json"), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
-    /// <summary>Writes <c>environment.properties</c> (versions, the lab's shape; no secrets).</summary>
+    /// <summary>
+    /// Writes <c>environment.properties</c> (versions, the lab's shape; no secrets). Keys and values are escaped as the
+    /// properties format asks, so a key with spaces (<c>control-plane VIP</c>) reaches the report as written.
+    /// </summary>
     public static void WriteEnvironment(string directory, IReadOnlyDictionary<string, string> values)
     {
         ArgumentNullException.ThrowIfNull(values);
         Directory.CreateDirectory(directory);
-        File.WriteAllLines(Path.Combine(directory, "environment.properties"), values.Select(v => $"{v.Key}={SecretRedactor.Redact(v.Value).Replace("\n", " ", StringComparison.Ordinal)}"));
+        File.WriteAllLines(Path.Combine(directory, "environment.properties"), values.Select(v => $"{PropertiesEscape(v.Key, key: true)}={PropertiesEscape(SecretRedactor.Redact(v.Value).Replace("\n", " ", StringComparison.Ordinal), key: false)}"));
+    }
+
+    /// <summary>
+    /// Writes <c>allurerc.json</c> into <paramref name="directory"/> for the Allure 3 command line: run there,
+    /// <c>allure generate</c> reads <paramref name="resultsDirectory"/> (relative to it), writes the HTML report to
+    /// <c>allure-report/</c> and groups results into the same categories as <see cref="WriteCategories"/> (Allure 3's
+    /// report reads categories from its configuration, not from <c>categories.json</c>).
+    /// </summary>
+    public static void WriteReportConfig(string directory, string resultsDirectory, string reportName)
+    {
+        Directory.CreateDirectory(directory);
+        var config = new JsonObject
+        {
+            ["name"] = reportName,
+            ["resultsDir"] = resultsDirectory,
+            ["output"] = "allure-report",
+            ["categories"] = new JsonArray(
+                new JsonObject { ["name"] = SlaFailure, ["matchers"] = new JsonObject { ["statuses"] = new JsonArray("failed") } },
+                new JsonObject { ["name"] = HarnessFailure, ["matchers"] = new JsonObject { ["statuses"] = new JsonArray("broken") } }),
+        };
+        File.WriteAllText(Path.Combine(directory, "allurerc.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>
@@ -113,12 +143,37 @@ public sealed class AllureResult
     public static void WriteCategories(string directory)
     {
         Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, "categories.json"), """
+        File.WriteAllText(Path.Combine(directory, "categories.json"), $$"""
             [
-              { "name": "SLA failure", "description": "The cluster did not meet its SLA, a verdict was inconclusive, or acknowledged data was lost.", "matchedStatuses": ["failed"] },
-              { "name": "Harness or infrastructure failure", "description": "The scenario could not run: lab, fault, prerequisite or harness trouble.", "matchedStatuses": ["broken"] }
+              { "name": "{{SlaFailure}}", "description": "The cluster did not meet its SLA, a verdict was inconclusive, or acknowledged data was lost.", "matchedStatuses": ["failed"] },
+              { "name": "{{HarnessFailure}}", "description": "The scenario could not run: lab, fault, prerequisite or harness trouble.", "matchedStatuses": ["broken"] }
             ]
             """);
+    }
+
+    /// <summary>
+    /// A key or value in the properties format: backslash, newline and tab escaped; in a key also the separators
+    /// (space, '=', ':') and the comment marks a line may not start with; in a value a leading space.
+    /// </summary>
+    internal static string PropertiesEscape(string text, bool key)
+    {
+        var escaped = new StringBuilder(text.Length + 8);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            escaped.Append(c switch
+            {
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                ' ' when key || i == 0 => "\\ ",
+                '=' or ':' or '#' or '!' when key => "\\" + c,
+                _ => c.ToString(),
+            });
+        }
+
+        return escaped.ToString();
     }
 
     private static JsonObject Label(string name, string value) => new() { ["name"] = name, ["value"] = value };

@@ -89,6 +89,7 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
                     ["nodes"] = string.Join(", ", lab.Environment.Inventory.Nodes.Select(n => $"{n.Name} {n.Address}")),
                 });
                 AllureResult.WriteCategories(Path.Combine(output, "allure-results"));
+                AllureResult.WriteReportConfig(output, "allure-results", $"ChaosEdge nightly: {lab.Environment.Inventory.ClusterName}");
             }
             catch (Exception e) when (e is ChaosEdgeException or IOException or InvalidOperationException or HttpRequestException)
             {

@@ -33,10 +33,15 @@ public static class AllureResults
         allure.Finish(status, message, context.StackTrace);
     }
 
-    /// <summary>Writes <c>environment.properties</c> and <c>categories.json</c>.</summary>
+    /// <summary>
+    /// Writes <c>environment.properties</c> and <c>categories.json</c>, and beside the results directory the
+    /// <c>allurerc.json</c> with which <c>allure generate</c>, run there, makes the HTML report.
+    /// </summary>
     public static void WriteEnvironment(IReadOnlyDictionary<string, string> values)
     {
         AllureResult.WriteEnvironment(Directory, values);
         AllureResult.WriteCategories(Directory);
+        var results = Path.GetFullPath(Directory).TrimEnd('/');
+        AllureResult.WriteReportConfig(Path.GetDirectoryName(results)!, Path.GetFileName(results), "ChaosEdge scenario suites");
     }
 }

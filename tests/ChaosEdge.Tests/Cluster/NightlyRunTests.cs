@@ -43,6 +43,19 @@ public sealed class NightlyRunTests
                 Assert.That(report, Does.Contain("id=\"scenario-non-holder-kubelet-stop\"").And.Contain("<svg").And.Contain("Test Customer AG"));
             });
 
+            // What a user sees in the Allure 3 report made from the run's results with the configuration the run wrote.
+            var allure = await AllureCommandLine.GenerateAsync(output);
+            var shown = allure.Results().Single();
+            Assert.Multiple(() =>
+            {
+                Assert.That(shown.Name, Is.EqualTo((string?)scenario["title"]));
+                Assert.That(shown.Status, Is.EqualTo(outcome.ExitCode == 0 ? "passed" : "failed"));
+                Assert.That(shown.Steps, Has.Some.StartsWith("Inject: "), "the phases are steps");
+                Assert.That(shown.Steps, Has.Some.StartsWith("Restore: "), "the phases are steps");
+                Assert.That(shown.Attachments, Is.SupersetOf(new[] { "run record", "samples", "timeline" }));
+                Assert.That(allure.Environment(), Does.ContainKey("control-plane VIP").WithValue(ClusterLab.Inventory.ControlPlane.Vip.ToString()));
+            });
+
             var lab = Path.GetDirectoryName(ClusterLab.Inventory.SourcePath)!;
             var secrets = new Dictionary<string, string>
             {
