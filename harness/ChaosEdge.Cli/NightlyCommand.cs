@@ -24,18 +24,37 @@ internal static class NightlyCommand
         var output = new Option<string>("--out", "-o") { Description = "Where the run record, reports and logs go.", DefaultValueFactory = _ => "chaosedge-nightly" };
         var customer = new Option<string>("--customer") { Description = "The customer named on the acceptance report.", DefaultValueFactory = _ => "—" };
         var noProvision = new Option<bool>("--no-provision") { Description = "With --inventory: use the lab as it is after verifying its health, instead of provisioning it (idempotently) first." };
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "With --no-provision: the kubeconfig to reach the lab's API with (default: 'kubeconfig' beside the inventory)." };
+        var context = new Option<string?>("--context") { Description = "With --no-provision: the kubeconfig context to use (default: its current context)." };
         var command = new Command("nightly", "Run the scenario suites against a lab and write the run record, the acceptance report (HTML, and PDF when Chromium is installed) and JUnit XML. Exit 0: every SLA passed; 1: an SLA did not; 2: the run could not be completed.")
-            { inventory, sla, filter, output, customer, noProvision };
+            { inventory, sla, filter, output, customer, noProvision, kubeconfig, context };
         command.SetAction((parse, token) => Output.GuardAsync(async () =>
         {
             var options = new NightlyOptions
             {
                 InventoryPath = parse.GetValue(inventory), SlaPath = parse.GetValue(sla), Filter = parse.GetValue(filter),
                 OutputDirectory = parse.GetValue(output)!, Customer = parse.GetValue(customer)!, NoProvision = parse.GetValue(noProvision),
+                KubeconfigPath = parse.GetValue(kubeconfig), Context = parse.GetValue(context),
             };
+            if ((options.KubeconfigPath is not null || options.Context is not null) && !options.NoProvision)
+            {
+                throw new Errors.ChaosEdgeException("--kubeconfig and --context choose how to reach a lab used as it is: give them with --inventory and --no-provision (provisioning writes its own kubeconfig).");
+            }
+
+            if (options.KubeconfigPath is { } path && !File.Exists(path))
+            {
+                throw new Errors.ChaosEdgeException($"--kubeconfig: the file '{path}' does not exist.");
+            }
+
             if (options.NoProvision && options.InventoryPath is null)
             {
                 throw new Errors.ChaosEdgeException("--no-provision needs --inventory: the built-in virtual lab is always provisioned for the run.");
+            }
+
+            if (options.NoProvision && options.InventoryPath is { } lab)
+            {
+                // The kubeconfig and its context are checked before anything is installed or run.
+                _ = Kubernetes.KubeConfig.Load(options.KubeconfigPath ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(lab))!, "kubeconfig"), options.Context);
             }
 
             var selected = ScenarioCatalog.Select(options.Filter);

@@ -40,26 +40,28 @@ public sealed class LabSession : IAsyncDisposable
 
     /// <summary>Opens the lab <paramref name="inventoryPath"/> names, or a new virtual lab of <paramref name="servers"/> servers named <paramref name="labName"/>.</summary>
     public static async Task<LabSession> OpenAsync(string? inventoryPath, string labName, int servers, string output, IProgress<string> progress, string? slaPath = null, CancellationToken cancellationToken = default) =>
-        await OpenAsync(inventoryPath, labName, servers, output, progress, provision: false, verify: false, slaPath, cancellationToken).ConfigureAwait(false);
+        await OpenAsync(inventoryPath, labName, servers, output, progress, provision: false, verify: false, slaPath, cancellationToken: cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Opens a lab as <see cref="OpenAsync(string?, string, int, string, IProgress{string}, string?, CancellationToken)"/>
     /// does; a lab given by its inventory is provisioned first when <paramref name="provision"/> is set, or its health
-    /// verified (nodes, etcd, DNS, service VIP) when <paramref name="verify"/> is.
+    /// verified (nodes, etcd, DNS, service VIP) when <paramref name="verify"/> is. A lab used as it is is reached
+    /// through <paramref name="kubeconfigPath"/> (default: <c>kubeconfig</c> beside the inventory) in its
+    /// <paramref name="context"/> (default: the current one).
     /// </summary>
-    public static async Task<LabSession> OpenAsync(string? inventoryPath, string labName, int servers, string output, IProgress<string> progress, bool provision, bool verify, string? slaPath = null, CancellationToken cancellationToken = default)
+    public static async Task<LabSession> OpenAsync(string? inventoryPath, string labName, int servers, string output, IProgress<string> progress, bool provision, bool verify, string? slaPath = null, string? kubeconfigPath = null, string? context = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(progress);
         if (inventoryPath is not null)
         {
             var inventory = InventoryLoader.Load(inventoryPath);
-            var kubeconfig = Path.Combine(Path.GetDirectoryName(inventory.SourcePath)!, "kubeconfig");
+            var kubeconfig = kubeconfigPath ?? Path.Combine(Path.GetDirectoryName(inventory.SourcePath)!, "kubeconfig");
             if (provision)
             {
                 kubeconfig = (await Provisioning.ProvisionAsync(inventory, null, progress, cancellationToken).ConfigureAwait(false)).KubeconfigPath;
             }
 
-            var session = new LabSession(inventory, KubeConfig.Load(kubeconfig), null, output, slaPath, progress);
+            var session = new LabSession(inventory, KubeConfig.Load(kubeconfig, context), null, output, slaPath, progress);
             if (verify && !provision)
             {
                 try

@@ -26,6 +26,12 @@ public sealed record NightlyOptions
     /// <summary>With an inventory: use the lab as it is after verifying its health, instead of provisioning it (idempotently) first.</summary>
     public bool NoProvision { get; init; }
 
+    /// <summary>With <see cref="NoProvision"/>: the kubeconfig to reach the lab's API with (default: <c>kubeconfig</c> beside the inventory).</summary>
+    public string? KubeconfigPath { get; init; }
+
+    /// <summary>With <see cref="NoProvision"/>: the kubeconfig's context (default: its current context).</summary>
+    public string? Context { get; init; }
+
     /// <summary>The customer named on the acceptance report's cover.</summary>
     public string Customer { get; init; } = "—";
 
@@ -80,7 +86,7 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
             try
             {
                 lab = await LabSession.OpenAsync(options.InventoryPath, options.LabName, 3, Path.Combine(output, "scenarios"), progress,
-                    provision: !options.NoProvision, verify: options.NoProvision, options.SlaPath, cancellationToken).ConfigureAwait(false);
+                    provision: !options.NoProvision, verify: options.NoProvision, options.SlaPath, options.KubeconfigPath, options.Context, cancellationToken).ConfigureAwait(false);
                 summary["lab"] = LabSummary(lab, await lab.HardwareAsync(cancellationToken).ConfigureAwait(false));
                 AllureResult.WriteEnvironment(Path.Combine(output, "allure-results"), new Dictionary<string, string>
                 {

@@ -151,6 +151,41 @@ public sealed class KubeConfigTests
         Assert.That(error.Message, Does.Contain(path).And.Contain("plant-z"));
     }
 
+    [Test]
+    public async Task Nightly_on_a_lab_used_as_it_is_checks_the_kubeconfig_context_before_anything_runs_and_refuses_one_with_provisioning()
+    {
+        File.WriteAllText(Path.Combine(directory, "kubeconfig"), """
+            apiVersion: v1
+            kind: Config
+            current-context: plant-a
+            clusters:
+            - name: plant-a
+              cluster: { server: "https://10.1.0.10:6443", certificate-authority: pki/ca.crt }
+            users:
+            - name: reader
+              user: { token: plant-a-reader-token }
+            contexts:
+            - name: plant-a
+              context: { cluster: plant-a, user: reader }
+            """);
+        var inventory = Path.Combine(directory, "lab.yaml");
+        File.WriteAllText(inventory, "# not read: the kubeconfig is checked first\n");
+        var output = Path.Combine(directory, "out");
+        var cli = Path.Combine(AppContext.BaseDirectory, "chaosedge.dll");
+
+        var missing = await ChaosEdge.Processes.ProcessRunner.RunAsync("dotnet", [cli, "nightly", "-i", inventory, "--no-provision", "--context", "plant-c", "--out", output], timeout: TimeSpan.FromMinutes(1));
+        var provisioning = await ChaosEdge.Processes.ProcessRunner.RunAsync("dotnet", [cli, "nightly", "-i", inventory, "--context", "plant-a", "--out", output], timeout: TimeSpan.FromMinutes(1));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(missing.ExitCode, Is.EqualTo(2), missing.Stdout + missing.Stderr);
+            Assert.That(missing.Stdout + missing.Stderr, Does.Contain("plant-c").And.Contain(Path.Combine(directory, "kubeconfig")));
+            Assert.That(provisioning.ExitCode, Is.EqualTo(2), provisioning.Stdout + provisioning.Stderr);
+            Assert.That(provisioning.Stdout + provisioning.Stderr, Does.Contain("--no-provision"));
+            Assert.That(Directory.Exists(output), Is.False, "nothing was run or written");
+        });
+    }
+
     private string Write(string text)
     {
         var path = Path.Combine(directory, "config");
