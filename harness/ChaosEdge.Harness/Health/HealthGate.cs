@@ -9,7 +9,8 @@ namespace ChaosEdge.Health;
 /// The cluster is healthy when: every node is Ready through the VIP; every deployment has all its replicas ready (at
 /// its current generation); every etcd member is healthy; the cluster DNS
 /// service answers <c>kubernetes.default.svc.cluster.local</c> from every node; the service VIP answers HTTP. Then the
-/// harness's own ARP entries for the VIPs are checked against the VIPs' owners (<see cref="ClientArpCheck"/>).
+/// keepalived VIPs must be back on the server VRRP settles on (with preemption, the first), and the harness's own ARP
+/// entries for the VIPs are checked against the VIPs' owners (<see cref="ClientArpCheck"/>).
 /// </summary>
 public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, KubeClient client, TimeProvider time)
 {
@@ -70,6 +71,21 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
             }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
         }
 
+        // keepalived preempts: once the highest-priority server is healthy again it takes its VIPs back. A scenario
+        // started before that would measure the move back, and its API connections would be reset by it.
+        if (inventory.Cluster.Keepalived.Preempt)
+        {
+            if (inventory.K3s is null || inventory.K3s.Vip == VipProvider.Keepalived)
+            {
+                await WaitSettledAsync(inventory.ControlPlane.Vip, "The control-plane VIP", timeout, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (inventory.K3s is null)
+            {
+                await WaitSettledAsync(serviceVip, "The service VIP", timeout, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         await Wait.UntilAsync($"The service VIP {serviceVip}", "answer HTTP on port 80", async token =>
         {
@@ -85,6 +101,33 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
         }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
         await ClientArpCheck.CheckAsync(inventory, shells, [inventory.ControlPlane.Vip, serviceVip], report, cancellationToken).ConfigureAwait(false);
         report("Health gate passed.");
+    }
+
+    /// <summary>Waits until <paramref name="vip"/> is on the first server alone: with preemption, where VRRP settles (priorities fall by 10 from the first server on).</summary>
+    private async Task WaitSettledAsync(System.Net.IPAddress vip, string what, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var preferred = inventory.Servers.First();
+        await Wait.UntilAsync($"{what} {vip}", $"be held by '{preferred.Name}' alone (keepalived preempts: the server with the highest priority takes it back once it is healthy)", async token =>
+        {
+            var holders = new List<string>();
+            foreach (var server in inventory.Servers)
+            {
+                try
+                {
+                    var result = await shells[server.Name].RunAsync($"ip -4 -o addr show dev {server.Interface}", cancellationToken: token).ConfigureAwait(false);
+                    if (result.Stdout.Contains($" {vip}/", StringComparison.Ordinal))
+                    {
+                        holders.Add(server.Name);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    return (false, $"'{server.Name}' could not be asked: {e.Message}");
+                }
+            }
+
+            return (holders is [var only] && only == preferred.Name, holders.Count == 0 ? "held by no server" : "held by " + string.Join(" and ", holders));
+        }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
     }
 
     // The API may be briefly unreachable while the VIP moves: that is "not yet", not a failure of the gate.

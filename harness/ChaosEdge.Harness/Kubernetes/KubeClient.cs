@@ -174,29 +174,37 @@ public sealed partial class KubeClient : IDisposable
 
     private async Task<JsonObject> SendAsync(HttpMethod method, string path, string? body, string? contentType, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, path);
-        if (body is not null)
+        for (var attempt = 1; ; attempt++)
         {
-            request.Content = new StringContent(body, Encoding.UTF8);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType ?? "application/json");
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(requestTimeout);
-        try
-        {
-            using var response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
+            using var request = new HttpRequestMessage(method, path);
+            if (body is not null)
             {
-                throw await ErrorAsync(method.Method, path, response, timeout.Token).ConfigureAwait(false);
+                request.Content = new StringContent(body, Encoding.UTF8);
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType ?? "application/json");
             }
 
-            var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
-            return JsonNode.Parse(text) as JsonObject ?? [];
-        }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw TimedOut(method.Method, path, e);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(requestTimeout);
+            try
+            {
+                using var response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw await ErrorAsync(method.Method, path, response, timeout.Token).ConfigureAwait(false);
+                }
+
+                var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+                return JsonNode.Parse(text) as JsonObject ?? [];
+            }
+            catch (HttpRequestException) when (attempt == 1 && method == HttpMethod.Get && !timeout.IsCancellationRequested)
+            {
+                // A pooled connection the other end dropped — the VIP moved, and its new holder answers the old
+                // connection with a reset — says nothing about the API: a GET is sent once more, on a new connection.
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw TimedOut(method.Method, path, e);
+            }
         }
     }
 
