@@ -39,22 +39,42 @@ internal sealed partial class Engine(EngineOptions options, ILogger logger, Time
         // The replicas that were read-write when the engine last changed a mode (or all of them for a new volume) are
         // trusted; the others are rebuilt.
         var trusted = File.Exists(StatePath) ? JsonSerializer.Deserialize<string[]>(await File.ReadAllTextAsync(StatePath, cancellationToken).ConfigureAwait(false)) ?? [] : null;
-        foreach (var link in links)
-        {
-            try
-            {
-                await link.ConnectAsync(options.Volume, options.Size, TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
-                link.Mode = trusted is null || trusted.Contains(link.Name) ? ReplicaMode.RW : ReplicaMode.ERR;
-            }
-            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException or TimeoutException)
-            {
-                link.FailureReason = e.Message;
-            }
-        }
 
-        if (links.All(l => l.Mode != ReplicaMode.RW))
+        // Replicas start on their own nodes, not always before the engine (a fresh lab on a busy machine). A new volume's
+        // engine keeps asking every second until each answers, for at most 30 s once one is read-write; an existing
+        // volume's carries on with the trusted replicas that answer at once (the others are rebuilt), and keeps asking
+        // only while none does: a volume with no trusted replica would otherwise stay faulted for good.
+        var settle = time.GetTimestamp();
+        while (true)
         {
-            logger.LogWarning("Volume {Volume}: no trusted replica answers; it is faulted until one does.", options.Volume);
+            foreach (var link in links.Where(l => !l.Connected))
+            {
+                try
+                {
+                    await link.ConnectAsync(options.Volume, options.Size, TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+                    link.Mode = trusted is null || trusted.Contains(link.Name) ? ReplicaMode.RW : ReplicaMode.ERR;
+                }
+                catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException or TimeoutException)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    link.FailureReason = e.Message;
+                    await link.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
+            var anyReadWrite = links.Any(l => l.Mode == ReplicaMode.RW);
+            if (links.All(l => l.Connected) || (anyReadWrite && (trusted is not null || time.GetElapsedTime(settle) > TimeSpan.FromSeconds(30))))
+            {
+                break;
+            }
+
+            if (!anyReadWrite && time.GetElapsedTime(settle) > TimeSpan.FromSeconds(5))
+            {
+                logger.LogWarning("Volume {Volume}: no trusted replica answers yet ({Reasons}); waiting for one.", options.Volume,
+                    string.Join(", ", links.Select(l => $"{l.Name}: {l.FailureReason}")));
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
         }
 
         await SaveStateAsync().ConfigureAwait(false);
