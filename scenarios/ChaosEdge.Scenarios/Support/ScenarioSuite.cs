@@ -13,6 +13,7 @@ namespace ChaosEdge.Scenarios.Support;
 [NonParallelizable]
 public abstract class ScenarioSuite
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ScenarioResult> QuietRuns = new(StringComparer.Ordinal);
     private AllureResult? allure;
 
     /// <summary>The Allure suite name (Failover, Etcd, SplitBrain, Dns).</summary>
@@ -64,6 +65,9 @@ public abstract class ScenarioSuite
         return result;
     }
 
+    /// <summary>The Failover suite's run of <paramref name="scenario"/> in this test run, with no neighbour, if it ran.</summary>
+    protected static ScenarioResult? QuietRun(string scenario) => QuietRuns.GetValueOrDefault(scenario);
+
     private async Task<ScenarioResult> RunAsync(ScenarioLab lab, ScenarioDefinition scenario, IScenarioWorkload? workload)
     {
         allure!.Parameter("scenario", scenario.Name);
@@ -74,6 +78,11 @@ public abstract class ScenarioSuite
         allure.Attach("run record", "application/json", "json", result.Record.ToJsonString());
         allure.Attach("samples", "text/csv", "csv", SamplesCsv.Render(result.Timeline));
         allure.Attach("timeline", "image/svg+xml", "svg", TimelineChart.Render(result.Record));
+        if (Suite == "Failover")
+        {
+            QuietRuns[scenario.Name] = result;
+        }
+
         var summary = Summary(result);
         allure.Attach("figures", "text/plain", "txt", summary);
         TestContext.Out.WriteLine(summary);
