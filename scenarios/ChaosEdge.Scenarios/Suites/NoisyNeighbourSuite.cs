@@ -12,7 +12,7 @@ namespace ChaosEdge.Scenarios.Suites;
 /// <summary>
 /// The Failover suite again while a noisy neighbour keeps one of the machine's cores busy (as an IDE or a build next to
 /// <c>dotnet test --filter Failover</c> would): every scenario must still pass its SLA, and no probe may miss more than
-/// 1 % of its samples, and the VIPs' takeovers stay within the probe's cadence + 100 ms of the same scenario's quiet run
+/// 1 % of its samples, and the control-plane VIP's takeover stays within the probe's cadence + 100 ms of the quiet run
 /// (beyond the advert interval VRRP's own phase adds where the VIP moves) — a harness that measures its neighbours' load
 /// instead of the cluster fails here. (On the virtual
 /// lab the node-side agents run outside the lab's low CPU weight, as the harness does: see NodeFilesystem.NameAgentCgroup.)
@@ -27,8 +27,13 @@ public sealed class NoisyNeighbourSuite : ScenarioSuite
     private static IEnumerable<TestCaseData> Scenarios() =>
         ScenarioCatalog.All.Where(s => s.Suite == ScenarioCatalog.Failover).Select(s => new TestCaseData(s.Name).SetName($"Under a busy core: {s.Name}"));
 
-    /// <summary>The probes whose takeover is the VIPs' (VRRP's timers, nothing else): compared with the quiet run.</summary>
-    private static readonly string[] VipProbes = ["vip-tcp", "service-vip-tcp"];
+    /// <summary>
+    /// The probe whose takeover is the control-plane VIP's alone (VRRP's timers): compared with the quiet run. The
+    /// service VIP's is not: a connection through it lands on a backend pod, so its takeover also depends on which pod
+    /// kube-proxy picked and when the endpoints changed (6 ms in one quiet run, 690 ms in the busy run after it, for a
+    /// non-holder's power-off that never moved the VIP).
+    /// </summary>
+    private static readonly string[] VipProbes = ["vip-tcp"];
 
     [TestCaseSource(nameof(Scenarios))]
     public async Task A_failover_scenario_passes_and_every_probe_keeps_its_cadence_while_another_process_keeps_a_core_busy(string name)
