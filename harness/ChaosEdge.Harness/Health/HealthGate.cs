@@ -109,21 +109,14 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
         var preferred = inventory.Servers.First();
         await Wait.UntilAsync($"{what} {vip}", $"be held by '{preferred.Name}' alone (keepalived preempts: the server with the highest priority takes it back once it is healthy)", async token =>
         {
-            var holders = new List<string>();
-            foreach (var server in inventory.Servers)
+            IReadOnlyList<string> holders;
+            try
             {
-                try
-                {
-                    var result = await shells[server.Name].RunAsync($"ip -4 -o addr show dev {server.Interface}", cancellationToken: token).ConfigureAwait(false);
-                    if (result.Stdout.Contains($" {vip}/", StringComparison.Ordinal))
-                    {
-                        holders.Add(server.Name);
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    return (false, $"'{server.Name}' could not be asked: {e.Message}");
-                }
+                holders = await Faults.Targets.ClusterRoles.HoldersAsync(inventory, shells, vip, token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return (false, $"the servers could not be asked: {e.Message}");
             }
 
             return (holders is [var only] && only == preferred.Name, holders.Count == 0 ? "held by no server" : "held by " + string.Join(" and ", holders));

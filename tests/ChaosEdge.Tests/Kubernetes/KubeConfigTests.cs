@@ -154,7 +154,7 @@ public sealed class KubeConfigTests
     [Test]
     public async Task Nightly_on_a_lab_used_as_it_is_checks_the_kubeconfig_context_before_anything_runs_and_refuses_one_with_provisioning()
     {
-        File.WriteAllText(Path.Combine(directory, "kubeconfig"), """
+        var kubeconfig = Write(name: "kubeconfig", text: """
             apiVersion: v1
             kind: Config
             current-context: plant-a
@@ -179,16 +179,16 @@ public sealed class KubeConfigTests
         Assert.Multiple(() =>
         {
             Assert.That(missing.ExitCode, Is.EqualTo(2), missing.Stdout + missing.Stderr);
-            Assert.That(missing.Stdout + missing.Stderr, Does.Contain("plant-c").And.Contain(Path.Combine(directory, "kubeconfig")));
+            Assert.That(missing.Stdout + missing.Stderr, Does.Contain("plant-c").And.Contain(kubeconfig));
             Assert.That(provisioning.ExitCode, Is.EqualTo(2), provisioning.Stdout + provisioning.Stderr);
             Assert.That(provisioning.Stdout + provisioning.Stderr, Does.Contain("--no-provision"));
             Assert.That(Directory.Exists(output), Is.False, "nothing was run or written");
         });
     }
 
-    private string Write(string text)
+    private string Write(string text, string name = "config")
     {
-        var path = Path.Combine(directory, "config");
+        var path = Path.Combine(directory, name);
         File.WriteAllText(path, text, Encoding.UTF8);
         return path;
     }

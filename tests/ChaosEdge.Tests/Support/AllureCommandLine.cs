@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
+using ChaosEdge.Processes;
 
 namespace ChaosEdge.Tests.Support;
 
@@ -16,9 +16,9 @@ public static class AllureCommandLine
     {
         var allure = await InstalledAsync();
         var report = Path.Combine(directory, "allure-report");
-        var (code, output) = await RunAsync(allure, directory, TimeSpan.FromMinutes(5), "generate");
-        Assert.That(code, Is.Zero, $"allure generate in {directory} failed:\n{output}");
-        Assert.That(File.Exists(Path.Combine(report, "index.html")), $"allure generate wrote no report:\n{output}");
+        var result = await RunAsync(allure, "generate", "--cwd", directory, "--output", report);
+        Assert.That(result.ExitCode, Is.Zero, $"allure generate in {directory} failed:\n{result.Stdout}{result.Stderr}");
+        Assert.That(File.Exists(Path.Combine(report, "index.html")), $"allure generate wrote no report:\n{result.Stdout}{result.Stderr}");
         return new GeneratedAllureReport(report);
     }
 
@@ -33,8 +33,8 @@ public static class AllureCommandLine
             {
                 var npm = Prerequisite.Program("npm", "npm");
                 await TestContext.Progress.WriteLineAsync($"Installing the Allure 3 command line (npm ci in {tool}), on first use.");
-                var (code, output) = await RunAsync(npm, tool, TimeSpan.FromMinutes(5), "ci", "--no-audit", "--no-fund");
-                Assert.That(code, Is.Zero, $"npm ci in {tool} failed:\n{output}");
+                var result = await RunAsync(npm, "ci", "--no-audit", "--no-fund", "--prefix", tool);
+                Assert.That(result.ExitCode, Is.Zero, $"npm ci in {tool} failed:\n{result.Stdout}{result.Stderr}");
             }
 
             return allure;
@@ -58,33 +58,8 @@ public static class AllureCommandLine
         throw new InvalidOperationException($"No ChaosEdge.sln above {TestContext.CurrentContext.TestDirectory}.");
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(string program, string directory, TimeSpan limit, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program, arguments)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["NO_COLOR"] = "1";
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(limit);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            return (-1, $"{program} {string.Join(' ', arguments)} did not finish within {limit}.\n{await stdout}{await stderr}");
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<ProcessResult> RunAsync(string program, params string[] arguments) =>
+        ProcessRunner.RunAsync(program, arguments, timeout: TimeSpan.FromMinutes(5), environment: new Dictionary<string, string> { ["NO_COLOR"] = "1" });
 }
 
 /// <summary>What a user sees in an Allure 3 report, read from the files the report's pages load.</summary>

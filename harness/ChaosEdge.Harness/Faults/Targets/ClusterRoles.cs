@@ -12,7 +12,11 @@ namespace ChaosEdge.Faults.Targets;
 public static class ClusterRoles
 {
     /// <summary>The servers whose primary NIC carries the control-plane VIP.</summary>
-    public static async Task<IReadOnlyList<string>> VipHoldersAsync(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, CancellationToken cancellationToken = default)
+    public static Task<IReadOnlyList<string>> VipHoldersAsync(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, CancellationToken cancellationToken = default) =>
+        HoldersAsync(inventory, shells, (inventory ?? throw new ArgumentNullException(nameof(inventory))).ControlPlane.Vip, cancellationToken);
+
+    /// <summary>The servers whose primary NIC carries <paramref name="address"/>.</summary>
+    public static async Task<IReadOnlyList<string>> HoldersAsync(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, System.Net.IPAddress address, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(inventory);
         ArgumentNullException.ThrowIfNull(shells);
@@ -20,7 +24,7 @@ public static class ClusterRoles
         foreach (var node in inventory.Servers)
         {
             var result = await shells[node.Name].RunAsync($"ip -4 -o addr show dev {node.Interface}", cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (result.Stdout.Contains($" {inventory.ControlPlane.Vip}/", StringComparison.Ordinal))
+            if (result.Stdout.Contains($" {address}/", StringComparison.Ordinal))
             {
                 holders.Add(node.Name);
             }
