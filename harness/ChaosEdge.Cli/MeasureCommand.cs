@@ -118,10 +118,7 @@ internal static class MeasureCommand
         try
         {
             using var client = new KubeClient(config, TimeSpan.FromSeconds(3));
-            var service = await client.TryGetAsync(ResourcePath.Services.For("default", "edge-app"), token);
-            var ip = (string?)service?["status"]?["loadBalancer"]?["ingress"]?[0]?["ip"];
-            var port = (int?)service?["spec"]?["ports"]?[0]?["port"] ?? 80;
-            return ip is null ? null : new IPEndPoint(IPAddress.Parse(ip), port);
+            return await client.LoadBalancerAsync("default", "edge-app", token);
         }
         catch (Exception e) when (e is KubeApiException or HttpRequestException or TaskCanceledException)
         {

@@ -2,6 +2,8 @@ using ChaosEdge.Inventory;
 using ChaosEdge.Kubernetes;
 using ChaosEdge.Ssh;
 using ChaosEdge.Waiting;
+using k8s;
+using k8s.Models;
 
 namespace ChaosEdge.Health;
 
@@ -22,36 +24,36 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
         report("Health gate: nodes Ready, etcd members healthy, DNS answering on every node, service VIP answering");
         await Wait.UntilAsync("The cluster's nodes", "all be Ready (read through the VIP)", async token =>
         {
-            var (nodes, failure) = await TryListAsync(ResourcePath.Nodes.For(), token).ConfigureAwait(false);
+            var (nodes, failure) = await TryListAsync("LIST nodes", (c, t) => c.CoreV1.ListNodeAsync(cancellationToken: t), token).ConfigureAwait(false);
             if (failure is not null)
             {
                 return (false, failure);
             }
 
-            var notReady = inventory.Nodes.Select(n => n.Name).Where(n => nodes.FirstOrDefault(o => o.Name() == n)?.Condition("Ready") != "True").ToList();
+            var notReady = inventory.Nodes.Select(n => n.Name).Where(n => Condition(nodes?.Items.FirstOrDefault(o => o.Name() == n)?.Status?.Conditions, "Ready") != "True").ToList();
             return (notReady.Count == 0, notReady.Count == 0 ? "all Ready" : "not Ready: " + string.Join(", ", notReady));
         }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
 
         await Wait.UntilAsync("The cluster's deployments", "have every replica ready (cluster DNS in the inventory's shape, the edge workload)", async token =>
         {
-            var (deployments, failure) = await TryListAsync(ResourcePath.Deployments.For(), token).ConfigureAwait(false);
+            var (deployments, failure) = await TryListAsync("LIST deployments", (c, t) => c.AppsV1.ListDeploymentForAllNamespacesAsync(cancellationToken: t), token).ConfigureAwait(false);
             if (failure is not null)
             {
                 return (false, failure);
             }
 
-            var waiting = deployments.Where(d => !Complete(d)).ToList();
+            var waiting = deployments!.Items.Where(d => !Complete(d)).ToList();
             if (waiting.Count == 0)
             {
                 return (true, "all ready");
             }
 
             // The evidence names each pod of the waiting deployments: where it runs and what its kubelet last reported.
-            var (pods, _) = await client.ListAsync(ResourcePath.Pods.For(), cancellationToken: token).ConfigureAwait(false);
+            var pods = await client.CallAsync("LIST pods", (c, t) => c.CoreV1.ListPodForAllNamespacesAsync(cancellationToken: t), token).ConfigureAwait(false);
             return (false, string.Join("; ", waiting.Select(d =>
-                $"{d.Namespace()}/{d.Name()} {(int?)d["status"]?["readyReplicas"] ?? 0}/{(int?)d["spec"]?["replicas"] ?? 1} ready (generation {d.Text("metadata.generation")}, observed {d.Text("status.observedGeneration")}): "
-                + string.Join(", ", pods.Where(p => p.Namespace() == d.Namespace() && (p["metadata"]?["ownerReferences"] as System.Text.Json.Nodes.JsonArray ?? []).Any(o => (string?)o?["uid"] == d.Text("metadata.uid")))
-                    .Select(p => $"{p.Name()} on {p.Text("spec.nodeName") ?? "no node"} Ready={p.Condition("Ready") ?? "?"} {p.Text("status.phase")} restarts={(int?)p["status"]?["containerStatuses"]?[0]?["restartCount"] ?? 0}")))));
+                $"{d.Namespace()}/{d.Name()} {d.Status?.ReadyReplicas ?? 0}/{d.Spec?.Replicas ?? 1} ready (generation {d.Metadata?.Generation}, observed {d.Status?.ObservedGeneration}): "
+                + string.Join(", ", pods.Items.Where(p => p.Namespace() == d.Namespace() && (p.Metadata?.OwnerReferences ?? []).Any(o => o.Uid == d.Uid()))
+                    .Select(p => $"{p.Name()} on {p.Spec?.NodeName ?? "no node"} Ready={Condition(p.Status?.Conditions, "Ready") ?? "?"} {p.Status?.Phase} restarts={p.Status?.ContainerStatuses?.FirstOrDefault()?.RestartCount ?? 0}")))));
         }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
 
         var first = inventory.Servers.First();
@@ -124,20 +126,24 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
     }
 
     // The API may be briefly unreachable while the VIP moves: that is "not yet", not a failure of the gate.
-    private async Task<(IReadOnlyList<System.Text.Json.Nodes.JsonObject> Items, string? Failure)> TryListAsync(string path, CancellationToken cancellationToken)
+    private async Task<(T? List, string? Failure)> TryListAsync<T>(string what, Func<k8s.IKubernetes, CancellationToken, Task<T>> list, CancellationToken cancellationToken)
+        where T : class
     {
         try
         {
-            var (items, _) = await client.ListAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return (items, null);
+            return (await client.CallAsync(what, list, cancellationToken).ConfigureAwait(false), null);
         }
         catch (Exception e) when (e is KubeApiException or HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            return ([], e.Message);
+            return (null, e.Message);
         }
     }
 
-    private static bool Complete(System.Text.Json.Nodes.JsonObject deployment) =>
-        ((long?)deployment["status"]?["observedGeneration"] ?? 0) >= ((long?)deployment["metadata"]?["generation"] ?? 1)
-        && ((int?)deployment["status"]?["readyReplicas"] ?? 0) == ((int?)deployment["spec"]?["replicas"] ?? 1);
+    private static string? Condition(IEnumerable<V1NodeCondition>? conditions, string type) => conditions?.FirstOrDefault(c => c.Type == type)?.Status;
+
+    private static string? Condition(IEnumerable<V1PodCondition>? conditions, string type) => conditions?.FirstOrDefault(c => c.Type == type)?.Status;
+
+    private static bool Complete(V1Deployment deployment) =>
+        (deployment.Status?.ObservedGeneration ?? 0) >= (deployment.Metadata?.Generation ?? 1)
+        && (deployment.Status?.ReadyReplicas ?? 0) == (deployment.Spec?.Replicas ?? 1);
 }

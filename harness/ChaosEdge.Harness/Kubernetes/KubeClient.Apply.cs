@@ -32,9 +32,9 @@ public sealed partial class KubeClient
             obj.Metadata()["namespace"] = ns;
         }
 
-        var path = resource.For(ns, name);
-        var before = (await TryGetAsync(path, cancellationToken).ConfigureAwait(false))?.ResourceVersion();
-        var applied = await SendAsync(HttpMethod.Patch, path + Query(("fieldManager", fieldManager), ("force", "true")), obj.ToJsonString(), "application/apply-patch+yaml", cancellationToken).ConfigureAwait(false);
+        var target = resource.For(ns, name);
+        var before = (await TryGetAsync(target, cancellationToken).ConfigureAwait(false))?.ResourceVersion();
+        var applied = await PatchAsync($"APPLY {target}", target, new k8s.Models.V1Patch(obj.ToJsonString(), k8s.Models.V1Patch.PatchType.ApplyPatch), fieldManager, true, cancellationToken).ConfigureAwait(false);
         return (applied, before != applied.ResourceVersion());
     }
 
@@ -44,7 +44,15 @@ public sealed partial class KubeClient
     {
         if (!discovery.TryGetValue(apiVersion, out var kinds) || !kinds.ContainsKey(kind))
         {
-            var list = await TryGetAsync(apiVersion.Contains('/', StringComparison.Ordinal) ? $"/apis/{apiVersion}" : $"/api/{apiVersion}", cancellationToken).ConfigureAwait(false);
+            // Discovery documents are not resources; the library has typed calls only for the built-in groups.
+            var path = apiVersion.Contains('/', StringComparison.Ordinal) ? $"/apis/{apiVersion}" : $"/api/{apiVersion}";
+            var (status, body) = await GetRawAsync(path, cancellationToken).ConfigureAwait(false);
+            if (status is not (System.Net.HttpStatusCode.OK or System.Net.HttpStatusCode.NotFound))
+            {
+                throw new KubeApiException("GET", path, status, null, body.Length > 500 ? body[..500] : body);
+            }
+
+            var list = status == System.Net.HttpStatusCode.OK ? JsonNode.Parse(body) as JsonObject : null;
             kinds = (list?["resources"] as JsonArray ?? [])
                 .OfType<JsonObject>()
                 .Where(r => ((string?)r["name"])?.Contains('/', StringComparison.Ordinal) == false)

@@ -9,7 +9,7 @@ namespace ChaosEdge.Kubernetes;
 /// server says 410 (the version was compacted), re-watch when the stream ends quietly. Every reconnect is logged: a
 /// silent gap in a watch would be a silent gap in what the watcher believes.
 /// </summary>
-public sealed class KubeInformer(KubeClient client, string path, ILogger logger, string? labelSelector = null, string? fieldSelector = null)
+public sealed class KubeInformer(KubeClient client, ResourceRef collection, ILogger logger, string? labelSelector = null, string? fieldSelector = null)
 {
     private readonly ConcurrentDictionary<string, JsonObject> items = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -25,8 +25,12 @@ public sealed class KubeInformer(KubeClient client, string path, ILogger logger,
 
     public JsonObject? Get(string? ns, string name) => items.TryGetValue(Key(ns, name), out var obj) ? obj : null;
 
-    /// <summary>Runs until cancelled; errors are logged and retried after <paramref name="retryDelay"/> (default 1 s).</summary>
-    public async Task RunAsync(TimeSpan? retryDelay = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs until cancelled; errors are logged and retried after <paramref name="retryDelay"/> (default 1 s). Each watch
+    /// asks the server to end it after <paramref name="watchTimeout"/> (default 5 min), and is then re-opened from the
+    /// last version seen.
+    /// </summary>
+    public async Task RunAsync(TimeSpan? retryDelay = null, TimeSpan? watchTimeout = null, CancellationToken cancellationToken = default)
     {
         var delay = retryDelay ?? TimeSpan.FromSeconds(1);
         string? version = null;
@@ -36,7 +40,7 @@ public sealed class KubeInformer(KubeClient client, string path, ILogger logger,
             {
                 if (version is null)
                 {
-                    var (list, listVersion) = await client.ListAsync(path, labelSelector, fieldSelector, cancellationToken).ConfigureAwait(false);
+                    var (list, listVersion) = await client.ListAsync(collection, labelSelector, fieldSelector, cancellationToken).ConfigureAwait(false);
                     var fresh = list.ToDictionary(o => Key(o.Namespace(), o.Name()), StringComparer.Ordinal);
                     foreach (var key in items.Keys.Except(fresh.Keys).ToList())
                     {
@@ -53,7 +57,7 @@ public sealed class KubeInformer(KubeClient client, string path, ILogger logger,
                     Changed?.Invoke(null);
                 }
 
-                await foreach (var evt in client.WatchAsync(path, version, labelSelector, fieldSelector, cancellationToken: cancellationToken).ConfigureAwait(false))
+                await foreach (var evt in client.WatchAsync(collection, version, labelSelector, fieldSelector, watchTimeout, cancellationToken).ConfigureAwait(false))
                 {
                     version = evt.ResourceVersion.Length > 0 ? evt.ResourceVersion : version;
                     if (evt.Type == "BOOKMARK")
@@ -74,16 +78,16 @@ public sealed class KubeInformer(KubeClient client, string path, ILogger logger,
                     Changed?.Invoke(evt);
                 }
 
-                logger.WatchReconnected(path, "the stream ended", version ?? string.Empty);
+                logger.WatchReconnected(collection.ToString(), "the stream ended", version ?? string.Empty);
             }
             catch (KubeApiException e) when (e.IsExpired)
             {
-                logger.WatchReconnected(path, "resourceVersion expired (410); re-listing", version ?? string.Empty);
+                logger.WatchReconnected(collection.ToString(), "resourceVersion expired (410); re-listing", version ?? string.Empty);
                 version = null;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is HttpRequestException or IOException or KubeApiException or TaskCanceledException or System.Text.Json.JsonException)
             {
-                logger.WatchReconnected(path, e.Message, version ?? string.Empty);
+                logger.WatchReconnected(collection.ToString(), e.Message, version ?? string.Empty);
                 try
                 {
                     await Task.Delay(delay, cancellationToken).ConfigureAwait(false);

@@ -3,7 +3,8 @@ using System.Text;
 namespace ChaosEdge.Kubernetes;
 
 /// <summary>
-/// Builds API paths: <c>/api/v1/namespaces/kube-system/pods/x</c>, <c>/apis/coordination.k8s.io/v1/…/leases</c>.
+/// A kind of resource the API serves: its group, version and plural name (<c>apps/v1 deployments</c>). Which object or
+/// collection of it is meant is a <see cref="ResourceRef"/>, from <see cref="For"/>.
 /// </summary>
 /// <param name="Group">API group; empty for the core group.</param>
 /// <param name="Version">API version, such as <c>v1</c>.</param>
@@ -20,31 +21,46 @@ public sealed record ResourcePath(string Group, string Version, string Plural)
     public static ResourcePath Events { get; } = new(string.Empty, "v1", "events");
     public static ResourcePath Leases { get; } = new("coordination.k8s.io", "v1", "leases");
     public static ResourcePath Deployments { get; } = new("apps", "v1", "deployments");
+    public static ResourcePath DaemonSets { get; } = new("apps", "v1", "daemonsets");
     public static ResourcePath PodDisruptionBudgets { get; } = new("policy", "v1", "poddisruptionbudgets");
+    public static ResourcePath CustomResourceDefinitions { get; } = new("apiextensions.k8s.io", "v1", "customresourcedefinitions");
 
-    /// <summary>The collection (all namespaces when <paramref name="ns"/> is null) or, with a name, one object.</summary>
-    public string For(string? ns = null, string? name = null, string? subresource = null)
+    /// <summary>The collection (all namespaces, or a cluster-scoped kind, when <paramref name="ns"/> is null) or, with a name, one object.</summary>
+    /// <param name="ns">The namespace; null for all namespaces or a cluster-scoped kind.</param>
+    /// <param name="name">The object; null for the collection.</param>
+    /// <param name="subresource">Only <c>status</c> is used by the harness.</param>
+    public ResourceRef For(string? ns = null, string? name = null, string? subresource = null) => new(this, ns, name, subresource);
+
+    /// <summary><c>apiVersion</c> as objects of this resource carry it.</summary>
+    public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
+}
+
+/// <summary>One object, or a collection, of a <see cref="ResourcePath"/>; its text is the API path, as messages show it.</summary>
+public sealed record ResourceRef(ResourcePath Resource, string? Namespace, string? Name, string? Subresource = null)
+{
+    /// <summary>The object's <c>status</c> subresource.</summary>
+    public ResourceRef Status => this with { Subresource = "status" };
+
+    /// <summary><c>/api/v1/namespaces/kube-system/pods/x</c>, <c>/apis/coordination.k8s.io/v1/…/leases</c>.</summary>
+    public override string ToString()
     {
-        var path = new StringBuilder(Group.Length == 0 ? $"/api/{Version}" : $"/apis/{Group}/{Version}");
-        if (ns is not null)
+        var path = new StringBuilder(Resource.Group.Length == 0 ? $"/api/{Resource.Version}" : $"/apis/{Resource.Group}/{Resource.Version}");
+        if (Namespace is not null)
         {
-            path.Append("/namespaces/").Append(Uri.EscapeDataString(ns));
+            path.Append("/namespaces/").Append(Uri.EscapeDataString(Namespace));
         }
 
-        path.Append('/').Append(Plural);
-        if (name is not null)
+        path.Append('/').Append(Resource.Plural);
+        if (Name is not null)
         {
-            path.Append('/').Append(Uri.EscapeDataString(name));
+            path.Append('/').Append(Uri.EscapeDataString(Name));
         }
 
-        if (subresource is not null)
+        if (Subresource is not null)
         {
-            path.Append('/').Append(subresource);
+            path.Append('/').Append(Subresource);
         }
 
         return path.ToString();
     }
-
-    /// <summary><c>apiVersion</c> as objects of this resource carry it.</summary>
-    public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 }

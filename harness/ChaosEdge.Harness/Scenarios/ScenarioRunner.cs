@@ -428,10 +428,8 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         {
             try
             {
-                var service = await client.GetAsync(ResourcePath.Services.For("default", "edge-app"), token).ConfigureAwait(false);
-                var ip = (string?)service["status"]?["loadBalancer"]?["ingress"]?[0]?["ip"]
+                endpoint = await client.LoadBalancerAsync("default", "edge-app", token).ConfigureAwait(false)
                     ?? throw new ChaosEdgeException("Service default/edge-app has no load-balancer address; is the cluster provisioned?");
-                endpoint = new IPEndPoint(IPAddress.Parse(ip), (int?)service["spec"]?["ports"]?[0]?["port"] ?? 80);
                 return (true, null);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException || (e is KubeApiException api && (int)api.Status >= 500))

@@ -61,8 +61,9 @@ public sealed class VolumeWatch
             return LabVolume;
         }
 
-        var claim = await client.TryGetAsync(ResourcePath.PersistentVolumeClaims.For("default", ProbeClaim), cancellationToken).ConfigureAwait(false);
-        return claim is null ? null : claim.Text("spec.volumeName")
+        var claim = await client.TryCallAsync($"GET {ResourcePath.PersistentVolumeClaims.For("default", ProbeClaim)}",
+            (c, t) => k8s.CoreV1OperationsExtensions.ReadNamespacedPersistentVolumeClaimAsync(c.CoreV1, ProbeClaim, "default", cancellationToken: t), cancellationToken).ConfigureAwait(false);
+        return claim is null ? null : claim.Spec?.VolumeName
             ?? throw new Errors.ChaosEdgeException($"PersistentVolumeClaim 'default/{ProbeClaim}' is not bound to a volume; provisioning waits for it ('chaosedge provision').");
     }
 

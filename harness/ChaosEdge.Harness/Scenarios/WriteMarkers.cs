@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using ChaosEdge.Errors;
 using ChaosEdge.Kubernetes;
+using k8s;
+using k8s.Models;
 
 namespace ChaosEdge.Scenarios;
 
@@ -30,13 +32,16 @@ public sealed class WriteMarkers(KubeConfig config, IReadOnlyDictionary<string, 
     /// <summary>Whether the writers are on different sides of a partition, so shared updates they all had acknowledged during it conflict.</summary>
     public bool DetectConflicts { get; init; }
 
+    private const string Namespace = "default";
+    private const string RunLabel = "chaosedge.io/run";
+
     private string Shared => $"ce-shared-{run}";
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         using (var client = new KubeClient(config, TimeSpan.FromSeconds(3)))
         {
-            await client.CreateAsync(ResourcePath.ConfigMaps.For("default"), ConfigMap(Shared, "none"), cancellationToken).ConfigureAwait(false);
+            await client.CallAsync("POST configmap", (c, t) => c.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap(Shared, "none"), Namespace, cancellationToken: t), cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var (writer, server) in writers)
@@ -54,7 +59,7 @@ public sealed class WriteMarkers(KubeConfig config, IReadOnlyDictionary<string, 
     public async Task<IReadOnlyList<string>> VerifyAsync(FaultWindow fault, CancellationToken cancellationToken = default)
     {
         using var client = new KubeClient(config, TimeSpan.FromSeconds(10));
-        var (items, _) = await client.ListAsync(ResourcePath.ConfigMaps.For("default"), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var items = (await client.CallAsync("LIST configmaps", (c, t) => c.CoreV1.ListNamespacedConfigMapAsync(Namespace, labelSelector: $"{RunLabel}={run}", cancellationToken: t), cancellationToken).ConfigureAwait(false)).Items;
         var present = items.Select(i => i.Name()).ToHashSet(StringComparer.Ordinal);
         var lost = acknowledged.Where(a => !present.Contains(a.Name)).ToList();
         var notes = new List<string>
@@ -68,9 +73,9 @@ public sealed class WriteMarkers(KubeConfig config, IReadOnlyDictionary<string, 
             notes.Add($"shared key updates acknowledged during the partition by: {(sides.Count == 0 ? "no side" : string.Join(", ", sides))}; conflicting: {(sides.Count > 1 ? "YES" : "no")}");
         }
 
-        foreach (var item in items.Where(i => i.Name().Contains(run, StringComparison.Ordinal)))
+        foreach (var item in items)
         {
-            await client.DeleteAsync(ResourcePath.ConfigMaps.For("default", item.Name()), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await client.CallAsync("DELETE configmap", (c, t) => c.CoreV1.DeleteNamespacedConfigMapAsync(item.Name(), Namespace, cancellationToken: t), cancellationToken).ConfigureAwait(false);
         }
 
         if (lost.Count > 0)
@@ -95,10 +100,11 @@ public sealed class WriteMarkers(KubeConfig config, IReadOnlyDictionary<string, 
             Interlocked.Increment(ref attempts);
             try
             {
-                await client.CreateAsync(ResourcePath.ConfigMaps.For("default"), ConfigMap(name, writer), stop.Token).ConfigureAwait(false);
+                await client.CallAsync("POST configmap", (c, t) => c.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap(name, writer), Namespace, cancellationToken: t), stop.Token).ConfigureAwait(false);
                 acknowledged.Add((writer, name));
                 var sent = clock.GetTimestamp();
-                await client.PatchAsync(ResourcePath.ConfigMaps.For("default", Shared), new JsonObject { ["data"] = new JsonObject { ["writer"] = writer } }, cancellationToken: stop.Token).ConfigureAwait(false);
+                var patch = new V1Patch(new JsonObject { ["data"] = new JsonObject { ["writer"] = writer } }.ToJsonString(), V1Patch.PatchType.MergePatch);
+                await client.CallAsync("PATCH configmap", (c, t) => c.CoreV1.PatchNamespacedConfigMapAsync(patch, Shared, Namespace, cancellationToken: t), stop.Token).ConfigureAwait(false);
                 sharedUpdates.Add((writer, sent, clock.GetTimestamp()));
             }
             catch (Exception e) when (e is KubeApiException or HttpRequestException or TaskCanceledException or OperationCanceledException)
@@ -117,10 +123,11 @@ public sealed class WriteMarkers(KubeConfig config, IReadOnlyDictionary<string, 
         }
     }
 
-    private JsonObject ConfigMap(string name, string writer) => new()
+    private V1ConfigMap ConfigMap(string name, string writer) => new()
     {
-        ["apiVersion"] = "v1", ["kind"] = "ConfigMap",
-        ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = "default", ["labels"] = new JsonObject { ["chaosedge.io/run"] = run } },
-        ["data"] = new JsonObject { ["writer"] = writer },
+        ApiVersion = "v1",
+        Kind = "ConfigMap",
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace, Labels = new Dictionary<string, string> { [RunLabel] = run } },
+        Data = new Dictionary<string, string> { ["writer"] = writer },
     };
 }

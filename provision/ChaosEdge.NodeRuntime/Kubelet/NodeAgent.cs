@@ -81,7 +81,7 @@ internal sealed class NodeAgent(KubeClient client, RuntimeOptions options, ILogg
             return;
         }
 
-        await client.PatchAsync(path + "/status", new JsonObject
+        await client.PatchAsync(path.Status, new JsonObject
         {
             ["status"] = new JsonObject
             {

@@ -20,7 +20,7 @@ internal sealed partial class Engine
         var last = new Dictionary<string, string>(StringComparer.Ordinal);
         while (!cancellationToken.IsCancellationRequested)
         {
-            var updates = new List<(string Path, JsonObject Status)>
+            var updates = new List<(ResourceRef Path, JsonObject Status)>
             {
                 (Volumes.For(Namespace, options.Volume), new JsonObject
                 {
@@ -43,7 +43,7 @@ internal sealed partial class Engine
             foreach (var (path, status) in updates)
             {
                 var text = status.ToJsonString();
-                if (last.GetValueOrDefault(path) == text)
+                if (last.GetValueOrDefault(path.ToString()) == text)
                 {
                     continue;
                 }
@@ -51,7 +51,7 @@ internal sealed partial class Engine
                 try
                 {
                     await client.PatchAsync(path, new JsonObject { ["status"] = status }, cancellationToken: cancellationToken).ConfigureAwait(false);
-                    last[path] = text;
+                    last[path.ToString()] = text;
                 }
                 catch (Exception e) when (e is KubeApiException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
                 {

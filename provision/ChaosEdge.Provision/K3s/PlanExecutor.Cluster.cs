@@ -87,7 +87,7 @@ public sealed partial class PlanExecutor
             {
                 await Wait.UntilAsync($"CustomResourceDefinition '{labelled.Name()}'", "be established", async token =>
                 {
-                    var crd = await kube.TryGetAsync($"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{labelled.Name()}", token).ConfigureAwait(false);
+                    var crd = await kube.TryGetAsync(ResourcePath.CustomResourceDefinitions.For(name: labelled.Name()), token).ConfigureAwait(false);
                     return (crd?.Condition("Established") == "True", crd?.Condition("Established") ?? "absent");
                 }, TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(500), time, cancellationToken).ConfigureAwait(false);
             }
@@ -106,10 +106,10 @@ public sealed partial class PlanExecutor
                 case ClusterCondition.WorkloadsAvailable:
                     await Wait.UntilAsync($"Namespace '{step.Namespace}'", "have every Deployment and DaemonSet available", async token =>
                     {
-                        var (deployments, _) = await Client.ListAsync(ResourcePath.Deployments.For(step.Namespace), cancellationToken: token).ConfigureAwait(false);
-                        var (daemonSets, _) = await Client.ListAsync(new ResourcePath("apps", "v1", "daemonsets").For(step.Namespace), cancellationToken: token).ConfigureAwait(false);
-                        var waiting = deployments.Where(d => ((int?)d["status"]?["availableReplicas"] ?? 0) < ((int?)d["spec"]?["replicas"] ?? 1)).Select(d => d.Name())
-                            .Concat(daemonSets.Where(d => ((int?)d["status"]?["numberAvailable"] ?? 0) < ((int?)d["status"]?["desiredNumberScheduled"] ?? 1)).Select(d => d.Name()))
+                        var deployments = (await Client.CallAsync($"LIST {ResourcePath.Deployments.For(step.Namespace)}", (c, t) => k8s.AppsV1OperationsExtensions.ListNamespacedDeploymentAsync(c.AppsV1, step.Namespace, cancellationToken: t), token).ConfigureAwait(false)).Items;
+                        var daemonSets = (await Client.CallAsync($"LIST {ResourcePath.DaemonSets.For(step.Namespace)}", (c, t) => k8s.AppsV1OperationsExtensions.ListNamespacedDaemonSetAsync(c.AppsV1, step.Namespace, cancellationToken: t), token).ConfigureAwait(false)).Items;
+                        var waiting = deployments.Where(d => (d.Status?.AvailableReplicas ?? 0) < (d.Spec?.Replicas ?? 1)).Select(d => d.Metadata.Name)
+                            .Concat(daemonSets.Where(d => (d.Status?.NumberAvailable ?? 0) < (d.Status?.DesiredNumberScheduled ?? 1)).Select(d => d.Metadata.Name))
                             .ToList();
                         return (deployments.Count + daemonSets.Count > 0 && waiting.Count == 0, waiting.Count == 0 ? "nothing deployed yet" : "waiting for " + string.Join(", ", waiting));
                     }, step.Timeout, TimeSpan.FromSeconds(2), time, cancellationToken).ConfigureAwait(false);
@@ -118,8 +118,9 @@ public sealed partial class PlanExecutor
                     string? volumeName = null;
                     await Wait.UntilAsync($"PersistentVolumeClaim 'default/{K3sManifests.ProbeVolumeClaim}'", "be bound to a Longhorn volume", async token =>
                     {
-                        var claim = await Client.TryGetAsync(ResourcePath.PersistentVolumeClaims.For("default", K3sManifests.ProbeVolumeClaim), token).ConfigureAwait(false);
-                        volumeName = claim?.Text("spec.volumeName");
+                        var claim = await Client.TryCallAsync($"GET {ResourcePath.PersistentVolumeClaims.For("default", K3sManifests.ProbeVolumeClaim)}",
+                            (c, t) => k8s.CoreV1OperationsExtensions.ReadNamespacedPersistentVolumeClaimAsync(c.CoreV1, K3sManifests.ProbeVolumeClaim, "default", cancellationToken: t), token).ConfigureAwait(false);
+                        volumeName = claim?.Spec?.VolumeName;
                         return (volumeName is not null, "not bound yet");
                     }, step.Timeout, TimeSpan.FromSeconds(2), time, cancellationToken).ConfigureAwait(false);
                     await LonghornState.WaitAsync(Client, volumeName!, s => s.State == "attached" && s.Robustness == "healthy", step.Timeout, time, cancellationToken).ConfigureAwait(false);
@@ -146,10 +147,8 @@ public sealed partial class PlanExecutor
         IPAddress? vip = null;
         await Wait.UntilAsync("Service 'default/edge-app'", "get a load-balancer address", async token =>
         {
-            var service = await client.GetAsync(ResourcePath.Services.For("default", "edge-app"), token).ConfigureAwait(false);
-            var ip = (string?)(service["status"]?["loadBalancer"]?["ingress"] as JsonArray)?.FirstOrDefault()?["ip"];
-            vip = ip is null ? null : IPAddress.Parse(ip);
-            return (vip is not null, ip ?? "pending");
+            vip = (await client.LoadBalancerAsync("default", "edge-app", token).ConfigureAwait(false))?.Address;
+            return (vip is not null, vip?.ToString() ?? "pending");
         }, timeout, TimeSpan.FromMilliseconds(500), time, cancellationToken).ConfigureAwait(false);
         return vip!;
     }

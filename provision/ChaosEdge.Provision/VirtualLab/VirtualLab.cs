@@ -77,9 +77,9 @@ public sealed partial class VirtualLab
                 return new LabClusterStatus(true, false, KubeconfigPath, $"/readyz answered {(int)status}: {body.Trim()}");
             }
 
-            var (items, _) = await client.ListAsync("/api/v1/nodes", cancellationToken: cancellationToken).ConfigureAwait(false);
-            var ready = items.Count(n => n["status"]?["conditions"]?.AsArray().Any(c => (string?)c?["type"] == "Ready" && (string?)c?["status"] == "True") == true);
-            return ready == expectedNodes && items.Count == expectedNodes
+            var nodes = await client.CallAsync("LIST nodes", (c, t) => k8s.CoreV1OperationsExtensions.ListNodeAsync(c.CoreV1, cancellationToken: t), cancellationToken).ConfigureAwait(false);
+            var ready = nodes.Items.Count(n => n.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true);
+            return ready == expectedNodes && nodes.Items.Count == expectedNodes
                 ? new LabClusterStatus(true, true, KubeconfigPath, null)
                 : new LabClusterStatus(true, false, KubeconfigPath, $"{ready} of {expectedNodes} nodes are Ready");
         }

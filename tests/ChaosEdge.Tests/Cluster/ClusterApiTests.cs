@@ -206,8 +206,7 @@ public sealed class ClusterApiTests
     public async Task Custom_resources_are_served_once_their_definition_exists()
     {
         using var client = ClusterLab.Client();
-        var crdPath = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
-        await client.CreateAsync(crdPath, JsonNode.Parse("""
+        await client.CreateAsync(ResourcePath.CustomResourceDefinitions.For(), JsonNode.Parse("""
             {"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",
              "metadata":{"name":"volumes.test.chaosedge.io"},
              "spec":{"group":"test.chaosedge.io","scope":"Namespaced",
@@ -215,19 +214,20 @@ public sealed class ClusterApiTests
                      "versions":[{"name":"v1beta2","served":true,"storage":true,"subresources":{"status":{}},
                                   "schema":{"openAPIV3Schema":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}]}}
             """)!.AsObject());
-        var collection = "/apis/test.chaosedge.io/v1beta2/namespaces/default/volumes";
+        var volumes = new ResourcePath("test.chaosedge.io", "v1beta2", "volumes");
+        var collection = volumes.For("default");
         try
         {
             await Waiting.Wait.UntilAsync("The custom resource 'volumes.test.chaosedge.io'", "be served", async token =>
             {
-                var (status, body) = await client.GetRawAsync(collection, token);
+                var (status, body) = await client.GetRawAsync(collection.ToString(), token);
                 return (status == HttpStatusCode.OK, $"{(int)status} {body}");
             }, TimeSpan.FromSeconds(20));
 
             await client.CreateAsync(collection, JsonNode.Parse("""{"apiVersion":"test.chaosedge.io/v1beta2","kind":"Volume","metadata":{"name":"pvc-1"},"spec":{"numberOfReplicas":3}}""")!.AsObject());
-            await client.PatchAsync(collection + "/pvc-1/status", new JsonObject { ["status"] = new JsonObject { ["robustness"] = "healthy" } });
-            var volume = await client.GetAsync(collection + "/pvc-1");
-            var (all, _) = await client.ListAsync("/apis/test.chaosedge.io/v1beta2/volumes");
+            await client.PatchAsync(volumes.For("default", "pvc-1").Status, new JsonObject { ["status"] = new JsonObject { ["robustness"] = "healthy" } });
+            var volume = await client.GetAsync(volumes.For("default", "pvc-1"));
+            var (all, _) = await client.ListAsync(volumes.For());
 
             Assert.Multiple(() =>
             {
@@ -235,11 +235,11 @@ public sealed class ClusterApiTests
                 Assert.That(volume.Text("status.robustness"), Is.EqualTo("healthy"));
                 Assert.That(all.Select(v => v.Name()), Is.EqualTo(new[] { "pvc-1" }));
             });
-            await client.DeleteAsync(collection + "/pvc-1");
+            await client.DeleteAsync(volumes.For("default", "pvc-1"));
         }
         finally
         {
-            await client.DeleteAsync(crdPath + "/volumes.test.chaosedge.io");
+            await client.DeleteAsync(ResourcePath.CustomResourceDefinitions.For(name: "volumes.test.chaosedge.io"));
         }
     }
 

@@ -116,8 +116,8 @@ public static class ClusterRoles
     public static async Task<IReadOnlyList<string>> DnsReplicaNodesAsync(KubeClient client, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var (pods, _) = await client.ListAsync(ResourcePath.Pods.For("kube-system"), cancellationToken: cancellationToken).ConfigureAwait(false);
-        return [.. pods.Where(p => (string?)p["metadata"]?["labels"]?["k8s-app"] == "kube-dns" && p["metadata"]?["deletionTimestamp"] is null)
-            .Select(p => (string?)p["spec"]?["nodeName"]).OfType<string>().Distinct().Order(StringComparer.Ordinal)];
+        var pods = await client.CallAsync("LIST kube-system pods", (c, t) => k8s.CoreV1OperationsExtensions.ListNamespacedPodAsync(c.CoreV1, "kube-system", labelSelector: "k8s-app=kube-dns", cancellationToken: t), cancellationToken).ConfigureAwait(false);
+        return [.. pods.Items.Where(p => p.Metadata?.DeletionTimestamp is null)
+            .Select(p => p.Spec?.NodeName).OfType<string>().Distinct().Order(StringComparer.Ordinal)];
     }
 }
