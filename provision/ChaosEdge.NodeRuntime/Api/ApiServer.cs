@@ -23,6 +23,7 @@ internal sealed partial class ApiServer(ObjectStore store, RuntimeOptions option
 
     public async Task<WebApplication> StartAsync(CancellationToken cancellationToken)
     {
+        var clientAuthorities = credentials.ClientCaPem is null ? null : X509Certificate2.CreateFromPem(credentials.ClientCaPem);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -30,7 +31,11 @@ internal sealed partial class ApiServer(ObjectStore store, RuntimeOptions option
             kestrel.Listen(IPAddress.Any, options.HttpsPort, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
             {
                 ServerCertificate = X509Certificate2.CreateFromPem(credentials.ServingCertificatePem, credentials.ServingKeyPem),
-                ClientCertificateMode = ClientCertificateMode.NoCertificate,
+                // As kube-apiserver: a client certificate is asked for, not required, and one that is given must chain to
+                // the client CA (K3s's admin kubeconfig authenticates with one); a bearer token is the other way in.
+                ClientCertificateMode = clientAuthorities is null ? ClientCertificateMode.NoCertificate : ClientCertificateMode.AllowCertificate,
+                ClientCertificateValidation = (certificate, _, _) => clientAuthorities is not null && SignedBy(clientAuthorities, certificate),
+                CheckCertificateRevocation = false,
             }));
             kestrel.Limits.MinResponseDataRate = null;
             kestrel.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(2);
@@ -82,12 +87,28 @@ internal sealed partial class ApiServer(ObjectStore store, RuntimeOptions option
 
     private bool Authenticated(HttpContext context)
     {
+        // Kestrel accepted the handshake only with a certificate the client CA signed (ClientCertificateValidation).
+        if (context.Connection.ClientCertificate is not null)
+        {
+            return true;
+        }
+
         var header = context.Request.Headers.Authorization.ToString();
         return header.StartsWith("Bearer ", StringComparison.Ordinal)
             && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[7..].Trim()), Encoding.UTF8.GetBytes(credentials.AdminToken));
     }
 
-    private async Task<bool> HandlePublicAsync(HttpContext context, string path)
+    private static bool SignedBy(X509Certificate2 authority, X509Certificate2 certificate)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(authority);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.2"));
+        return chain.Build(certificate);
+    }
+
+        private async Task<bool> HandlePublicAsync(HttpContext context, string path)
     {
         switch (path)
         {

@@ -27,6 +27,7 @@ internal sealed class JoinService(RuntimeOptions options, ServerCredentials cred
                 {
                     ["serverCa"] = credentials.ServerCaPem, ["serverCaKey"] = credentials.ServerCaKeyPem, ["etcdCa"] = credentials.EtcdCaPem,
                     ["etcdCaKey"] = credentials.EtcdCaKeyPem, ["adminToken"] = credentials.AdminToken,
+                    ["clientCa"] = credentials.ClientCaPem, ["clientCaKey"] = credentials.ClientCaKeyPem,
                 }).ConfigureAwait(false);
                 return;
             case "/v1-k3s/agent-bootstrap":

@@ -8,9 +8,11 @@ using ChaosEdge.Kubernetes;
 namespace ChaosEdge.NodeRuntime.Tls;
 
 /// <summary>
-/// A node's certificates and tokens, in K3s's layout under <c>server/tls</c>: the cluster CA and the etcd CA (created at
-/// cluster-init, fetched by joining servers over TLS verified with the token's CA hash), this node's API serving
-/// certificate (SANs: node IP, --tls-san, 127.0.0.1, the kubernetes service names) and its etcd certificates.
+/// A node's certificates and tokens, in K3s's layout under <c>server/tls</c>: the cluster CA, the client CA and the etcd
+/// CA (created at cluster-init, fetched by joining servers over TLS verified with the token's CA hash), this node's API
+/// serving certificate (SANs: node IP, --tls-san, 127.0.0.1, the kubernetes service names), the admin's client
+/// certificate (<c>client-admin.crt</c>, CN <c>system:admin</c>, signed by the client CA, as in K3s's admin kubeconfig)
+/// and its etcd certificates.
 /// </summary>
 internal sealed class ServerCredentials
 {
@@ -18,6 +20,8 @@ internal sealed class ServerCredentials
     public string? ServerCaKeyPem { get; init; }
     public string? EtcdCaPem { get; init; }
     public string? EtcdCaKeyPem { get; init; }
+    public string? ClientCaPem { get; init; }
+    public string? ClientCaKeyPem { get; init; }
     public required string AdminToken { get; init; }
     public string ServingCertificatePem { get; private set; } = string.Empty;
     public string ServingKeyPem { get; private set; } = string.Empty;
@@ -37,6 +41,7 @@ internal sealed class ServerCredentials
             {
                 ServerCaPem = Read(tls, "server-ca.crt"), ServerCaKeyPem = Read(tls, "server-ca.key"),
                 EtcdCaPem = Read(tls, "etcd/server-ca.crt"), EtcdCaKeyPem = Read(tls, "etcd/server-ca.key"),
+                ClientCaPem = ReadIfThere(tls, "client-ca.crt"), ClientCaKeyPem = ReadIfThere(tls, "client-ca.key"),
                 AdminToken = Read(options.ServerDir, "admin.token").Trim(),
             };
         }
@@ -44,9 +49,11 @@ internal sealed class ServerCredentials
         {
             var serverCa = CertificateAuthority.Create("k3s-server-ca", time);
             var etcdCa = CertificateAuthority.Create("etcd-server-ca", time);
+            var clientCa = CertificateAuthority.Create("k3s-client-ca", time);
             credentials = new ServerCredentials
             {
                 ServerCaPem = serverCa.CertificatePem, ServerCaKeyPem = serverCa.KeyPem, EtcdCaPem = etcdCa.CertificatePem, EtcdCaKeyPem = etcdCa.KeyPem,
+                ClientCaPem = clientCa.CertificatePem, ClientCaKeyPem = clientCa.KeyPem,
                 AdminToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)),
             };
         }
@@ -57,6 +64,7 @@ internal sealed class ServerCredentials
             {
                 ServerCaPem = (string)bootstrap["serverCa"]!, ServerCaKeyPem = (string)bootstrap["serverCaKey"]!,
                 EtcdCaPem = (string)bootstrap["etcdCa"]!, EtcdCaKeyPem = (string)bootstrap["etcdCaKey"]!, AdminToken = (string)bootstrap["adminToken"]!,
+                ClientCaPem = (string?)bootstrap["clientCa"], ClientCaKeyPem = (string?)bootstrap["clientCaKey"],
             };
         }
 
@@ -64,6 +72,12 @@ internal sealed class ServerCredentials
         Write(tls, "server-ca.key", credentials.ServerCaKeyPem!);
         Write(tls, "etcd/server-ca.crt", credentials.EtcdCaPem!);
         Write(tls, "etcd/server-ca.key", credentials.EtcdCaKeyPem!);
+        if (credentials.ClientCaPem is not null && credentials.ClientCaKeyPem is not null)
+        {
+            Write(tls, "client-ca.crt", credentials.ClientCaPem);
+            Write(tls, "client-ca.key", credentials.ClientCaKeyPem);
+        }
+
         Write(options.ServerDir, "admin.token", credentials.AdminToken);
         Write(options.ServerDir, "token", ClusterToken.Parse(options.Token).Full(credentials.ServerCaPem));
         Write(options.ServerDir, "node-token", ClusterToken.Parse(options.Token).Full(credentials.ServerCaPem));
@@ -90,6 +104,13 @@ internal sealed class ServerCredentials
         (ServingCertificatePem, ServingKeyPem) = serverCa.Issue("kube-apiserver", sans, addresses, server: true, client: false, time);
         Write(tls, "serving-kube-apiserver.crt", ServingCertificatePem);
         Write(tls, "serving-kube-apiserver.key", ServingKeyPem);
+
+        if (ClientCaPem is not null && ClientCaKeyPem is not null)
+        {
+            var (adminCert, adminKey) = CertificateAuthority.Load(ClientCaPem, ClientCaKeyPem).Issue("system:admin", [], [], server: false, client: true, time);
+            Write(tls, "client-admin.crt", adminCert);
+            Write(tls, "client-admin.key", adminKey);
+        }
 
         var etcdCa = CertificateAuthority.Load(EtcdCaPem!, EtcdCaKeyPem!);
         var (memberCert, memberKey) = etcdCa.Issue(options.NodeName, ["localhost", options.NodeName], [options.NodeIp, IPAddress.Loopback], server: true, client: true, time);
@@ -183,6 +204,8 @@ internal sealed class ServerCredentials
     }
 
     private static string Read(string directory, string file) => File.ReadAllText(Path.Combine(directory, file));
+
+    private static string? ReadIfThere(string directory, string file) => File.Exists(Path.Combine(directory, file)) ? Read(directory, file) : null;
 
     private static void Write(string directory, string file, string content)
     {
