@@ -32,14 +32,24 @@ internal static class LabCommands
             Description = $"Number of nodes, 1–{LabNames.MaxNodes}.",
             DefaultValueFactory = _ => 3,
         };
+        var nodeNames = new Option<string?>("--node-names")
+        {
+            Description = "The nodes' names, comma-separated (default edge-1…edge-N); the first three are servers. Copies a site's naming, e.g. n100-1,n100-2,n100-3.",
+        };
+        var nodeInterface = new Option<string>("--interface")
+        {
+            Description = "Each node's network interface name, e.g. enp1s0.",
+            DefaultValueFactory = _ => LabShape.DefaultInterface,
+        };
         var json = new Option<bool>("--json") { Description = "Print the status as JSON." };
         var provision = new Option<bool>("--provision") { Description = "Also provision the HA cluster on the lab (as 'chaosedge provision -i <lab inventory>')." };
 
-        var up = new Command("up", "Build the virtual lab (needs root): namespaces on one bridge, an sshd per node, and its inventory.") { name, nodes, provision };
+        var up = new Command("up", "Build the virtual lab (needs root): namespaces on one bridge, an sshd per node, and its inventory.") { name, nodes, nodeNames, nodeInterface, provision };
         up.SetAction((parse, token) => Output.GuardAsync(async () =>
         {
             var lab = new VirtualLab(parse.GetValue(name)!);
-            var result = await lab.UpAsync(parse.GetValue(nodes), Output.Progress(), token);
+            var shape = Shape(parse.GetValue(nodeNames), parse.GetResult(nodes) is { Implicit: false } ? parse.GetValue(nodes) : null, parse.GetValue(nodeInterface)!);
+            var result = await lab.UpAsync(shape, Output.Progress(), token);
             PrintStatus(result.Status);
             if (parse.GetValue(provision))
             {
@@ -82,6 +92,23 @@ internal static class LabCommands
         }));
 
         return new Command("lab", "The built-in virtual lab: a cluster's machines as network namespaces on this host.") { up, down, status, bmcServe };
+    }
+
+    /// <summary>The lab's shape from the options: names given, or <c>--nodes</c> default names; both must agree in count.</summary>
+    private static LabShape Shape(string? names, int? count, string nodeInterface)
+    {
+        if (names is null)
+        {
+            return LabShape.Default(count ?? 3) with { Interface = nodeInterface };
+        }
+
+        var list = names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (count is { } n && n != list.Length)
+        {
+            throw new Errors.ChaosEdgeException($"--nodes {n} and --node-names with {list.Length} names disagree; give one of them.");
+        }
+
+        return new LabShape(list, nodeInterface);
     }
 
     private static void PrintStatus(LabStatus status)

@@ -69,7 +69,7 @@ internal sealed class NodeRuntimeHost(RuntimeOptions options, ILoggerFactory log
             var client = new KubeClient(new KubeConfig(apiUrl, credentials.ServerCaPem, credentials.AdminToken), TimeSpan.FromSeconds(10));
             var kubelet = new NodeAgent(client, options, loggers.CreateLogger("kubelet"), time);
             background.Add(kubelet.RunAsync(components.Token));
-            background.Add(new KubeProxy(client, loggers.CreateLogger("kube-proxy")).RunAsync(components.Token));
+            background.Add(new KubeProxy(client, InterfaceOf(options.NodeIp), loggers.CreateLogger("kube-proxy")).RunAsync(components.Token));
             if (options.IsServer)
             {
                 background.Add(new ControllerManager(client, options, loggers, time).RunAsync(components.Token));
@@ -177,4 +177,10 @@ internal sealed class NodeRuntimeHost(RuntimeOptions options, ILoggerFactory log
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The interface carrying the node IP (K3s's flannel picks it the same way when no --flannel-iface is given).</summary>
+    private static string InterfaceOf(System.Net.IPAddress address) =>
+        System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .FirstOrDefault(i => i.GetIPProperties().UnicastAddresses.Any(a => a.Address.Equals(address)))?.Name
+        ?? throw new InvalidOperationException($"No interface of this node carries its node IP {address}; K3s needs one (set --node-ip to an address the node has).");
 }

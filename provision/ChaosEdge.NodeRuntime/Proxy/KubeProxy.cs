@@ -8,10 +8,11 @@ namespace ChaosEdge.NodeRuntime.Proxy;
 /// <summary>
 /// kube-proxy in nftables mode, in miniature: table <c>ip kube-proxy</c> DNATs each service's cluster IP (and its
 /// load-balancer address) and port to its ready endpoints, chosen at random (<c>numgen random</c>); a service without
-/// ready endpoints rejects. Forwarded service traffic is masqueraded so replies come back the same way. The table is
+/// ready endpoints rejects. Forwarded service traffic (in and out on the node's interface, the one carrying its node IP)
+/// is masqueraded so replies come back the same way. The table is
 /// replaced in one nft transaction whenever services or endpoints change.
 /// </summary>
-internal sealed class KubeProxy(KubeClient client, ILogger logger)
+internal sealed class KubeProxy(KubeClient client, string nodeInterface, ILogger logger)
 {
     public const string Table = "kube-proxy";
 
@@ -37,7 +38,7 @@ internal sealed class KubeProxy(KubeClient client, ILogger logger)
                 }
 
                 var frontends = Frontends(services.Items, endpoints);
-                var ruleset = Render(frontends);
+                var ruleset = Render(frontends, nodeInterface);
                 if (ruleset != applied)
                 {
                     await ApplyAsync(ruleset, cancellationToken).ConfigureAwait(false);
@@ -96,7 +97,7 @@ internal sealed class KubeProxy(KubeClient client, ILogger logger)
         return frontends;
     }
 
-    internal static string Render(IReadOnlyList<Frontend> frontends)
+    internal static string Render(IReadOnlyList<Frontend> frontends, string nodeInterface)
     {
         var rules = new StringBuilder();
         foreach (var (service, address, protocol, port, targets) in frontends)
@@ -145,7 +146,7 @@ internal sealed class KubeProxy(KubeClient client, ILogger logger)
                 }
                 chain postrouting {
                     type nat hook postrouting priority srcnat; policy accept;
-                    ct status dnat iifname "eth0" oifname "eth0" masquerade
+                    ct status dnat iifname "{{nodeInterface}}" oifname "{{nodeInterface}}" masquerade
                 }
             }
 

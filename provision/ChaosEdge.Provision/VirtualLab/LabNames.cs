@@ -52,9 +52,6 @@ public sealed partial class LabNames
     /// <summary>The host-side end of a node's veth pair, attached to the bridge.</summary>
     public string HostLink(int index) => MemberPrefix + index.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>The node-side interface, inside its namespace.</summary>
-    public static string NodeInterface => "eth0";
-
     /// <summary>Whether <paramref name="lab"/> is a valid lab name.</summary>
     public static bool IsValid(string lab) => ValidName().IsMatch(lab);
 

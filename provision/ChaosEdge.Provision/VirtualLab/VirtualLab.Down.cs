@@ -7,7 +7,7 @@ public sealed partial class VirtualLab
 {
     /// <summary>
     /// Removes everything the lab made — processes, namespaces, links, routes, cgroups, files — found by name, so it
-    /// also cleans up after an <see cref="UpAsync"/> that crashed halfway or a harness that was killed. Needs root.
+    /// also cleans up after an <see cref="UpAsync(LabShape, IProgress{string}?, CancellationToken)"/> that crashed halfway or a harness that was killed. Needs root.
     /// </summary>
     public async Task<LabDownResult> DownAsync(IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {

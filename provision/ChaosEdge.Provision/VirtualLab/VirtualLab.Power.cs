@@ -53,7 +53,7 @@ public sealed partial class VirtualLab
         await HostCommands.IpAsync(cancellationToken, "-n", ns, "link", "set", state.Interface, "up").ConfigureAwait(false);
         await HostCommands.IpAsync(cancellationToken, "-n", ns, "addr", "add", $"{state.Address}/24", "dev", state.Interface).ConfigureAwait(false);
         await HostCommands.IpAsync(cancellationToken, "-n", ns, "route", "replace", LabAddressPlan.ServiceRange.ToString(), "dev", state.Interface).ConfigureAwait(false);
-        await StartSshdAsync(state.Name, ns, IPAddress.Parse(state.Address), cancellationToken).ConfigureAwait(false);
+        await StartSshdAsync(state.Name, ns, IPAddress.Parse(state.Address), state.Interface, cancellationToken).ConfigureAwait(false);
 
         // Asked inside the node: the BMC network that calls this has no route to the nodes' network.
         await Wait.UntilAsync($"The sshd of node '{state.Name}' ({state.Address})", "listen after power-on", async token =>

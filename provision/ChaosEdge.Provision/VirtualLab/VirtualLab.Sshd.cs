@@ -8,7 +8,7 @@ namespace ChaosEdge.Provision.VirtualLab;
 public sealed partial class VirtualLab
 {
     /// <summary>Starts the node's own sshd inside its namespace and cgroup; returns its host-key fingerprint.</summary>
-    private async Task<string> StartSshdAsync(string node, string ns, IPAddress address, CancellationToken cancellationToken)
+    private async Task<string> StartSshdAsync(string node, string ns, IPAddress address, string nodeInterface, CancellationToken cancellationToken)
     {
         var directory = NodeDirectory(node);
         var sshDirectory = Path.Combine(directory, "ssh");
@@ -33,8 +33,8 @@ public sealed partial class VirtualLab
         // The boot script starts the node's enabled units (none on a new node; the cluster's after a power cycle).
         // The link watcher does what a real node's network manager does when its link comes back (after a NIC-down
         // fault): it restores the node's route to the service range, which the kernel drops with the link.
-        var route = $"ip route replace {LabAddressPlan.ServiceRange} dev {LabNames.NodeInterface}";
-        var linkWatcher = $"ip -o monitor link dev {LabNames.NodeInterface} | while read -r line; do case \"$line\" in *\"state UP\"*) {route} ;; esac; done";
+        var route = $"ip route replace {LabAddressPlan.ServiceRange} dev {nodeInterface}";
+        var linkWatcher = $"ip -o monitor link dev {nodeInterface} | while read -r line; do case \"$line\" in *\"state UP\"*) {route} ;; esac; done";
         // A node boots in / : nothing on it may depend on the directory of whoever powered it on (a harness run from a
         // directory under /tmp, which the node does not share, made the K3s service fail at every power-on).
         var inner = $"{filesystem.MountScript(NodeCgroup.CpuMountPoint())} && cd / && hostname {ShellQuote.Quote(node)} && (setsid {NodeImage.BootScript} >/var/log/ce-boot.log 2>&1 &) && (setsid sh -c {ShellQuote.Quote(linkWatcher)} >/dev/null 2>&1 &) && exec {sshd} -D -f {ShellQuote.Quote(config)} -E {ShellQuote.Quote(log)}";

@@ -14,13 +14,21 @@ public sealed partial class VirtualLab
     /// <param name="nodeCount">Number of nodes, 1–16; the first three are servers, the rest agents.</param>
     /// <param name="progress">Receives one line per step.</param>
     /// <param name="cancellationToken">Stops the build; call <see cref="DownAsync"/> to clean up after.</param>
-    public async Task<LabUpResult> UpAsync(int nodeCount = 3, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
-    {
-        if (nodeCount is < 1 or > LabNames.MaxNodes)
-        {
-            throw new ChaosEdgeException($"A lab has 1–{LabNames.MaxNodes} nodes; '{nodeCount}' were asked for.");
-        }
+    public Task<LabUpResult> UpAsync(int nodeCount = 3, IProgress<string>? progress = null, CancellationToken cancellationToken = default) =>
+        UpAsync(LabShape.Default(nodeCount), progress, cancellationToken);
 
+    /// <summary>
+    /// Builds the lab in <paramref name="shape"/> (its node names and interface name), or does nothing when it is
+    /// already up and healthy in that shape. Remnants of a crashed earlier attempt are removed first. Needs root.
+    /// </summary>
+    /// <param name="shape">The nodes' names (the first three are servers, the rest agents) and interface.</param>
+    /// <param name="progress">Receives one line per step.</param>
+    /// <param name="cancellationToken">Stops the build; call <see cref="DownAsync"/> to clean up after.</param>
+    public async Task<LabUpResult> UpAsync(LabShape shape, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        shape.Validate();
+        var nodeCount = shape.NodeCount;
         HostPrerequisites.RequireRoot();
         var started = options.TimeProvider.GetTimestamp();
         await HostPrerequisites.EnsureAsync(progress, cancellationToken).ConfigureAwait(false);
@@ -29,10 +37,11 @@ public sealed partial class VirtualLab
             var current = await StatusAsync(cancellationToken).ConfigureAwait(false);
             if (current.Exists && current.Healthy)
             {
-                if (current.State!.Nodes.Count != nodeCount)
+                var existing = new LabShape([.. current.State!.Nodes.Select(n => n.Name)], current.State.Nodes[0].Interface);
+                if (!existing.SameAs(shape))
                 {
                     throw new ChaosEdgeException(
-                        $"Lab '{Names.Lab}' is up with {current.State.Nodes.Count} nodes, not {nodeCount}. Run 'chaosedge lab down --name {Names.Lab}' first to rebuild it.");
+                        $"Lab '{Names.Lab}' is up with {existing}, not {shape}. Run 'chaosedge lab down --name {Names.Lab}' first to rebuild it.");
                 }
 
                 progress?.Report($"Lab '{Names.Lab}' is already up with {nodeCount} nodes; nothing changed.");
@@ -47,7 +56,7 @@ public sealed partial class VirtualLab
             }
 
             var plan = new LabAddressPlan(slot);
-            var state = await BuildAsync(plan, nodeCount, progress, cancellationToken).ConfigureAwait(false);
+            var state = await BuildAsync(plan, shape, progress, cancellationToken).ConfigureAwait(false);
             state.Write(StatePath);
             await StartBmcsAsync(plan, state.Nodes, progress, cancellationToken).ConfigureAwait(false);
             WriteInventory(state, plan);
@@ -58,7 +67,7 @@ public sealed partial class VirtualLab
         }
     }
 
-    private async Task<LabState> BuildAsync(LabAddressPlan plan, int nodeCount, IProgress<string>? progress, CancellationToken cancellationToken)
+    private async Task<LabState> BuildAsync(LabAddressPlan plan, LabShape shape, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         System.IO.Directory.CreateDirectory(Path.Combine(Directory, "keys"));
         await EnsureKeyAsync(PrivateKeyPath, $"chaosedge-lab-{Names.Lab}", cancellationToken).ConfigureAwait(false);
@@ -75,11 +84,11 @@ public sealed partial class VirtualLab
 
         progress?.Report($"Lab CPU weight (so the harness is never queued behind the nodes it measures): {NodeCgroup.LowerLabCpuWeight(Names.Lab)}");
         var nodes = new List<LabNodeState>();
-        for (var i = 1; i <= nodeCount; i++)
+        for (var i = 1; i <= shape.NodeCount; i++)
         {
-            var name = LabNames.NodeName(i);
-            progress?.Report($"Creating node '{name}' at {plan.Node(i)} (namespace '{Names.Namespace(name)}')");
-            nodes.Add(await CreateNodeAsync(plan, i, cancellationToken).ConfigureAwait(false));
+            var name = shape.NodeNames[i - 1];
+            progress?.Report($"Creating node '{name}' at {plan.Node(i)} on {shape.Interface} (namespace '{Names.Namespace(name)}')");
+            nodes.Add(await CreateNodeAsync(plan, i, name, shape.Interface, cancellationToken).ConfigureAwait(false));
         }
 
         foreach (var node in nodes)
@@ -99,31 +108,30 @@ public sealed partial class VirtualLab
             plan.ManagementSubnet.ToString());
     }
 
-    private async Task<LabNodeState> CreateNodeAsync(LabAddressPlan plan, int index, CancellationToken cancellationToken)
+    private async Task<LabNodeState> CreateNodeAsync(LabAddressPlan plan, int index, string name, string nodeInterface, CancellationToken cancellationToken)
     {
-        var name = LabNames.NodeName(index);
         var ns = Names.Namespace(name);
         var link = Names.HostLink(index);
         var address = plan.Node(index);
         await HostCommands.IpAsync(cancellationToken, "netns", "add", ns).ConfigureAwait(false);
-        await HostCommands.IpAsync(cancellationToken, "link", "add", link, "type", "veth", "peer", "name", LabNames.NodeInterface, "netns", ns).ConfigureAwait(false);
+        await HostCommands.IpAsync(cancellationToken, "link", "add", link, "type", "veth", "peer", "name", nodeInterface, "netns", ns).ConfigureAwait(false);
         await HostCommands.RunAsync("sysctl", ["-q", "-w", $"net.ipv6.conf.{link}.disable_ipv6=1"], cancellationToken).ConfigureAwait(false);
         await HostCommands.IpAsync(cancellationToken, "link", "set", link, "master", Names.Bridge, "up").ConfigureAwait(false);
         await HostCommands.RunAsync("ip", ["netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"], cancellationToken).ConfigureAwait(false);
-        await HostCommands.IpAsync(cancellationToken, "-n", ns, "addr", "add", $"{address}/24", "dev", LabNames.NodeInterface).ConfigureAwait(false);
-        await HostCommands.IpAsync(cancellationToken, "-n", ns, "link", "set", LabNames.NodeInterface, "up").ConfigureAwait(false);
+        await HostCommands.IpAsync(cancellationToken, "-n", ns, "addr", "add", $"{address}/24", "dev", nodeInterface).ConfigureAwait(false);
+        await HostCommands.IpAsync(cancellationToken, "-n", ns, "link", "set", nodeInterface, "up").ConfigureAwait(false);
         await HostCommands.IpAsync(cancellationToken, "-n", ns, "link", "set", "lo", "up").ConfigureAwait(false);
 
         // A node forwards (kube-proxy sends service traffic on to endpoints on other nodes), and reaches the service
         // range over its lab interface, where a real node's default route would take it.
         await HostCommands.RunAsync("ip", ["netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], cancellationToken).ConfigureAwait(false);
-        await HostCommands.IpAsync(cancellationToken, "-n", ns, "route", "add", LabAddressPlan.ServiceRange.ToString(), "dev", LabNames.NodeInterface).ConfigureAwait(false);
+        await HostCommands.IpAsync(cancellationToken, "-n", ns, "route", "add", LabAddressPlan.ServiceRange.ToString(), "dev", nodeInterface).ConfigureAwait(false);
 
         var directory = NodeDirectory(name);
         var data = Path.Combine(directory, "data");
         System.IO.Directory.CreateDirectory(data);
-        var fingerprint = await StartSshdAsync(name, ns, address, cancellationToken).ConfigureAwait(false);
-        return new LabNodeState(name, index, address.ToString(), ns, link, LabNames.NodeInterface, fingerprint, data, plan.Bmc(index).ToString());
+        var fingerprint = await StartSshdAsync(name, ns, address, nodeInterface, cancellationToken).ConfigureAwait(false);
+        return new LabNodeState(name, index, address.ToString(), ns, link, nodeInterface, fingerprint, data, plan.Bmc(index).ToString());
     }
 
     private int AllocateSlot()

@@ -7,7 +7,7 @@ namespace ChaosEdge.Provision.VirtualLab;
 /// <summary>
 /// The built-in virtual lab: N nodes, each a network namespace with its own sshd, joined by a Linux bridge — a real
 /// L2 segment — to which the harness is attached too. Everything is named after the lab, so two labs can exist side
-/// by side and <see cref="DownAsync"/> can remove a lab whose <see cref="UpAsync"/> crashed halfway.
+/// by side and <see cref="DownAsync"/> can remove a lab whose <see cref="UpAsync(LabShape, IProgress{string}?, CancellationToken)"/> crashed halfway.
 /// </summary>
 public sealed partial class VirtualLab
 {
@@ -26,7 +26,7 @@ public sealed partial class VirtualLab
     /// <summary>The lab directory: inventory, keys, node directories, state.</summary>
     public string Directory { get; }
 
-    /// <summary>The lab's inventory, written by <see cref="UpAsync"/>.</summary>
+    /// <summary>The lab's inventory, written by <see cref="UpAsync(LabShape, IProgress{string}?, CancellationToken)"/>.</summary>
     public string InventoryPath => Path.Combine(Directory, "lab.yaml");
 
     /// <summary>The private key that logs into every node as root.</summary>

@@ -74,7 +74,7 @@ public sealed class ProbeTests
         var late = IPAddress.Parse(node[..node.LastIndexOf('.')] + ".250");
         var nobody = IPAddress.Parse(node[..node.LastIndexOf('.')] + ".251");
         var edge1 = ClusterLab.Shell("edge-1");
-        var takeAddress = $"ip addr add {late}/32 dev {LabNames.NodeInterface}";
+        var takeAddress = $"ip addr add {late}/32 dev {LabShape.DefaultInterface}";
         var stalled = new StalledClock(TimeSpan.FromSeconds(2), () => edge1.RunCheckedAsync(takeAddress).GetAwaiter().GetResult());
         var idle = new StalledClock(TimeSpan.FromSeconds(2), () => { });
         await using var answered = new TcpConnectProbe("late", new IPEndPoint(late, ClusterLab.Inventory.ControlPlane.Port));
@@ -93,7 +93,7 @@ public sealed class ProbeTests
         }
         finally
         {
-            await edge1.RunAsync($"ip addr del {late}/32 dev {LabNames.NodeInterface}");
+            await edge1.RunAsync($"ip addr del {late}/32 dev {LabShape.DefaultInterface}");
         }
     }
 

@@ -9,7 +9,7 @@ public sealed class LabNamesTests
     public void Every_interface_name_fits_linux_limit_for_the_longest_lab_name_and_most_nodes()
     {
         var names = new LabNames(new string('z', LabNames.MaxNameLength));
-        var interfaces = Enumerable.Range(1, LabNames.MaxNodes).Select(names.HostLink).Append(names.Bridge).Append(LabNames.NodeInterface);
+        var interfaces = Enumerable.Range(1, LabNames.MaxNodes).Select(names.HostLink).Append(names.Bridge).Append(LabShape.DefaultInterface);
         Assert.That(interfaces, Has.All.Length.LessThanOrEqualTo(LabNames.InterfaceNameLimit));
     }
 

@@ -1,0 +1,73 @@
+using System.Text.RegularExpressions;
+using ChaosEdge.Errors;
+
+namespace ChaosEdge.Provision.VirtualLab;
+
+/// <summary>
+/// The names a lab's machines carry: its nodes' names (the first three are servers, the rest agents) and the name of
+/// each node's network interface. The default is <c>edge-1…edge-N</c> on <c>eth0</c>; a lab can copy a site's naming
+/// instead (<c>n100-1…3</c> on <c>enp1s0</c>), so nothing in the harness may depend on the lab's own.
+/// </summary>
+/// <param name="NodeNames">Node names, in order: DNS labels (lower-case letters, digits, '-'), distinct.</param>
+/// <param name="Interface">Each node's interface: up to 15 letters, digits, '-', '_' or '.', not <c>lo</c>.</param>
+public sealed partial record LabShape(IReadOnlyList<string> NodeNames, string Interface)
+{
+    /// <summary>The interface a node has unless told otherwise.</summary>
+    public const string DefaultInterface = "eth0";
+
+    public int NodeCount => NodeNames.Count;
+
+    /// <summary><paramref name="nodeCount"/> nodes named <c>edge-1</c>… on <c>eth0</c>.</summary>
+    public static LabShape Default(int nodeCount) =>
+        new([.. Enumerable.Range(1, Math.Max(nodeCount, 0)).Select(LabNames.NodeName)], DefaultInterface);
+
+    /// <summary>Every problem with the shape, one sentence each; empty when it is valid.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (NodeNames.Count is < 1 or > LabNames.MaxNodes)
+        {
+            problems.Add($"A lab has 1–{LabNames.MaxNodes} nodes; {NodeNames.Count} were asked for.");
+        }
+
+        foreach (var name in NodeNames.Where(n => !NodeName().IsMatch(n)))
+        {
+            problems.Add($"Node name '{name}' is invalid: use 1–40 lower-case letters, digits and '-', starting with a letter and ending with a letter or digit (a DNS label, as Kubernetes requires of node names).");
+        }
+
+        foreach (var name in NodeNames.GroupBy(n => n, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key))
+        {
+            problems.Add($"Node name '{name}' is given more than once.");
+        }
+
+        if (!InterfaceName().IsMatch(Interface) || Interface == "lo")
+        {
+            problems.Add($"Interface name '{Interface}' is invalid: use 1–{LabNames.InterfaceNameLimit} letters, digits, '-', '_' or '.', and not 'lo'.");
+        }
+
+        return problems;
+    }
+
+    /// <exception cref="ChaosEdgeException">The shape is invalid; the message lists every problem.</exception>
+    public void Validate()
+    {
+        var problems = Problems();
+        if (problems.Count > 0)
+        {
+            throw new ChaosEdgeException("The lab's shape is invalid: " + string.Join(" ", problems));
+        }
+    }
+
+    /// <summary>Whether <paramref name="other"/> names the same nodes, in the same order, on the same interface.</summary>
+    public bool SameAs(LabShape other) =>
+        other is not null && Interface == other.Interface && NodeNames.SequenceEqual(other.NodeNames, StringComparer.Ordinal);
+
+    /// <summary><c>3 nodes (n100-1, n100-2, n100-3) on enp1s0</c>.</summary>
+    public override string ToString() => $"{NodeCount} nodes ({string.Join(", ", NodeNames)}) on {Interface}";
+
+    [GeneratedRegex("^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex NodeName();
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,15}$", RegexOptions.CultureInvariant)]
+    private static partial Regex InterfaceName();
+}
