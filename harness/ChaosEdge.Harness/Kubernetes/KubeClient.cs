@@ -346,8 +346,10 @@ public sealed partial class KubeClient : IDisposable
         {
         }
 
+        // "LIST nodes" names the method and the request; a bare description is all request.
         var space = what.IndexOf(' ', StringComparison.Ordinal);
-        return new KubeApiException(what[..space], what[(space + 1)..], e.Response?.StatusCode ?? HttpStatusCode.InternalServerError, reason, message);
+        var (method, request) = space < 0 ? ("CALL", what) : (what[..space], what[(space + 1)..]);
+        return new KubeApiException(method, request, e.Response?.StatusCode ?? HttpStatusCode.InternalServerError, reason, message);
     }
 
     /// <summary>The library's client, with the one request it has no operation for: a GET of a path outside the resource API.</summary>

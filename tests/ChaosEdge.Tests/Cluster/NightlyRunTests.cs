@@ -20,12 +20,12 @@ public sealed class NightlyRunTests
     {
         var output = Directory.CreateTempSubdirectory("chaosedge-nightly-").FullName;
         var lines = new List<string>();
-        var progress = new Lines(lines);
+        var progress = new NightlyLines(lines);
         try
         {
             var outcome = await new NightlyRun(
                 new NightlyOptions { InventoryPath = ClusterLab.Inventory.SourcePath, Filter = "non-holder-kubelet-stop", OutputDirectory = output, Customer = "Test Customer AG" },
-                new Observer(lines), progress).RunAsync();
+                new NightlyObserver(lines), progress).RunAsync();
 
             var summary = (JsonObject)JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(output, "nightly.json")))!;
             var scenario = (summary["scenarios"] as JsonArray)!.OfType<JsonObject>().Single();
@@ -85,7 +85,7 @@ public sealed class NightlyRunTests
         var output = Directory.CreateTempSubdirectory("chaosedge-nightly-").FullName;
         var lines = new List<string>();
         using var interrupt = new CancellationTokenSource();
-        var observer = new Observer(lines)
+        var observer = new NightlyObserver(lines)
         {
             // Ctrl+C two seconds into the first fault.
             OnPhase = phase =>
@@ -100,7 +100,7 @@ public sealed class NightlyRunTests
         {
             var outcome = await new NightlyRun(
                 new NightlyOptions { InventoryPath = ClusterLab.Inventory.SourcePath, NoProvision = true, Filter = "non-holder-kubelet-stop,non-holder-power-off", OutputDirectory = output },
-                observer, new Lines(lines)).RunAsync(interrupt.Token);
+                observer, new NightlyLines(lines)).RunAsync(interrupt.Token);
 
             var summary = (JsonObject)JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(output, "nightly.json")))!;
             var statuses = (summary["scenarios"] as JsonArray)!.OfType<JsonObject>().Select(s => ((string?)s["name"], (string?)s["status"])).ToList();
@@ -119,35 +119,5 @@ public sealed class NightlyRunTests
             Directory.Delete(output, recursive: true);
             await ClusterLab.WaitHealthyAsync();
         }
-    }
-
-    private sealed class Lines(List<string> lines) : IProgress<string>
-    {
-        public void Report(string value)
-        {
-            lock (lines)
-            {
-                lines.Add(value);
-            }
-
-            TestContext.Progress.WriteLine("nightly: " + value);
-        }
-    }
-
-    private sealed class Observer(List<string> lines) : IScenarioObserver
-    {
-        public Action<ScenarioPhase>? OnPhase { get; init; }
-
-        public void PhaseStarted(ScenarioPhase phase, string description)
-        {
-            new Lines(lines).Report($"{phase}: {description}");
-            OnPhase?.Invoke(phase);
-        }
-
-        public void PhaseEnded(ScenarioPhase phase, Exception? error)
-        {
-        }
-
-        public void Step(string line) => new Lines(lines).Report("  " + line);
     }
 }

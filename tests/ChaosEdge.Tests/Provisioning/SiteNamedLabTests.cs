@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using ChaosEdge.Errors;
 using ChaosEdge.Provision.Runs;
 using ChaosEdge.Provision.VirtualLab;
-using ChaosEdge.Scenarios;
 using ChaosEdge.Ssh;
 using ChaosEdge.Tests.Support;
 
@@ -79,7 +78,7 @@ public sealed class SiteNamedLabTests
         {
             var outcome = await new NightlyRun(
                 new NightlyOptions { InventoryPath = lab.InventoryPath, Filter = "vip-holder-nic-down", OutputDirectory = output },
-                new Observer(lines), new Lines(lines)).RunAsync();
+                new NightlyObserver(lines), new NightlyLines(lines)).RunAsync();
 
             var summary = (JsonObject)JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(output, "nightly.json")))!;
             var scenario = (summary["scenarios"] as JsonArray)!.OfType<JsonObject>().Single();
@@ -95,29 +94,5 @@ public sealed class SiteNamedLabTests
         {
             Directory.Delete(output, recursive: true);
         }
-    }
-
-    private sealed class Lines(List<string> lines) : IProgress<string>
-    {
-        public void Report(string value)
-        {
-            lock (lines)
-            {
-                lines.Add(value);
-            }
-
-            TestContext.Progress.WriteLine("nightly: " + value);
-        }
-    }
-
-    private sealed class Observer(List<string> lines) : IScenarioObserver
-    {
-        public void PhaseStarted(ScenarioPhase phase, string description) => new Lines(lines).Report($"{phase}: {description}");
-
-        public void PhaseEnded(ScenarioPhase phase, Exception? error)
-        {
-        }
-
-        public void Step(string line) => new Lines(lines).Report("  " + line);
     }
 }
