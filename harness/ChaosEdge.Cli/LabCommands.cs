@@ -41,14 +41,30 @@ internal static class LabCommands
             Description = "Each node's network interface name, e.g. enp1s0.",
             DefaultValueFactory = _ => LabShape.DefaultInterface,
         };
+        var vip = new Option<string>("--vip")
+        {
+            Description = "What holds the control-plane VIP: keepalived (VRRP) or kube-vip (ARP, leader election on a Lease; the K3s plan's own manifest).",
+            DefaultValueFactory = _ => "keepalived",
+        };
+        vip.AcceptOnlyFromAmong("keepalived", "kube-vip");
+        var kubeVipTimings = new Option<string?>("--kube-vip-timings")
+        {
+            Description = "kube-vip's leaseDuration/renewDeadline/retryPeriod, e.g. 15s/10s/2s (default kube-vip's own, 5s/3s/1s).",
+        };
         var json = new Option<bool>("--json") { Description = "Print the status as JSON." };
         var provision = new Option<bool>("--provision") { Description = "Also provision the HA cluster on the lab (as 'chaosedge provision -i <lab inventory>')." };
 
-        var up = new Command("up", "Build the virtual lab (needs root): namespaces on one bridge, an sshd per node, and its inventory.") { name, nodes, nodeNames, nodeInterface, provision };
+        var up = new Command("up", "Build the virtual lab (needs root): namespaces on one bridge, an sshd per node, and its inventory.") { name, nodes, nodeNames, nodeInterface, vip, kubeVipTimings, provision };
         up.SetAction((parse, token) => Output.GuardAsync(async () =>
         {
             var lab = new VirtualLab(parse.GetValue(name)!);
-            var shape = Shape(parse.GetValue(nodeNames), parse.GetResult(nodes) is { Implicit: false } ? parse.GetValue(nodes) : null, parse.GetValue(nodeInterface)!);
+            var shape = Shape(parse.GetValue(nodeNames), parse.GetResult(nodes) is { Implicit: false } ? parse.GetValue(nodes) : null, parse.GetValue(nodeInterface)!)
+                with { ControlPlaneVip = parse.GetValue(vip) == "kube-vip" ? Inventory.VipProvider.KubeVip : Inventory.VipProvider.Keepalived, KubeVip = Timings(parse.GetValue(kubeVipTimings)) };
+            if (parse.GetValue(kubeVipTimings) is not null && shape.ControlPlaneVip != Inventory.VipProvider.KubeVip)
+            {
+                throw new Errors.ChaosEdgeException("--kube-vip-timings is for --vip kube-vip.");
+            }
+
             var result = await lab.UpAsync(shape, Output.Progress(), token);
             PrintStatus(result.Status);
             if (parse.GetValue(provision))
@@ -109,6 +125,24 @@ internal static class LabCommands
         }
 
         return new LabShape(list, nodeInterface);
+    }
+
+    /// <summary><c>15s/10s/2s</c> as kube-vip's timings; kube-vip's own defaults when not given.</summary>
+    private static Inventory.KubeVipSettings Timings(string? text)
+    {
+        if (text is null)
+        {
+            return Inventory.KubeVipSettings.Default;
+        }
+
+        var parts = text.Split('/');
+        var values = parts.Select(p => Inventory.ValueParsers.TryParseDuration(p.Trim(), out var d) ? d : (TimeSpan?)null).ToList();
+        if (values.Count != 3 || values.Any(v => v is null))
+        {
+            throw new Errors.ChaosEdgeException($"--kube-vip-timings '{text}' is not leaseDuration/renewDeadline/retryPeriod, such as 15s/10s/2s.");
+        }
+
+        return Inventory.KubeVipSettings.Default with { LeaseDuration = values[0]!.Value, RenewDeadline = values[1]!.Value, RetryPeriod = values[2]!.Value };
     }
 
     private static void PrintStatus(LabStatus status)

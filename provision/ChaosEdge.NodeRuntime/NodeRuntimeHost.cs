@@ -73,6 +73,7 @@ internal sealed class NodeRuntimeHost(RuntimeOptions options, ILoggerFactory log
             if (options.IsServer)
             {
                 background.Add(new ControllerManager(client, options, loggers, time).RunAsync(components.Token));
+                background.Add(new AutoDeploy(client, options, loggers.CreateLogger("deploy"), time).RunAsync(components.Token));
             }
 
             logger.LogInformation("Node '{Node}' ({Role}) is running; API at {Api}.", options.NodeName, options.IsServer ? "server" : "agent", apiUrl);

@@ -40,6 +40,11 @@ try
         return 0;
     }
 
+    if (args.Length > 0 && args[0] == "kube-vip")
+    {
+        return await ChaosEdge.NodeRuntime.KubeVip.KubeVipCommand.RunAsync(args[1..], loggers, stop.Token);
+    }
+
     var options = RuntimeOptions.Parse(args);
     await new NodeRuntimeHost(options, loggers, TimeProvider.System).RunAsync(stop.Token);
     return 0;

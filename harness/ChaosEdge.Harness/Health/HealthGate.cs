@@ -82,7 +82,7 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
                 await WaitSettledAsync(inventory.ControlPlane.Vip, "The control-plane VIP", timeout, cancellationToken).ConfigureAwait(false);
             }
 
-            if (inventory.K3s is null)
+            if (inventory.Cluster.Runtime == ClusterRuntime.Lab)
             {
                 await WaitSettledAsync(serviceVip, "The service VIP", timeout, cancellationToken).ConfigureAwait(false);
             }

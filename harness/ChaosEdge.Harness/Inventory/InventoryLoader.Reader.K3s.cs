@@ -46,8 +46,16 @@ public static partial class InventoryLoader
 
             if (runtime == ClusterRuntime.Lab)
             {
-                problems.Add(root.NodeOf("k3s")!, "k3s", "is for real K3s; this inventory's cluster.runtime is 'lab' (the virtual lab's node runtime). Remove the block or the runtime.");
-                return null;
+                // The lab's node runtime installs itself; of K3s's block it takes what runs on top of it: the VIP's provider.
+                foreach (var key in k3s.Node.Children.Keys.OfType<YamlDotNet.RepresentationModel.YamlScalarNode>().Where(k => k.Value is not ("vip" or "kubeVip")))
+                {
+                    problems.Add(key, k3s.FieldPath(key.Value!), "is for real K3s; this inventory's cluster.runtime is 'lab' (the virtual lab's node runtime), which takes only k3s.vip and k3s.kubeVip (the control-plane VIP's provider). Remove the key or the runtime.");
+                    k3s.Optional(key.Value!);
+                }
+
+                var (labVip, labKubeVip) = ReadVip(k3s, 0);
+                k3s.RejectUnknownKeys();
+                return K3sSettings.ForLab(labVip, labKubeVip);
             }
 
             var version = k3s.Scalar("version", required: true);
@@ -73,6 +81,29 @@ public static partial class InventoryLoader
             }
 
             var token = k3s.NodeOf("token") is null ? null : ReadSecret(k3s, "token");
+            var (vip, kubeVip) = ReadVip(k3s, apiPort);
+
+            LonghornSettings? longhorn = null;
+            if (k3s.Mapping("longhorn", required: false) is { } lh)
+            {
+                var dataPath = lh.Scalar("dataPath", required: false) ?? LonghornSettings.Default.DataPath;
+                if (!dataPath.StartsWith('/') || dataPath.Contains("..", StringComparison.Ordinal) || dataPath.Any(char.IsWhiteSpace))
+                {
+                    problems.Add(lh.NodeOf("dataPath")!, lh.FieldPath("dataPath"), $"'{dataPath}' must be an absolute path on the nodes without '..' or spaces.");
+                }
+
+                longhorn = new LonghornSettings(ReadInt(lh, "replicas", LonghornSettings.Default.Replicas, 1, 20), dataPath);
+                lh.RejectUnknownKeys();
+            }
+
+            var sample = k3s.Scalar("sampleImage", required: false) ?? K3sSettings.DefaultSampleImage;
+            k3s.RejectUnknownKeys();
+            return version is null ? null : new K3sSettings(version, install, token, vip, kubeVip, longhorn, sample);
+        }
+
+        /// <summary><c>k3s.vip</c> and <c>k3s.kubeVip</c>; <paramref name="apiPort"/> 0 when no HAProxy shares the servers with K3s (the lab).</summary>
+        private (VipProvider Vip, KubeVipSettings KubeVip) ReadVip(YamlScope k3s, int apiPort)
+        {
             var vip = VipProvider.KubeVip;
             switch (k3s.Scalar("vip", required: false))
             {
@@ -98,31 +129,16 @@ public static partial class InventoryLoader
                     ReadDuration(kv, "leaseDuration", kubeVip.LeaseDuration, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5)),
                     ReadDuration(kv, "renewDeadline", kubeVip.RenewDeadline, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5)),
                     ReadDuration(kv, "retryPeriod", kubeVip.RetryPeriod, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1)));
-                if (kubeVip.RenewDeadline >= kubeVip.LeaseDuration || kubeVip.RetryPeriod >= kubeVip.RenewDeadline)
+                if (kubeVip.RenewDeadline >= kubeVip.LeaseDuration || kubeVip.RenewDeadline.TotalSeconds <= 1.2 * kubeVip.RetryPeriod.TotalSeconds)
                 {
                     // client-go's leader election (which kube-vip uses) refuses these, and kube-vip would crash-loop on every node.
-                    problems.Add(kv.Node, kv.Path, $"leader election needs leaseDuration > renewDeadline > retryPeriod (now {kubeVip.LeaseDuration.TotalSeconds:0.#}s, {kubeVip.RenewDeadline.TotalSeconds:0.#}s, {kubeVip.RetryPeriod.TotalSeconds:0.#}s); client-go refuses anything else.");
+                    problems.Add(kv.Node, kv.Path, $"leader election needs leaseDuration > renewDeadline > 1.2 x retryPeriod (now {kubeVip.LeaseDuration.TotalSeconds:0.#}s, {kubeVip.RenewDeadline.TotalSeconds:0.#}s, {kubeVip.RetryPeriod.TotalSeconds:0.#}s); client-go's leader election refuses anything else.");
                 }
 
                 kv.RejectUnknownKeys();
             }
 
-            LonghornSettings? longhorn = null;
-            if (k3s.Mapping("longhorn", required: false) is { } lh)
-            {
-                var dataPath = lh.Scalar("dataPath", required: false) ?? LonghornSettings.Default.DataPath;
-                if (!dataPath.StartsWith('/') || dataPath.Contains("..", StringComparison.Ordinal) || dataPath.Any(char.IsWhiteSpace))
-                {
-                    problems.Add(lh.NodeOf("dataPath")!, lh.FieldPath("dataPath"), $"'{dataPath}' must be an absolute path on the nodes without '..' or spaces.");
-                }
-
-                longhorn = new LonghornSettings(ReadInt(lh, "replicas", LonghornSettings.Default.Replicas, 1, 20), dataPath);
-                lh.RejectUnknownKeys();
-            }
-
-            var sample = k3s.Scalar("sampleImage", required: false) ?? K3sSettings.DefaultSampleImage;
-            k3s.RejectUnknownKeys();
-            return version is null ? null : new K3sSettings(version, install, token, vip, kubeVip, longhorn, sample);
+            return (vip, kubeVip);
         }
 
         [GeneratedRegex(@"^v1\.[0-9]+\.[0-9]+(-rc[0-9]+)?\+k3s[0-9]+$")]

@@ -95,6 +95,20 @@ public static class InventoryWriter
             }
         }
 
+        if (inventory.Cluster.Runtime == ClusterRuntime.Lab && inventory.K3s is { } k3s)
+        {
+            var kv = k3s.KubeVip;
+            text.AppendLine("k3s:                         # of K3s's settings, the lab takes the control-plane VIP's provider");
+            text.Append("  vip: ").AppendLine(k3s.Vip == VipProvider.KubeVip ? "kube-vip" : "keepalived");
+            if (k3s.Vip == VipProvider.KubeVip)
+            {
+                text.Append("  kubeVip: { image: ").Append(kv.Image)
+                    .Append(", leaseDuration: ").Append(InventoryLoader.Number((int)kv.LeaseDuration.TotalSeconds))
+                    .Append("s, renewDeadline: ").Append(InventoryLoader.Number((int)kv.RenewDeadline.TotalSeconds))
+                    .Append("s, retryPeriod: ").Append(InventoryLoader.Number((int)kv.RetryPeriod.TotalSeconds)).AppendLine("s }");
+            }
+        }
+
         if (inventory.SlaPath is { } sla)
         {
             text.Append("sla: ").AppendLine(Relative(sla, baseDirectory));

@@ -45,20 +45,27 @@ public sealed record K3sSettings(string Version, K3sInstallSource Install, Secre
     /// checked against a release's <c>k3s-images.txt</c>: set <c>k3s.sampleImage</c> to the one it lists.
     /// </summary>
     public const string DefaultSampleImage = "rancher/mirrored-library-busybox:1.36.1";
+
+    /// <summary>What the virtual lab takes of the block: the control-plane VIP's provider; the lab's node runtime is no K3s release.</summary>
+    public const string LabVersion = "lab";
+
+    /// <summary>The settings of a lab inventory (<c>cluster.runtime: lab</c>), which names only <c>vip</c> and <c>kubeVip</c>.</summary>
+    public static K3sSettings ForLab(VipProvider vip, KubeVipSettings kubeVip) => new(LabVersion, K3sInstallSource.Airgap, null, vip, kubeVip, null, DefaultSampleImage);
 }
 
 /// <summary>kube-vip's image and the leader election of the control-plane VIP.</summary>
 /// <param name="Image">Image reference; it must be in an image tarball of the artifacts directory when air-gapped.</param>
-/// <param name="LeaseDuration"><c>vip_leaseduration</c>: how long a lease is held without renewal before another node may take the VIP. Default 15 s.</param>
-/// <param name="RenewDeadline"><c>vip_renewdeadline</c>: how long the holder keeps retrying a renewal before it gives the VIP up. Default 10 s.</param>
-/// <param name="RetryPeriod"><c>vip_retryperiod</c>: how often candidates try to acquire or renew. Default 2 s.</param>
+/// <param name="LeaseDuration"><c>vip_leaseduration</c>: how long a lease is held without renewal before another node may take the VIP. Default 5 s.</param>
+/// <param name="RenewDeadline"><c>vip_renewdeadline</c>: how long the holder keeps retrying a renewal before it gives the VIP up. Default 3 s.</param>
+/// <param name="RetryPeriod"><c>vip_retryperiod</c>: how often candidates try to acquire or renew. Default 1 s.</param>
 public sealed record KubeVipSettings(string Image, TimeSpan LeaseDuration, TimeSpan RenewDeadline, TimeSpan RetryPeriod)
 {
     /// <summary>
-    /// kube-vip v1.2.3's image and its own defaults (its command-line flags, which are client-go's leader-election
-    /// defaults): lease 15 s, renew deadline 10 s, retry period 2 s.
+    /// kube-vip v1.2.3's image and its own defaults (<c>--leaseDuration 5</c>, <c>--leaseRenewDuration 3</c>,
+    /// <c>--leaseRetry 1</c> in kube-vip's <c>cmd/kube-vip.go</c>): lease 5 s, renew deadline 3 s, retry period 1 s.
+    /// (15 s / 10 s / 2 s are client-go's and kube-controller-manager's leader-election defaults, not kube-vip's.)
     /// </summary>
-    public static KubeVipSettings Default { get; } = new("ghcr.io/kube-vip/kube-vip:v1.2.3", TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(2));
+    public static KubeVipSettings Default { get; } = new("ghcr.io/kube-vip/kube-vip:v1.2.3", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1));
 }
 
 /// <summary>Longhorn's settings.</summary>

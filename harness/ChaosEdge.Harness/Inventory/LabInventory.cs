@@ -27,7 +27,7 @@ public sealed record LabInventory(
     /// <summary>Cluster shape and timings (the inventory's <c>cluster:</c> block); K3s's defaults when absent.</summary>
     public ClusterSettings Cluster { get; init; } = ClusterSettings.Default;
 
-    /// <summary>What real K3s is built from (the <c>k3s:</c> block); <c>null</c> for the virtual lab's runtime.</summary>
+    /// <summary>What real K3s is built from (the <c>k3s:</c> block); for the virtual lab's runtime only the control-plane VIP's provider (<see cref="K3sSettings.ForLab"/>), <c>null</c> for its default, keepalived.</summary>
     public K3sSettings? K3s { get; init; }
 
     /// <summary>What is valid but unwise (an etcd quorum that tolerates no failure, say), each located like a problem.</summary>

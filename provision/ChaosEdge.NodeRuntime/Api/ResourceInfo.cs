@@ -38,11 +38,20 @@ internal sealed class ResourceCatalog
     public static readonly ResourceInfo Events = new(string.Empty, "v1", "events", "event", "Event", true, ["ev"], HasStatus: false);
     public static readonly ResourceInfo Leases = new("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, [], HasStatus: false);
     public static readonly ResourceInfo Deployments = new("apps", "v1", "deployments", "deployment", "Deployment", true, ["deploy"]);
+    public static readonly ResourceInfo DaemonSets = new("apps", "v1", "daemonsets", "daemonset", "DaemonSet", true, ["ds"]);
+    public static readonly ResourceInfo ServiceAccounts = new(string.Empty, "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, ["sa"], HasStatus: false);
+
+    // RBAC objects are stored and served (manifests carry them), not enforced: the lab's API server has one admin identity.
+    public static readonly ResourceInfo ClusterRoles = new("rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", false, [], HasStatus: false);
+    public static readonly ResourceInfo ClusterRoleBindings = new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", false, [], HasStatus: false);
+    public static readonly ResourceInfo Roles = new("rbac.authorization.k8s.io", "v1", "roles", "role", "Role", true, [], HasStatus: false);
+    public static readonly ResourceInfo RoleBindings = new("rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", true, [], HasStatus: false);
     public static readonly ResourceInfo PodDisruptionBudgets = new("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", true, ["pdb"]);
     public static readonly ResourceInfo CustomResourceDefinitions = new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", false, ["crd", "crds"]);
 
     private static readonly ResourceInfo[] BuiltIn =
-        [Namespaces, Nodes, Pods, Services, Endpoints, ConfigMaps, Secrets, PersistentVolumeClaims, Events, Leases, Deployments, PodDisruptionBudgets, CustomResourceDefinitions];
+        [Namespaces, Nodes, Pods, Services, Endpoints, ConfigMaps, Secrets, PersistentVolumeClaims, Events, Leases, Deployments, DaemonSets, ServiceAccounts,
+         ClusterRoles, ClusterRoleBindings, Roles, RoleBindings, PodDisruptionBudgets, CustomResourceDefinitions];
 
     private volatile ResourceInfo[] custom = [];
 

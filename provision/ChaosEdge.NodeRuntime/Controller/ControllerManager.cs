@@ -6,7 +6,7 @@ namespace ChaosEdge.NodeRuntime.Controller;
 /// <summary>
 /// kube-controller-manager, leader-elected through the Lease <c>kube-system/kube-controller-manager</c> with its default
 /// timings (lease 15 s, renew deadline 10 s, retry 2 s). The leader runs node lifecycle, taint eviction, the scheduler,
-/// deployments, endpoints, LoadBalancer addresses and the cluster DNS records.
+/// deployments, daemonsets, endpoints, LoadBalancer addresses and the cluster DNS records.
 /// </summary>
 internal sealed partial class ControllerManager(KubeClient client, RuntimeOptions options, ILoggerFactory loggers, TimeProvider time)
 {
@@ -21,6 +21,7 @@ internal sealed partial class ControllerManager(KubeClient client, RuntimeOption
     private KubeInformer Endpoints => informers["endpoints"];
     private KubeInformer NodeLeases => informers["leases"];
     private KubeInformer Deployments => informers["deployments"];
+    private KubeInformer DaemonSets => informers["daemonsets"];
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -31,6 +32,7 @@ internal sealed partial class ControllerManager(KubeClient client, RuntimeOption
         informers["endpoints"] = new KubeInformer(client, ResourcePath.Endpoints.For(), log);
         informers["leases"] = new KubeInformer(client, ResourcePath.Leases.For("kube-node-lease"), log);
         informers["deployments"] = new KubeInformer(client, ResourcePath.Deployments.For(), log);
+        informers["daemonsets"] = new KubeInformer(client, ResourcePath.DaemonSets.For(), log);
         var loops = informers.Values.Select(i => i.RunAsync(cancellationToken: cancellationToken)).ToList();
 
         var leading = false;
@@ -78,6 +80,7 @@ internal sealed partial class ControllerManager(KubeClient client, RuntimeOption
 
                     await EvictAsync(cancellationToken).ConfigureAwait(false);
                     await ReconcileDeploymentsAsync(cancellationToken).ConfigureAwait(false);
+                    await ReconcileDaemonSetsAsync(cancellationToken).ConfigureAwait(false);
                     await ScheduleAsync(cancellationToken).ConfigureAwait(false);
                     await ReconcileEndpointsAsync(cancellationToken).ConfigureAwait(false);
                     await AssignLoadBalancersAsync(cancellationToken).ConfigureAwait(false);

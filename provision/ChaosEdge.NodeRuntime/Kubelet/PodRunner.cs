@@ -190,10 +190,9 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
     private async Task StartAsync(JsonObject pod, string uid, PodState state, CancellationToken cancellationToken)
     {
         var container = (pod["spec"]?["containers"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault();
-        var command = (container?["command"] as JsonArray ?? []).Concat(container?["args"] as JsonArray ?? []).Select(a => (string?)a).OfType<string>().ToList();
-        if (command.Count == 0)
+        if (LabImages.CommandOf(container) is not { } command)
         {
-            logger.LogWarning("Pod '{Namespace}/{Pod}' has no command; the lab runs commands, not images.", pod.Namespace(), pod.Name());
+            logger.LogWarning("Pod '{Namespace}/{Pod}': {Problem}", pod.Namespace(), pod.Name(), LabImages.Problem(container));
             return;
         }
 
@@ -216,10 +215,14 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
         {
             [NodeTag] = NodeIdentity, [InstanceTag] = instance,
             ["POD_NAME"] = pod.Name(), ["POD_NAMESPACE"] = pod.Namespace() ?? "default", ["NODE_NAME"] = options.NodeName, ["POD_IP"] = options.NodeIp.ToString(),
+            // What a kubelet gives every container: the API through the 'kubernetes' service (in-cluster configuration).
+            ["KUBERNETES_SERVICE_HOST"] = Tls.ServerCredentials.FirstServiceIp(options.ServiceCidr).ToString(), ["KUBERNETES_SERVICE_PORT"] = "443",
         };
-        foreach (var env in (container["env"] as JsonArray ?? []).OfType<JsonObject>())
+        foreach (var env in (container!["env"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            environment[(string)env["name"]!] = Expand((string?)env["value"] ?? string.Empty, environment);
+            environment[(string)env["name"]!] = env["valueFrom"]?["fieldRef"]?["fieldPath"] is { } field
+                ? FieldValue(pod, (string?)field)
+                : Expand((string?)env["value"] ?? string.Empty, environment);
         }
 
         command = [.. command.Select(c => Expand(c, environment))];
@@ -403,6 +406,18 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
             return false;
         }
     }
+
+    /// <summary>The downward API's fields a lab pod can read (<c>env[].valueFrom.fieldRef</c>); host networking, so both IPs are the node's.</summary>
+    private string FieldValue(JsonObject pod, string? field) => field switch
+    {
+        "spec.nodeName" => options.NodeName,
+        "metadata.name" => pod.Name(),
+        "metadata.namespace" => pod.Namespace() ?? "default",
+        "metadata.uid" => pod.Text("metadata.uid") ?? string.Empty,
+        "status.podIP" or "status.hostIP" => options.NodeIp.ToString(),
+        "spec.serviceAccountName" => pod.Text("spec.serviceAccountName") ?? "default",
+        _ => string.Empty,
+    };
 
     private static string Expand(string text, Dictionary<string, string> environment)
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using ChaosEdge.Inventory;
 using ChaosEdge.Kubernetes;
+using ChaosEdge.Provision.K3s;
 using ChaosEdge.Ssh;
 
 namespace ChaosEdge.Provision.Cluster;
@@ -14,9 +15,61 @@ public sealed partial class ClusterProvisioner
     /// </summary>
     private async Task ConfigureVipAsync(CancellationToken cancellationToken)
     {
+        if (KubeVip)
+        {
+            Report($"Control-plane VIP {Vip}: kube-vip on {inventory.Servers.Count()} servers (lease {Seconds(inventory.K3s!.KubeVip.LeaseDuration)} s / {Seconds(inventory.K3s.KubeVip.RenewDeadline)} s / {Seconds(inventory.K3s.KubeVip.RetryPeriod)} s)");
+            foreach (var server in inventory.Servers)
+            {
+                var removed = await Shell(server).RunAsync("test -e /etc/systemd/system/keepalived.service && systemctl disable --now keepalived && rm -f /etc/systemd/system/keepalived.service /etc/keepalived/keepalived.conf && systemctl daemon-reload", cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (removed.Succeeded)
+                {
+                    Changed($"Node '{server.Name}': removed keepalived for the control-plane VIP (kube-vip holds it now).");
+                }
+            }
+
+            await Executor.WaitForTcpAsync($"The control-plane VIP {Vip} (held by kube-vip)", Vip, inventory.ControlPlane.Port, TimeSpan.FromSeconds(120), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         Report($"Control-plane VIP {Vip}: keepalived on {inventory.Servers.Count()} servers");
         await EnsureVrrpAsync("keepalived", "/etc/keepalived/keepalived.conf", "k3s_api", 51, Vip, trackApi: true, cancellationToken).ConfigureAwait(false);
         await Executor.WaitForTcpAsync($"The control-plane VIP {Vip}", Vip, inventory.ControlPlane.Port, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether kube-vip holds the control-plane VIP (the inventory's <c>k3s.vip</c>), rather than keepalived.</summary>
+    private bool KubeVip => inventory.K3s?.Vip == VipProvider.KubeVip;
+
+    /// <summary>The kube-vip manifest in K3s's auto-deploy directory on every server.</summary>
+    public const string KubeVipManifest = K3sManifests.ManifestsDirectory + "/chaosedge-kube-vip.yaml";
+
+    /// <summary>
+    /// What K3s's auto-deploy directory should hold on every server: with kube-vip, the very manifest the K3s plan writes
+    /// there on hardware (<see cref="K3sManifests.KubeVip"/>), which the lab's node runtime applies as K3s does and whose
+    /// kube-vip container the lab's kubelet runs as its model of kube-vip. Checked before anything is written: a manifest
+    /// the lab cannot run is an error naming it.
+    /// </summary>
+    private async Task WriteAutoDeployManifestsAsync(CancellationToken cancellationToken)
+    {
+        if (!KubeVip)
+        {
+            foreach (var server in inventory.Servers)
+            {
+                await Shell(server).RunAsync($"rm -f {KubeVipManifest}", cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        var manifest = new K3sManifests(inventory).KubeVip();
+        if (LabImages.Problems(ManifestYaml.Parse(manifest, KubeVipManifest), KubeVipManifest) is { Count: > 0 } problems)
+        {
+            throw new ProvisionStepException("kube-vip manifest", null, string.Join(" ", problems));
+        }
+
+        foreach (var server in inventory.Servers)
+        {
+            await EnsureFileAsync(server, KubeVipManifest, manifest, (UnixFileMode)0b110_100_100, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>A second keepalived instance announcing the LoadBalancer address (gratuitous ARP on takeover), as MetalLB's L2 speaker does.</summary>

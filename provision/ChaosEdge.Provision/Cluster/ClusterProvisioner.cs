@@ -40,6 +40,7 @@ public sealed partial class ClusterProvisioner(LabInventory inventory, Provision
 
         await PreflightAsync(cancellationToken).ConfigureAwait(false);
         await InstallRuntimeAsync(cancellationToken).ConfigureAwait(false);
+        await WriteAutoDeployManifestsAsync(cancellationToken).ConfigureAwait(false);
         var password = LoadOrCreatePassword();
         await StartServerAsync(First, $"--cluster-init", password, cancellationToken).ConfigureAwait(false);
         var fullToken = (await Shell(First).RunCheckedAsync("cat /var/lib/rancher/k3s/server/token", new NodeCommandOptions { ReadsSecret = true }, cancellationToken: cancellationToken).ConfigureAwait(false)).Stdout.Trim();

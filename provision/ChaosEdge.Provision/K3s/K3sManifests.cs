@@ -83,7 +83,7 @@ public sealed class K3sManifests(LabInventory inventory)
         var kv = K3s.KubeVip;
         return $$"""
             {{Header("kube-vip (control-plane VIP, ARP mode with leader election)")}}
-            # Lease {{Seconds(kv.LeaseDuration)}}s, renew deadline {{Seconds(kv.RenewDeadline)}}s, retry period {{Seconds(kv.RetryPeriod)}}s (kube-vip's own defaults: 15s / 10s / 2s).
+            # Lease {{Seconds(kv.LeaseDuration)}}s, renew deadline {{Seconds(kv.RenewDeadline)}}s, retry period {{Seconds(kv.RetryPeriod)}}s (kube-vip's own defaults: 5s / 3s / 1s; client-go's: 15s / 10s / 2s).
             apiVersion: v1
             kind: ServiceAccount
             metadata:

@@ -12,6 +12,18 @@ namespace ChaosEdge.Provision.VirtualLab;
 /// <param name="Interface">Each node's interface: up to 15 letters, digits, '-', '_' or '.', not <c>lo</c>.</param>
 public sealed partial record LabShape(IReadOnlyList<string> NodeNames, string Interface)
 {
+    /// <summary>
+    /// What holds the control-plane VIP: keepalived (VRRP, the lab's default) or kube-vip with <see cref="KubeVip"/>'s
+    /// image and timings, deployed as on hardware (the K3s plan's manifest in K3s's auto-deploy directory).
+    /// </summary>
+    public Inventory.VipProvider ControlPlaneVip { get; init; } = Inventory.VipProvider.Keepalived;
+
+    /// <summary>kube-vip's image and leader-election timings when it holds the VIP; kube-vip's own defaults unless set.</summary>
+    public Inventory.KubeVipSettings KubeVip { get; init; } = Inventory.KubeVipSettings.Default;
+
+    /// <summary>The inventory's <c>k3s:</c> block for this shape: <c>null</c> for the lab's default (keepalived).</summary>
+    public Inventory.K3sSettings? K3s => ControlPlaneVip == Inventory.VipProvider.KubeVip ? Inventory.K3sSettings.ForLab(ControlPlaneVip, KubeVip) : null;
+
     /// <summary>The interface a node has unless told otherwise.</summary>
     public const string DefaultInterface = "eth0";
 
@@ -45,8 +57,17 @@ public sealed partial record LabShape(IReadOnlyList<string> NodeNames, string In
             problems.Add($"Interface name '{Interface}' is invalid: use 1–{LabNames.InterfaceNameLimit} letters, digits, '-', '_' or '.', and not 'lo'.");
         }
 
+        var kv = KubeVip;
+        if (ControlPlaneVip == Inventory.VipProvider.KubeVip && (kv.RenewDeadline >= kv.LeaseDuration || kv.RenewDeadline.TotalSeconds <= 1.2 * kv.RetryPeriod.TotalSeconds
+            || kv.RetryPeriod < TimeSpan.FromSeconds(1) || kv.LeaseDuration.TotalSeconds % 1 != 0 || kv.RenewDeadline.TotalSeconds % 1 != 0 || kv.RetryPeriod.TotalSeconds % 1 != 0))
+        {
+            problems.Add($"kube-vip's timings {Seconds(kv.LeaseDuration)}/{Seconds(kv.RenewDeadline)}/{Seconds(kv.RetryPeriod)} are invalid: whole seconds (kube-vip takes seconds), and leaseDuration > renewDeadline > 1.2 x retryPeriod >= 1.2 s (client-go's leader election refuses anything else).");
+        }
+
         return problems;
     }
+
+    private static string Seconds(TimeSpan value) => value.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + "s";
 
     /// <exception cref="ChaosEdgeException">The shape is invalid; the message lists every problem.</exception>
     public void Validate()
@@ -64,6 +85,9 @@ public sealed partial record LabShape(IReadOnlyList<string> NodeNames, string In
 
     /// <summary><c>3 nodes (n100-1, n100-2, n100-3) on enp1s0</c>.</summary>
     public override string ToString() => $"{NodeCount} nodes ({string.Join(", ", NodeNames)}) on {Interface}";
+
+    /// <summary>Whether <paramref name="other"/> puts the control-plane VIP on the same provider with the same settings.</summary>
+    public bool SameVipAs(LabShape other) => other is not null && ControlPlaneVip == other.ControlPlaneVip && (ControlPlaneVip != Inventory.VipProvider.KubeVip || KubeVip == other.KubeVip);
 
     [GeneratedRegex("^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$", RegexOptions.CultureInvariant)]
     private static partial Regex NodeName();

@@ -44,6 +44,14 @@ public sealed partial class VirtualLab
                         $"Lab '{Names.Lab}' is up with {existing}, not {shape}. Run 'chaosedge lab down --name {Names.Lab}' first to rebuild it.");
                 }
 
+                var inventoryShape = File.Exists(InventoryPath) ? InventoryLoader.Load(InventoryPath).K3s : null;
+                if ((inventoryShape?.Vip ?? VipProvider.Keepalived) != shape.ControlPlaneVip || (shape.ControlPlaneVip == VipProvider.KubeVip && inventoryShape?.KubeVip != shape.KubeVip))
+                {
+                    WriteInventory(current.State, new LabAddressPlan(current.State.Slot), shape);
+                    progress?.Report($"Lab '{Names.Lab}' is already up with {nodeCount} nodes; its inventory now puts the control-plane VIP on {VipName(shape)} (provision again to apply it).");
+                    return new LabUpResult(await StatusAsync(cancellationToken).ConfigureAwait(false), Changed: true, options.TimeProvider.GetElapsedTime(started));
+                }
+
                 progress?.Report($"Lab '{Names.Lab}' is already up with {nodeCount} nodes; nothing changed.");
                 return new LabUpResult(current, Changed: false, options.TimeProvider.GetElapsedTime(started));
             }
@@ -59,7 +67,7 @@ public sealed partial class VirtualLab
             var state = await BuildAsync(plan, shape, progress, cancellationToken).ConfigureAwait(false);
             state.Write(StatePath);
             await StartBmcsAsync(plan, state.Nodes, progress, cancellationToken).ConfigureAwait(false);
-            WriteInventory(state, plan);
+            WriteInventory(state, plan, shape);
             var status = await StatusAsync(cancellationToken).ConfigureAwait(false);
             var elapsed = options.TimeProvider.GetElapsedTime(started);
             progress?.Report($"Lab '{Names.Lab}' is up: {nodeCount} nodes on {plan.Subnet} in {elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s. Inventory: {InventoryPath}");
@@ -159,7 +167,11 @@ public sealed partial class VirtualLab
         throw new ChaosEdgeException($"No free address slot for lab '{Names.Lab}': {LabAddressPlan.MaxSlots} labs exist on this host.");
     }
 
-    private void WriteInventory(LabState state, LabAddressPlan plan)
+    private static string VipName(LabShape shape) => shape.ControlPlaneVip == VipProvider.KubeVip
+        ? $"kube-vip ({shape.KubeVip.LeaseDuration.TotalSeconds:0}s/{shape.KubeVip.RenewDeadline.TotalSeconds:0}s/{shape.KubeVip.RetryPeriod.TotalSeconds:0}s)"
+        : "keepalived";
+
+    private void WriteInventory(LabState state, LabAddressPlan plan, LabShape shape)
     {
         var nodes = state.Nodes.Select(n => new NodeSpec(
             n.Name,
@@ -175,6 +187,7 @@ public sealed partial class VirtualLab
         var inventory = new LabInventory(InventoryPath, $"chaosedge-{Names.Lab}", plan.Subnet, nodes, new ControlPlaneSpec(plan.ControlPlaneVip, 6443), plan.ServiceVipPool, null, null)
         {
             Cluster = ClusterSettings.Default with { Runtime = ClusterRuntime.Lab, QuorumRiskAccepted = nodes.Count(n => n.Role == NodeRole.Server) == 2 },
+            K3s = shape.K3s,
         };
         File.WriteAllText(InventoryPath, InventoryWriter.Write(inventory, Directory, [$"Inventory of the ChaosEdge virtual lab '{Names.Lab}', written by 'chaosedge lab up'.", "Host keys are pinned to the keys the lab generated for each node."]));
 

@@ -109,7 +109,7 @@ public sealed class InventoryLoaderTests
         yield return Case("real K3s without its k3s block", ("runtime: lab", "runtime: k3s"),
             "lab.yaml:2:3 k3s: is required: cluster.runtime is 'k3s' (real K3s, the default), and the k3s: block says which release to install (version: v1.36.1+k3s1, say). An inventory of the virtual lab says cluster.runtime: lab.");
         yield return Case("a k3s block on the lab's runtime", ("artifacts: artifacts", "artifacts: artifacts\nk3s: { version: v1.36.1+k3s1 }"),
-            "lab.yaml:33:6 k3s: is for real K3s; this inventory's cluster.runtime is 'lab' (the virtual lab's node runtime). Remove the block or the runtime.");
+            "lab.yaml:33:8 k3s.version: is for real K3s; this inventory's cluster.runtime is 'lab' (the virtual lab's node runtime), which takes only k3s.vip and k3s.kubeVip (the control-plane VIP's provider). Remove the key or the runtime.");
         yield return Case("unknown runtime", ("runtime: lab", "runtime: k8s"),
             "lab.yaml:3:12 cluster.runtime: 'k8s' is not a runtime; use 'k3s' (real K3s, the default) or 'lab' (the virtual lab's node runtime).");
         yield return Case("K3s version not a release name", [("runtime: lab", "runtime: k3s"), ("artifacts: artifacts", "artifacts: artifacts\nk3s: { version: 1.36 }")],
@@ -117,7 +117,7 @@ public sealed class InventoryLoaderTests
         yield return Case("keepalived + HAProxy on K3s's own API port", [("runtime: lab", "runtime: k3s"), ("artifacts: artifacts", "artifacts: artifacts\nk3s: { version: v1.36.1+k3s1, vip: keepalived }")],
             "lab.yaml:33:36 k3s.vip: keepalived + HAProxy runs HAProxy on the servers next to K3s's API server, which holds port 6443 on every address: set controlPlane.port to another port (16443, say) for HAProxy's frontend on the VIP.");
         yield return Case("kube-vip timings client-go refuses", [("runtime: lab", "runtime: k3s"), ("artifacts: artifacts", "artifacts: artifacts\nk3s:\n  version: v1.36.1+k3s1\n  kubeVip: { leaseDuration: 5s, renewDeadline: 5s }")],
-            "lab.yaml:35:12 k3s.kubeVip: leader election needs leaseDuration > renewDeadline > retryPeriod (now 5s, 5s, 2s); client-go refuses anything else.");
+            "lab.yaml:35:12 k3s.kubeVip: leader election needs leaseDuration > renewDeadline > 1.2 x retryPeriod (now 5s, 5s, 1s); client-go's leader election refuses anything else.");
         yield return Case("K3s without an artifacts directory", [("runtime: lab", "runtime: k3s"), ("artifacts: artifacts", "k3s: { version: v1.36.1+k3s1, token: hunter2 }")],
             "lab.yaml:32:6 artifacts: real K3s needs the artifacts directory: set 'artifacts:' to the directory holding etcdctl, the MetalLB and Longhorn manifests and, air-gapped, k3s, install.sh, the image tarballs, and their checksums (see the README).",
             "lab.yaml:32:38 k3s.token: must be a secret reference ({ env: VARIABLE } or { file: PATH }), not a literal value.");
