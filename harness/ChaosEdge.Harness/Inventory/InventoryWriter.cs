@@ -32,6 +32,39 @@ public static class InventoryWriter
         {
             text.AppendLine("  quorumRiskAccepted: true   # this server count weakens etcd's quorum on purpose");
         }
+
+        // Timings and shapes are written where they differ from the defaults, so the file reads back as it was meant.
+        var cluster = inventory.Cluster;
+        var defaults = ClusterSettings.Default;
+        if (cluster.NodeMonitorGracePeriod != defaults.NodeMonitorGracePeriod)
+        {
+            text.Append("  nodeMonitorGracePeriod: ").AppendLine(Duration(cluster.NodeMonitorGracePeriod));
+        }
+
+        if (cluster.NodeLeaseDuration != defaults.NodeLeaseDuration)
+        {
+            text.Append("  nodeLeaseDuration: ").AppendLine(Duration(cluster.NodeLeaseDuration));
+        }
+
+        if (cluster.PodEvictionTimeout != defaults.PodEvictionTimeout)
+        {
+            text.Append("  podEvictionTimeout: ").AppendLine(Duration(cluster.PodEvictionTimeout));
+        }
+
+        if (cluster.Keepalived != defaults.Keepalived)
+        {
+            text.Append("  keepalived: { advertInterval: ").Append(InventoryLoader.Number(cluster.Keepalived.AdvertInterval))
+                .Append(", priority: ").Append(InventoryLoader.Number(cluster.Keepalived.Priority))
+                .Append(", preempt: ").Append(cluster.Keepalived.Preempt ? "true" : "false").AppendLine(" }");
+        }
+
+        if (cluster.Dns != defaults.Dns)
+        {
+            text.Append("  dns: { replicas: ").Append(InventoryLoader.Number(cluster.Dns.Replicas))
+                .Append(", antiAffinity: ").Append(cluster.Dns.AntiAffinity ? "true" : "false")
+                .Append(", podDisruptionBudget: ").Append(cluster.Dns.PodDisruptionBudget ? "true" : "false").AppendLine(" }");
+        }
+
         text.AppendLine("network:");
         text.Append("  subnet: ").AppendLine(inventory.Subnet.ToString());
         text.AppendLine("nodes:");
@@ -121,6 +154,11 @@ public static class InventoryWriter
 
         return text.ToString();
     }
+
+    /// <summary>Whole seconds as <c>20s</c>, anything finer in milliseconds (<c>1500ms</c>), as the loader reads them.</summary>
+    private static string Duration(TimeSpan value) => value.TotalSeconds % 1 == 0
+        ? InventoryLoader.Number((int)value.TotalSeconds) + "s"
+        : InventoryLoader.Number((int)value.TotalMilliseconds) + "ms";
 
     private static string Relative(string path, string baseDirectory)
     {

@@ -30,6 +30,9 @@ public sealed record LabInventory(
     /// <summary>What real K3s is built from (the <c>k3s:</c> block); for the virtual lab's runtime only the control-plane VIP's provider (<see cref="K3sSettings.ForLab"/>), <c>null</c> for its default, keepalived.</summary>
     public K3sSettings? K3s { get; init; }
 
+    /// <summary>What holds the control-plane VIP, as SLA entries name it (<c>scenario@kube-vip</c>): <c>kube-vip</c> or <c>keepalived</c>.</summary>
+    public string ControlPlaneVipShape => K3s?.Vip == VipProvider.KubeVip ? "kube-vip" : "keepalived";
+
     /// <summary>What is valid but unwise (an etcd quorum that tolerates no failure, say), each located like a problem.</summary>
     public IReadOnlyList<Errors.ConfigurationProblem> Warnings { get; init; } = [];
 

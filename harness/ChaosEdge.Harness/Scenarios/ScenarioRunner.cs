@@ -219,11 +219,11 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
             }
 
             figures = ProbeAnalyzer.AnalyzeAll(timeline, runner.RecordingStarted, end);
-            verdicts = SlaJudge.Judge(environment.Sla, scenario.Name, figures);
+            verdicts = SlaJudge.Judge(environment.Sla, scenario.Name, figures, inventory.ControlPlaneVipShape);
             record = RunRecord.Build(timeline, figures, new Dictionary<string, string>
             {
                 ["scenario"] = scenario.Name, ["fault"] = fault.Description, ["target"] = string.Join(",", targets),
-                ["cluster"] = inventory.ClusterName, ["sla"] = environment.Sla.SourcePath, ["recoveryGate"] = Seconds(recoveryGate),
+                ["cluster"] = inventory.ClusterName, ["sla"] = environment.Sla.SourcePath, ["vipShape"] = inventory.ControlPlaneVipShape, ["recoveryGate"] = Seconds(recoveryGate),
                 ["notes"] = string.Join(" | ", notes),
             }, verdicts);
             await RunRecord.WriteAsync(Path.Combine(environment.OutputDirectory, scenario.Name, "run.json"), record, cancellationToken).ConfigureAwait(false);

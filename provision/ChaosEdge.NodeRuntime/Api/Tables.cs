@@ -67,6 +67,19 @@ internal static class Tables
             });
         }
 
+        if (resource == ResourceCatalog.Leases)
+        {
+            // As kube-apiserver prints leases: who holds it.
+            return ([("Name", 0), ("Holder", 0), ("Age", 0)], o => [o.Name(), o.Text("spec.holderIdentity") ?? string.Empty, Age(o)]);
+        }
+
+        if (resource == ResourceCatalog.DaemonSets)
+        {
+            return ([("Name", 0), ("Desired", 0), ("Current", 0), ("Ready", 0), ("Up-to-date", 0), ("Available", 0), ("Age", 0)], o =>
+                [o.Name(), (int?)o["status"]?["desiredNumberScheduled"] ?? 0, (int?)o["status"]?["currentNumberScheduled"] ?? 0, (int?)o["status"]?["numberReady"] ?? 0,
+                 (int?)o["status"]?["updatedNumberScheduled"] ?? 0, (int?)o["status"]?["numberAvailable"] ?? 0, Age(o)]);
+        }
+
         if (resource == ResourceCatalog.Services)
         {
             return ([("Name", 0), ("Type", 0), ("Cluster-IP", 0), ("External-IP", 0), ("Port(s)", 0), ("Age", 0)], o =>

@@ -26,7 +26,9 @@ internal static class KubeVipCommand
         var host = environment.GetValueOrDefault("KUBERNETES_SERVICE_HOST") ?? throw new ArgumentException("kube-vip: KUBERNETES_SERVICE_HOST is not set (in-cluster configuration).");
         var port = environment.GetValueOrDefault("KUBERNETES_SERVICE_PORT") ?? "443";
         var kubeconfig = KubeConfig.Load(CredentialsPath).WithServer(new Uri($"https://{host}:{port}"));
-        using var client = new KubeClient(kubeconfig, config.RenewDeadline);
+        // kube-vip's REST client times a request out after 10 s (pkg/k8s/client.go, defaultTimeout); a leader's renewals
+        // are cut shorter by the renew deadline.
+        using var client = new KubeClient(kubeconfig, TimeSpan.FromSeconds(10));
         return await new KubeVipModel(config, client, loggers.CreateLogger("kube-vip"), TimeProvider.System).RunAsync(cancellationToken).ConfigureAwait(false);
     }
 }

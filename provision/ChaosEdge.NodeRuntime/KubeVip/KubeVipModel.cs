@@ -49,7 +49,7 @@ internal sealed class KubeVipModel(KubeVipConfig config, KubeClient client, ILog
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                if (await TryAcquireOrRenewAsync(config.LeaseDuration, cancellationToken).ConfigureAwait(false))
+                if (await TryAcquireOrRenewAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false))
                 {
                     break;
                 }
@@ -125,7 +125,11 @@ internal sealed class KubeVipModel(KubeVipConfig config, KubeClient client, ILog
         }
     }
 
-    /// <summary>One attempt, as client-go's <c>tryAcquireOrRenew</c>: read, decide by the observed time, compare-and-swap.</summary>
+    /// <summary>
+    /// One attempt, as client-go's <c>tryAcquireOrRenew</c>: read, decide by the observed time, compare-and-swap. A
+    /// candidate's attempt is bounded by the client's own request timeout only (<paramref name="timeout"/> infinite); a
+    /// leader's by what is left of its renew deadline.
+    /// </summary>
     private async Task<bool> TryAcquireOrRenewAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

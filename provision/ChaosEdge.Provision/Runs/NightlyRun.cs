@@ -120,8 +120,15 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
 
                 if (scenario.VirtualLabOnly && !lab.IsVirtual)
                 {
-                    entry["reason"] = "Runs on the built-in virtual lab only (it reshapes the cluster or needs a lab of its own).";
+                    entry["reason"] = "Runs on the built-in virtual lab only (it needs a lab of its own).";
                     Skipped(output, scenario, (string)entry["reason"]!);
+                    continue;
+                }
+
+                if (!lab.IsVirtual && scenario.ShapeMismatch(lab.Environment.Inventory.Cluster.Dns) is { } mismatch)
+                {
+                    entry["reason"] = mismatch;
+                    Skipped(output, scenario, mismatch);
                     continue;
                 }
 
@@ -220,12 +227,12 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
     private async Task<ScenarioResult> RunAsync(LabSession session, CatalogScenario scenario, IScenarioObserver observer, CancellationToken cancellationToken)
     {
         var runner = new ScenarioRunner(session.Environment);
-        if (scenario.DnsShape is not { } shape)
+        var original = session.Environment.Inventory.Cluster.Dns;
+        if (scenario.DnsShape is not { } shape || !session.IsVirtual || CatalogScenario.Fits(shape, original))
         {
             return await runner.RunAsync(scenario.Definition, observer, scenario.CreateWorkload(session.Environment), cancellationToken).ConfigureAwait(false);
         }
 
-        var original = session.Environment.Inventory.Cluster.Dns;
         progress.Report($"Reshaping cluster DNS to {shape.Replicas} replica(s) for '{scenario.Name}'");
         await session.ReshapeAsync(c => c with { Dns = shape }, cancellationToken).ConfigureAwait(false);
         try

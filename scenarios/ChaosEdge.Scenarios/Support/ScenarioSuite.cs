@@ -37,14 +37,14 @@ public abstract class ScenarioSuite
     /// </summary>
     protected async Task<ScenarioResult> RunAsync(ScenarioLab lab, CatalogScenario scenario)
     {
-        if (scenario.DnsShape is { } shape)
+        var original = lab.Environment.Inventory.Cluster.Dns;
+        if (!lab.IsVirtual && scenario.ShapeMismatch(original) is { } mismatch)
         {
-            if (!lab.IsVirtual)
-            {
-                Assert.Ignore($"'{scenario.Name}' reshapes the cluster's DNS; it runs on the built-in virtual lab only.");
-            }
+            Assert.Ignore(mismatch);
+        }
 
-            var original = lab.Environment.Inventory.Cluster.Dns;
+        if (scenario.DnsShape is { } shape && lab.IsVirtual && !CatalogScenario.Fits(shape, original))
+        {
             await lab.ReshapeAsync(c => c with { Dns = shape });
             try
             {

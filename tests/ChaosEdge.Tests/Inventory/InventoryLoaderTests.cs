@@ -303,6 +303,23 @@ public sealed class InventoryLoaderTests
         });
     }
 
+    [Test]
+    public void A_lab_inventory_may_put_its_control_plane_VIP_on_kube_vip_and_it_writes_back_equal()
+    {
+        var lab = Parse(Valid.Replace("artifacts: artifacts", "artifacts: artifacts\nk3s:\n  vip: kube-vip\n  kubeVip: { leaseDuration: 15s, renewDeadline: 10s, retryPeriod: 2s }", StringComparison.Ordinal));
+        var again = InventoryLoader.Parse(InventoryWriter.Write(lab, directory), "lab.yaml", directory);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(lab.K3s!.Vip, Is.EqualTo(VipProvider.KubeVip));
+            Assert.That(lab.K3s.Version, Is.EqualTo(K3sSettings.LabVersion));
+            Assert.That((lab.K3s.KubeVip.LeaseDuration, lab.K3s.KubeVip.RenewDeadline, lab.K3s.KubeVip.RetryPeriod), Is.EqualTo((TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(2))));
+            Assert.That(lab.ControlPlaneVipShape, Is.EqualTo("kube-vip"));
+            Assert.That(again.K3s, Is.EqualTo(lab.K3s));
+            Assert.That(Parse(Valid).ControlPlaneVipShape, Is.EqualTo("keepalived"));
+        });
+    }
+
     private LabInventory Parse(string yaml) => InventoryLoader.Parse(yaml, "lab.yaml", directory);
 
     private static TestCaseData Case(string name, (string Old, string New) edit, params string[] expected) => Case(name, [edit], expected);

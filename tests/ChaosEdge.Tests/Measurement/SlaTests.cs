@@ -42,6 +42,28 @@ public sealed class SlaTests
     }
 
     [Test]
+    public void An_entry_for_a_VIP_shape_replaces_the_scenarios_own_on_clusters_of_that_shape_only()
+    {
+        var sla = SlaLoader.Parse(Sla + "\n  keepalived-stop@kube-vip:\n    vip-tcp: { takeover: 10s }\n", "sla.yaml");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(sla.For("keepalived-stop", "kube-vip").Single().Limit, Is.EqualTo(10_000));
+            Assert.That(sla.For("keepalived-stop", "keepalived").Single().Limit, Is.EqualTo(1500));
+            Assert.That(sla.For("keepalived-stop").Single().Limit, Is.EqualTo(1500));
+            Assert.That(sla.For("unlisted", "kube-vip"), Has.Count.EqualTo(2), "no shape entry: the defaults");
+        });
+    }
+
+    [Test]
+    public void An_entry_for_an_unknown_shape_is_refused_with_its_place()
+    {
+        var error = Assert.Throws<ConfigurationInvalidException>(() => SlaLoader.Parse(Sla + "\n  keepalived-stop@metallb:\n    vip-tcp: { takeover: 10s }\n", "sla.yaml"))!;
+
+        Assert.That(error.Problems.Single().ToString(), Does.StartWith("sla.yaml:7:3 scenarios.keepalived-stop@metallb: 'metallb' is not a shape").And.Contain("keepalived or kube-vip"));
+    }
+
+    [Test]
     public void Every_mistake_is_reported_with_file_line_column_and_field()
     {
         var yaml = Sla.Replace("99.9%", "99.9", StringComparison.Ordinal).Replace("1500ms", "1.5 seconds", StringComparison.Ordinal).Replace("longestOutage", "longestOutag", StringComparison.Ordinal);

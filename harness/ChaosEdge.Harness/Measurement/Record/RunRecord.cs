@@ -47,7 +47,7 @@ public static class RunRecord
             ["figures"] = JsonSerializer.SerializeToNode(figures.Select(Figures).ToList()),
             ["verdicts"] = new JsonArray([.. (verdicts ?? []).Select(v => (JsonNode)new JsonObject
             {
-                ["probe"] = v.Threshold.Probe, ["metric"] = v.Threshold.Metric.ToString(), ["limit"] = v.Threshold.Text, ["source"] = v.Threshold.Source,
+                ["probe"] = v.Threshold.Probe, ["metric"] = v.Threshold.Metric.ToString(), ["limit"] = v.Threshold.Text, ["source"] = v.Threshold.Source, ["entry"] = v.Threshold.Entry,
                 ["outcome"] = v.Outcome.ToString(), ["measured"] = v.Measured, ["margin"] = v.Margin, ["reason"] = v.Reason,
             })]),
         };

@@ -18,11 +18,15 @@ namespace ChaosEdge.Measurement.Sla;
 /// </summary>
 public static class SlaJudge
 {
-    public static IReadOnlyList<SlaVerdict> Judge(SlaDocument sla, string scenario, IReadOnlyList<ProbeFigures> figures)
+    /// <param name="sla">The SLA file's thresholds.</param>
+    /// <param name="scenario">The scenario judged.</param>
+    /// <param name="figures">The figures of its probes.</param>
+    /// <param name="shape">What holds the control-plane VIP (<see cref="SlaDocument.Shapes"/>), for entries written for one shape.</param>
+    public static IReadOnlyList<SlaVerdict> Judge(SlaDocument sla, string scenario, IReadOnlyList<ProbeFigures> figures, string? shape = null)
     {
         ArgumentNullException.ThrowIfNull(sla);
         ArgumentNullException.ThrowIfNull(figures);
-        return [.. sla.For(scenario).SelectMany(t => Expand(t, figures))];
+        return [.. sla.For(scenario, shape).SelectMany(t => Expand(t, figures))];
     }
 
     /// <summary>

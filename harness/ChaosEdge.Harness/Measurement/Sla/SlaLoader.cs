@@ -6,7 +6,8 @@ using YamlDotNet.RepresentationModel;
 namespace ChaosEdge.Measurement.Sla;
 
 /// <summary>
-/// Reads an SLA file: <c>version: 1</c> and <c>scenarios:</c>, a mapping of scenario name (or <c>default</c>) to probe name
+/// Reads an SLA file: <c>version: 1</c> and <c>scenarios:</c>, a mapping of scenario name (or <c>default</c>, or
+/// <c>scenario@shape</c> for one VIP provider, <see cref="SlaDocument.For"/>) to probe name
 /// (or a pattern such as <c>dns-*</c>, <see cref="Probes.ProbePattern"/>) to metric thresholds, with units: times as <c>5s</c> / <c>250ms</c> / <c>1m30s</c>, availability as <c>99.9%</c>. Every
 /// problem is reported at once with file, line, column and field.
 /// </summary>
@@ -38,9 +39,15 @@ public static class SlaLoader
                 {
                     var scenario = ((YamlScalarNode)key).Value ?? string.Empty;
                     all.Optional(scenario);
+                    if (scenario.IndexOf('@', StringComparison.Ordinal) is >= 0 and var at && !SlaDocument.Shapes.Contains(scenario[(at + 1)..]))
+                    {
+                        problems.Add(key, all.FieldPath(scenario), $"'{scenario[(at + 1)..]}' is not a shape; an entry 'scenario@shape' is for clusters whose control-plane VIP is held by {string.Join(" or ", SlaDocument.Shapes)}.");
+                        continue;
+                    }
+
                     if (YamlScope.Open(value, all.FieldPath(scenario), problems) is { } probes)
                     {
-                        scenarios[scenario] = ReadProbes(probes, displayName, problems);
+                        scenarios[scenario] = ReadProbes(probes, displayName, problems, scenario);
                     }
                 }
             }
@@ -56,7 +63,7 @@ public static class SlaLoader
         return new SlaDocument(sourcePath ?? displayName, scenarios);
     }
 
-    private static List<SlaThreshold> ReadProbes(YamlScope probes, string file, YamlProblems problems)
+    private static List<SlaThreshold> ReadProbes(YamlScope probes, string file, YamlProblems problems, string entry)
     {
         var thresholds = new List<SlaThreshold>();
         foreach (var (key, value) in probes.Node.Children)
@@ -86,7 +93,7 @@ public static class SlaLoader
                 {
                     if (text.EndsWith('%') && double.TryParse(text[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var percent) && percent is > 0 and <= 100)
                     {
-                        thresholds.Add(new SlaThreshold(probe, metric, Math.Round(percent / 100, 12), text, source));
+                        thresholds.Add(new SlaThreshold(probe, metric, Math.Round(percent / 100, 12), text, source, entry));
                     }
                     else
                     {
@@ -95,7 +102,7 @@ public static class SlaLoader
                 }
                 else if (ValueParsers.TryParseDuration(text, out var limit))
                 {
-                    thresholds.Add(new SlaThreshold(probe, metric, limit.TotalMilliseconds, text, source));
+                    thresholds.Add(new SlaThreshold(probe, metric, limit.TotalMilliseconds, text, source, entry));
                 }
                 else
                 {

@@ -28,7 +28,8 @@ public enum SlaMetric
 /// <param name="Limit">Milliseconds for times; a fraction 0–1 for availability.</param>
 /// <param name="Text">As written in the file (<c>5s</c>, <c>99.9%</c>), for reports.</param>
 /// <param name="Source">Where it was written: <c>sla.yaml:12:15</c>.</param>
-public sealed record SlaThreshold(string Probe, SlaMetric Metric, double Limit, string Text, string Source);
+/// <param name="Entry">The SLA file's entry it belongs to: <c>default</c>, a scenario, or <c>scenario@shape</c>.</param>
+public sealed record SlaThreshold(string Probe, SlaMetric Metric, double Limit, string Text, string Source, string Entry = "");
 
 /// <summary>The thresholds of an SLA file: per scenario, with <c>default</c> for scenarios without their own.</summary>
 public sealed record SlaDocument(string SourcePath, IReadOnlyDictionary<string, IReadOnlyList<SlaThreshold>> Scenarios)
@@ -36,10 +37,18 @@ public sealed record SlaDocument(string SourcePath, IReadOnlyDictionary<string, 
     public const string DefaultScenario = "default";
 
     /// <summary>
-    /// The thresholds that apply to <paramref name="scenario"/>: its own when the file has an entry for it, else the
+    /// The thresholds that apply to <paramref name="scenario"/> on a cluster of <paramref name="shape"/>: the entry for
+    /// both (<c>scenario@shape</c>) when there is one, else the scenario's own when the file has an entry for it, else the
     /// defaults. Defaults describe a healthy cluster (no outage at all); a fault scenario's entry says what that
     /// fault may cost instead, so the two are not mixed.
     /// </summary>
-    public IReadOnlyList<SlaThreshold> For(string scenario) =>
-        Scenarios.GetValueOrDefault(scenario) ?? Scenarios.GetValueOrDefault(DefaultScenario) ?? [];
+    public IReadOnlyList<SlaThreshold> For(string scenario, string? shape = null) =>
+        (shape is null ? null : Scenarios.GetValueOrDefault($"{scenario}@{shape}")) ?? Scenarios.GetValueOrDefault(scenario) ?? Scenarios.GetValueOrDefault(DefaultScenario) ?? [];
+
+    /// <summary>
+    /// The shapes an entry can be written for (<c>vip-holder-power-off@kube-vip</c>): what holds the control-plane VIP,
+    /// as <see cref="Inventory.LabInventory.ControlPlaneVipShape"/> names it. Such an entry replaces the scenario's own
+    /// for clusters of that shape.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Shapes = ["keepalived", "kube-vip"];
 }

@@ -31,11 +31,40 @@ public sealed record CatalogScenario(string Suite, string Title, ScenarioDefinit
     /// <summary>Servers of the lab it needs; 3 is the run's lab, 2 a virtual 2-node lab of its own.</summary>
     public int LabServers { get; init; } = 3;
 
-    /// <summary>The cluster DNS shape it runs in (the virtual lab is reshaped for it and back); null for the lab's own.</summary>
+    /// <summary>
+    /// The cluster DNS shape it is about: the built-in virtual lab is reshaped for it and back; a lab ChaosEdge did not
+    /// build runs it only when it already has that shape (<see cref="ShapeMismatch"/>). Null: any shape.
+    /// </summary>
     public DnsSettings? DnsShape { get; init; }
 
-    /// <summary>It changes the lab's shape or needs a lab of its own, so it runs on the built-in virtual lab only.</summary>
-    public bool VirtualLabOnly => DnsShape is not null || LabServers != 3;
+    /// <summary>It needs a lab of its own (a 2-server lab), so it runs on the built-in virtual lab only.</summary>
+    public bool VirtualLabOnly => LabServers != 3;
+
+    /// <summary>
+    /// Why it cannot run on a cluster whose DNS is <paramref name="dns"/> without reshaping it, or <c>null</c> when it
+    /// can: one replica for the single-replica scenario, several spread by anti-affinity for the HA one.
+    /// </summary>
+    public string? ShapeMismatch(DnsSettings dns)
+    {
+        ArgumentNullException.ThrowIfNull(dns);
+        if (DnsShape is not { } shape || Fits(shape, dns))
+        {
+            return null;
+        }
+
+        return $"'{Name}' is about cluster DNS with {Describe(shape)}; this cluster's has {Describe(dns)} (its inventory's cluster.dns), and ChaosEdge reshapes only the virtual lab it builds itself.";
+    }
+
+    /// <summary>Whether the cluster is in the scenario's DNS shape already (replicas, and spread for the HA shape).</summary>
+    public static bool Fits(DnsSettings wanted, DnsSettings actual)
+    {
+        ArgumentNullException.ThrowIfNull(wanted);
+        ArgumentNullException.ThrowIfNull(actual);
+        return wanted.Replicas == 1 ? actual.Replicas == 1 : actual.Replicas >= 2 && actual.AntiAffinity == wanted.AntiAffinity;
+    }
+
+    private static string Describe(DnsSettings dns) =>
+        dns.Replicas == 1 ? "one replica" : $"{dns.Replicas} replicas{(dns.AntiAffinity ? " spread by anti-affinity" : " not spread")}";
 
     /// <summary>The workload for this scenario in <paramref name="environment"/>, or null.</summary>
     public IScenarioWorkload? CreateWorkload(ScenarioEnvironment environment)

@@ -78,7 +78,10 @@ public static class ScenarioCatalog
             {
                 Name = "dns-ha-shape", Fault = FaultKind.PowerOff, Target = TargetRole.DnsReplicaNode,
                 MinimumHold = TimeSpan.FromSeconds(12), MaximumHold = TimeSpan.FromSeconds(30), RecoveryProbes = DnsProbes,
-            }),
+            })
+        {
+            DnsShape = new DnsSettings(3, AntiAffinity: true, PodDisruptionBudget: true),
+        },
 
         new(Storage, "Power-off of a replica-only node stalls volume writes for the engine-replica timeout, then the volume runs degraded, rebuilds and loses nothing",
             new ScenarioDefinition
