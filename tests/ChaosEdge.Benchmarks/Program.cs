@@ -14,4 +14,12 @@ if (args is ["probe-cost", "--inventory", var inventory, ..])
     return;
 }
 
+if (args is ["vip-shapes", ..])
+{
+    var trials = args.SkipWhile(a => a != "--trials").Skip(1).FirstOrDefault() is { } t ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : 1;
+    var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? "vip-shapes";
+    await VipShapeComparison.RunAsync(trials, output);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(EngineOverhead).Assembly).Run(args);

@@ -117,6 +117,9 @@ public sealed partial class ClusterProvisioner
             """);
         await Executor.ApplyObjectsAsync(client, ManifestYaml.Parse(yaml.ToString(), "lab storage"), cancellationToken).ConfigureAwait(false);
         await Storage.LonghornState.WaitAsync(client, VolumeName, s => s.Robustness == "healthy", TimeSpan.FromMinutes(2), options.TimeProvider, cancellationToken).ConfigureAwait(false);
+        // The volume's recorded health can predate a reboot of the engine's node (provisioning right after a power-on):
+        // its block device is there when the engine's port answers.
+        await Executor.WaitForTcpAsync($"The engine of volume '{VolumeName}' on node '{engineNode.Name}'", engineNode.Address, NbdPort, TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false);
         await WarmUpVolumeAsync(engineNode.Address, cancellationToken).ConfigureAwait(false);
     }
 

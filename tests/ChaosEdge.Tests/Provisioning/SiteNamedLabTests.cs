@@ -101,7 +101,8 @@ public sealed class SiteNamedLabTests
         {
             var after = before;
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            while (after == before && watch.Elapsed < TimeSpan.FromSeconds(40))
+            // The kubeconfig's server is the VIP, which answers nothing while it moves: an empty answer is no answer.
+            while ((after == before || after.Length == 0) && watch.Elapsed < TimeSpan.FromSeconds(40))
             {
                 await Task.Delay(500);
                 after = await HolderAsync(kubeconfig);
@@ -120,6 +121,7 @@ public sealed class SiteNamedLabTests
         finally
         {
             await lab.PowerOnAsync(before);
+            await WaitHealthyAsync(inventory);
         }
     }
 
@@ -155,6 +157,25 @@ public sealed class SiteNamedLabTests
         finally
         {
             Directory.Delete(output, recursive: true);
+        }
+    }
+
+    /// <summary>The next test starts on a healthy cluster: the health gate, as provisioning runs it.</summary>
+    private static async Task WaitHealthyAsync(ChaosEdge.Inventory.LabInventory inventory)
+    {
+        var shells = inventory.Nodes.ToDictionary(n => n.Name, n => (INodeShell)new SshNodeShell(n), StringComparer.Ordinal);
+        try
+        {
+            using var client = new ChaosEdge.Kubernetes.KubeClient(ChaosEdge.Kubernetes.KubeConfig.Load(Path.Combine(Path.GetDirectoryName(inventory.SourcePath)!, "kubeconfig")));
+            var serviceVip = await ChaosEdge.Provision.K3s.PlanExecutor.WaitForServiceVipAsync(client, TimeSpan.FromMinutes(1), TimeProvider.System);
+            await new ChaosEdge.Health.HealthGate(inventory, shells, client, TimeProvider.System).WaitHealthyAsync(serviceVip, TimeSpan.FromMinutes(3), _ => { }, CancellationToken.None);
+        }
+        finally
+        {
+            foreach (var shell in shells.Values)
+            {
+                await ((SshNodeShell)shell).DisposeAsync();
+            }
         }
     }
 
