@@ -66,6 +66,7 @@ internal sealed class NodeRuntimeHost(RuntimeOptions options, ILoggerFactory log
                 apiUrl = options.ServerUrl!;
             }
 
+            InCluster.WriteNodeCredentials(options, credentials.ServerCaPem, credentials.AdminToken);
             var client = new KubeClient(new KubeConfig(apiUrl, credentials.ServerCaPem, credentials.AdminToken), TimeSpan.FromSeconds(10));
             var kubelet = new NodeAgent(client, options, loggers.CreateLogger("kubelet"), time);
             background.Add(kubelet.RunAsync(components.Token));

@@ -45,6 +45,16 @@ try
         return await ChaosEdge.NodeRuntime.KubeVip.KubeVipCommand.RunAsync(args[1..], loggers, stop.Token);
     }
 
+    if (args.Length > 0 && args[0] == "metallb-speaker")
+    {
+        return await ChaosEdge.NodeRuntime.MetalLb.MetalLbCommands.RunSpeakerAsync(args[1..], loggers, stop.Token);
+    }
+
+    if (args.Length > 0 && args[0] == "metallb-controller")
+    {
+        return await ChaosEdge.NodeRuntime.MetalLb.MetalLbCommands.RunControllerAsync(args[1..], loggers, stop.Token);
+    }
+
     var options = RuntimeOptions.Parse(args);
     await new NodeRuntimeHost(options, loggers, TimeProvider.System).RunAsync(stop.Token);
     return 0;

@@ -16,6 +16,8 @@ public static class LabImages
         ("ghcr.io/kube-vip/kube-vip", "kube-vip", "kube-vip (ARP mode, leader election on a Lease)"),
         ("docker.io/plndr/kube-vip", "kube-vip", "kube-vip (ARP mode, leader election on a Lease)"),
         ("plndr/kube-vip", "kube-vip", "kube-vip (ARP mode, leader election on a Lease)"),
+        ("quay.io/metallb/speaker", "metallb-speaker", "MetalLB's speaker (layer 2, memberlist)"),
+        ("quay.io/metallb/controller", "metallb-controller", "MetalLB's controller (address assignment)"),
     ];
 
     /// <summary>The repository part of an image reference: <c>ghcr.io/kube-vip/kube-vip:v1.2.3</c> → <c>ghcr.io/kube-vip/kube-vip</c>.</summary>

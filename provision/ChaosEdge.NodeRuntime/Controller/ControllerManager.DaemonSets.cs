@@ -32,7 +32,16 @@ internal sealed partial class ControllerManager
                 });
                 pod["apiVersion"] = "v1";
                 pod["kind"] = "Pod";
-                ((JsonObject)(pod["spec"] ??= new JsonObject()))["nodeName"] = node;
+                var spec = (JsonObject)(pod["spec"] ??= new JsonObject());
+                spec["nodeName"] = node;
+
+                // The DaemonSet controller's own tolerations: its pods stay on a node that is not ready or unreachable.
+                var tolerations = spec["tolerations"] as JsonArray ?? (JsonArray)(spec["tolerations"] = new JsonArray());
+                foreach (var (key, effect) in new[] { ("node.kubernetes.io/not-ready", "NoExecute"), ("node.kubernetes.io/unreachable", "NoExecute"), ("node.kubernetes.io/unschedulable", "NoSchedule") })
+                {
+                    tolerations.Add(new JsonObject { ["key"] = key, ["operator"] = "Exists", ["effect"] = effect });
+                }
+
                 var created = await client.CreateAsync(ResourcePath.Pods.For(daemonSet.Namespace()), pod, cancellationToken).ConfigureAwait(false);
                 logger.LogInformation("DaemonSet '{Namespace}/{DaemonSet}' created pod '{Pod}' on node '{Node}'.", daemonSet.Namespace(), daemonSet.Name(), created.Name(), node);
             }

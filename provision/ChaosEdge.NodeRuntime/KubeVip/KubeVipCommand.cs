@@ -6,9 +6,6 @@ namespace ChaosEdge.NodeRuntime.KubeVip;
 /// <summary><c>k3s kube-vip manager</c>: what the lab's kubelet runs for a kube-vip container (see <see cref="KubeVipModel"/>).</summary>
 internal static class KubeVipCommand
 {
-    /// <summary>The credentials the model uses instead of a service-account token (the lab has none): its server's admin kubeconfig.</summary>
-    public const string CredentialsPath = "/etc/rancher/k3s/k3s.yaml";
-
     public static async Task<int> RunAsync(string[] args, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (args.Length == 0 || args[0] != "manager")
@@ -18,14 +15,7 @@ internal static class KubeVipCommand
 
         var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>().ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? string.Empty, StringComparer.Ordinal);
         var config = KubeVipConfig.FromEnvironment(environment);
-        if (!File.Exists(CredentialsPath))
-        {
-            throw new ArgumentException($"kube-vip: '{CredentialsPath}' does not exist; the lab's kube-vip runs on servers only (kube-vip's DaemonSet selects control-plane nodes).");
-        }
-
-        var host = environment.GetValueOrDefault("KUBERNETES_SERVICE_HOST") ?? throw new ArgumentException("kube-vip: KUBERNETES_SERVICE_HOST is not set (in-cluster configuration).");
-        var port = environment.GetValueOrDefault("KUBERNETES_SERVICE_PORT") ?? "443";
-        var kubeconfig = KubeConfig.Load(CredentialsPath).WithServer(new Uri($"https://{host}:{port}"));
+        var kubeconfig = InCluster.Config("kube-vip");
         // kube-vip's REST client times a request out after 10 s (pkg/k8s/client.go, defaultTimeout); a leader's renewals
         // are cut shorter by the renew deadline.
         using var client = new KubeClient(kubeconfig, TimeSpan.FromSeconds(10));

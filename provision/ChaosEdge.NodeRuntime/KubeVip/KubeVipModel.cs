@@ -21,8 +21,8 @@ namespace ChaosEdge.NodeRuntime.KubeVip;
 /// succeeds within the renew deadline, stops leading. Every write is a compare-and-swap on the lease's resourceVersion.
 /// Leadership needs the API, and the API needs an etcd quorum: a node cut off with a minority cannot win or keep it.</item>
 /// <item>The API is reached as kube-vip's DaemonSet reaches it on K3s, with in-cluster configuration: the
-/// <c>kubernetes</c> service (<c>KUBERNETES_SERVICE_HOST</c>), balanced by kube-proxy to the servers. The lab has no
-/// service-account tokens; the model authenticates with its server's admin credentials (<c>/etc/rancher/k3s/k3s.yaml</c>).</item>
+/// <c>kubernetes</c> service (<c>KUBERNETES_SERVICE_HOST</c>), balanced by kube-proxy to the servers, with the token
+/// the kubelet mounts (<see cref="InCluster"/>).</item>
 /// <item>The leader adds the VIP to <c>vip_interface</c> with <c>vip_subnet</c> (32) and sends a gratuitous ARP reply
 /// at once and every <c>vip_arpRate</c> while it leads (<c>pkg/arp</c>). When it stops leading it deletes the VIP and
 /// exits with an error (kube-vip logs fatally and its container restarts). On SIGTERM it releases the lease (kube-vip

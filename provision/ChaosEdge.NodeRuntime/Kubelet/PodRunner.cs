@@ -200,6 +200,10 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
         Directory.CreateDirectory(directory);
         WriteVolumes(pod, uid);
         var mounts = new List<string>();
+        // What a kubelet mounts into every container (automountServiceAccountToken): the token, the cluster's CA and
+        // the pod's namespace, read by in-cluster clients. The lab has one identity: the token is its admin token.
+        var account = InCluster.WritePodFiles(options, directory, pod.Namespace() ?? "default");
+        mounts.Add($"mkdir -p {InCluster.ServiceAccountPath} && mount --bind {ShellQuote.Quote(account)} {InCluster.ServiceAccountPath}");
         foreach (var mount in (container!["volumeMounts"] as JsonArray ?? []).OfType<JsonObject>())
         {
             var source = Path.Combine(directory, "volumes", (string)mount["name"]!);

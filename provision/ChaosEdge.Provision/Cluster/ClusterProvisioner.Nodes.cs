@@ -129,7 +129,8 @@ public sealed partial class ClusterProvisioner
     {
         var settings = inventory.Cluster;
         var pool = string.Join(',', inventory.ServiceVipPool);
-        return $"--tls-san {Vip} --service-lb-pool {pool}"
+        // With MetalLB the runtime assigns no LoadBalancer addresses itself, as K3s with 'disable: servicelb'.
+        return $"--tls-san {Vip}{(MetalLb ? string.Empty : $" --service-lb-pool {pool}")}"
             + $" --kube-controller-manager-arg node-monitor-grace-period={Seconds(settings.NodeMonitorGracePeriod)}s"
             + $" --kubelet-arg node-lease-duration-seconds={Seconds(settings.NodeLeaseDuration)}"
             + $" --kube-apiserver-arg default-not-ready-toleration-seconds={Seconds(settings.PodEvictionTimeout)}"

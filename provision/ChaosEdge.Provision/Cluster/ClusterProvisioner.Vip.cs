@@ -75,6 +75,20 @@ public sealed partial class ClusterProvisioner
     /// <summary>A second keepalived instance announcing the LoadBalancer address (gratuitous ARP on takeover), as MetalLB's L2 speaker does.</summary>
     private async Task ConfigureServiceVipAsync(IPAddress serviceVip, CancellationToken cancellationToken)
     {
+        if (MetalLb)
+        {
+            foreach (var server in inventory.Servers)
+            {
+                var removed = await Shell(server).RunAsync("test -e /etc/systemd/system/keepalived-services.service && systemctl disable --now keepalived-services && rm -f /etc/systemd/system/keepalived-services.service /etc/keepalived/services.conf && systemctl daemon-reload", cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (removed.Succeeded)
+                {
+                    Changed($"Node '{server.Name}': removed keepalived for the service VIP (MetalLB announces it now).");
+                }
+            }
+
+            return;
+        }
+
         Report($"Service VIP {serviceVip}: keepalived-services on {inventory.Servers.Count()} servers");
         await EnsureVrrpAsync("keepalived-services", "/etc/keepalived/services.conf", "edge_services", 52, serviceVip, trackApi: false, cancellationToken).ConfigureAwait(false);
     }

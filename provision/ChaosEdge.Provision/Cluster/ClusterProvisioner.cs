@@ -59,6 +59,7 @@ public sealed partial class ClusterProvisioner(LabInventory inventory, Provision
         var config = await WriteKubeconfigAsync(cancellationToken).ConfigureAwait(false);
         using (var client = new KubeClient(config))
         {
+            await ApplyMetalLbAsync(client, cancellationToken).ConfigureAwait(false);
             await ApplyAddonsAsync(client, cancellationToken).ConfigureAwait(false);
             await ApplyStorageAsync(client, cancellationToken).ConfigureAwait(false);
             var serviceVip = await WaitForServiceVipAsync(client, cancellationToken).ConfigureAwait(false);

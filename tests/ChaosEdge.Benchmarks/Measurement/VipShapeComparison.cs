@@ -114,10 +114,12 @@ public static class VipShapeComparison
         {
             return scenario switch
             {
-                // RFC 5798: master-down interval 3 x advert + skew, (256 - 90) / 256 s at the second server's priority 90.
-                "vip-holder-power-off" or "vip-holder-nic-down" => "3.65 (3 x advert + skew)",
-                // The tracked file turns the holder FAULT at once: a priority-0 advert, the backup takes over after its skew.
-                "vip-holder-kubelet-stop" => "0.65 (skew after a priority-0 advert)",
+                // RFC 5798: master-down interval 3 x advert + skew, (256 - 90) / 256 s at the second server's priority 90,
+                // counted from the last advert heard, which came 0-1 s before the fault.
+                "vip-holder-power-off" or "vip-holder-nic-down" => "2.65–3.65 (3 x advert + skew, from the last advert)",
+                // The node runtime marks its API server down before it stops it: keepalived gives the VIP up (a
+                // priority-0 advert) and the backup takes it after its skew while the old API server still answers.
+                "vip-holder-kubelet-stop" => "0 (the VIP leaves before the API server stops)",
                 _ => "0 (the VIP does not depend on the API)",
             };
         }

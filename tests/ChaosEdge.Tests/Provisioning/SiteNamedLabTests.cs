@@ -12,9 +12,10 @@ namespace ChaosEdge.Tests.Provisioning;
 /// <summary>
 /// A lab in the example inventory's shape (<c>provision/examples/n100-lab</c>): named as the site names its machines
 /// (<c>n100-1…3</c> on <c>enp1s0</c>), its control-plane VIP held by kube-vip with kube-vip's own timings (5 s / 3 s /
-/// 1 s), deployed from the K3s plan's own manifest through K3s's auto-deploy directory. It provisions; kube-vip's lease
-/// moves with its holder; the Failover and Dns suites pass on it against the SLA's kube-vip entries. Nothing in the
-/// harness may depend on the lab's own <c>edge-N</c> on <c>eth0</c> or on keepalived.
+/// 1 s), deployed from the K3s plan's own manifest through K3s's auto-deploy directory, and its service VIPs announced
+/// by MetalLB in L2 mode. It provisions; kube-vip's lease moves with its holder; MetalLB answers for the service's
+/// address from one node without putting it on an interface; the Failover and Dns suites pass on it against the SLA's
+/// kube-vip entries. Nothing in the harness may depend on the lab's own <c>edge-N</c> on <c>eth0</c> or on keepalived.
 /// </summary>
 [RequiresRoot]
 [NonParallelizable]
@@ -123,6 +124,40 @@ public sealed class SiteNamedLabTests
             await lab.PowerOnAsync(before);
             await WaitHealthyAsync(inventory);
         }
+    }
+
+    [Test]
+    public async Task MetalLB_gives_the_service_its_address_and_answers_for_it_from_one_node_with_the_address_on_no_interface()
+    {
+        var inventory = ChaosEdge.Inventory.InventoryLoader.Load(lab.InventoryPath);
+        var kubeconfig = Path.Combine(lab.Directory, "kubeconfig");
+        var kubectl = await ProcessRunner.RunAsync(Prerequisite.Program("kubectl", "kubernetes-client"),
+            ["--kubeconfig", kubeconfig, "get", "svc", "-n", "default", "edge-app", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"], timeout: TimeSpan.FromSeconds(20));
+        var address = kubectl.Stdout.Trim();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var body = await http.GetStringAsync(new Uri($"http://{address}/"));
+        var holders = await VipHoldersAsync(inventory, address);
+        var macs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var node in inventory.Nodes)
+        {
+            macs[(await ReadOnNodeAsync(node, $"cat /sys/class/net/{node.Interface}/address")).Trim()] = node.Name;
+        }
+
+        var entry = ChaosEdge.Health.ClientArpCheck.ParseArpTable(await File.ReadAllTextAsync(ChaosEdge.Health.ClientArpCheck.ArpTablePath))
+            .FirstOrDefault(e => e.Address.ToString() == address);
+        var pods = await ProcessRunner.RunAsync(Prerequisite.Program("kubectl", "kubernetes-client"),
+            ["--kubeconfig", kubeconfig, "get", "pods", "-n", "metallb-system", "-o", "name"], timeout: TimeSpan.FromSeconds(20));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(inventory.ServiceVipPool.Select(a => a.ToString()), Does.Contain(address), kubectl.Stderr);
+            Assert.That(body, Does.StartWith("edge-app"));
+            Assert.That(holders, Is.Empty, "MetalLB puts the address on no interface");
+            Assert.That(entry, Is.Not.Null, "the harness resolved the address by ARP");
+            Assert.That(macs.Keys, Does.Contain(entry?.Mac), "one node's speaker answered");
+            Assert.That(pods.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(p => p.StartsWith("pod/speaker-", StringComparison.Ordinal)), Is.EqualTo(3), "a speaker per node");
+            Assert.That(pods.Stdout, Does.Contain("pod/controller-"));
+        });
     }
 
     [Test]

@@ -72,13 +72,13 @@ public sealed class KubeVipModelTests
                 spec:
                   containers:
                     - name: speaker
-                      image: quay.io/metallb/speaker:v0.14.9
+                      image: quay.io/frrouting/frr:9.1.0
                       args: ["--port=7472"]
             """, "metallb.yaml");
 
         var problems = LabImages.Problems(objects, "/var/lib/rancher/k3s/server/manifests/metallb.yaml");
 
-        Assert.That(problems.Single(), Does.StartWith("'/var/lib/rancher/k3s/server/manifests/metallb.yaml': DaemonSet 'speaker': container 'speaker' (image 'quay.io/metallb/speaker:v0.14.9') has no command")
+        Assert.That(problems.Single(), Does.StartWith("'/var/lib/rancher/k3s/server/manifests/metallb.yaml': DaemonSet 'speaker': container 'speaker' (image 'quay.io/frrouting/frr:9.1.0') has no command")
             .And.Contain("ghcr.io/kube-vip/kube-vip"));
     }
 
