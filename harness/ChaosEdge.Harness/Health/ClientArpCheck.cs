@@ -43,8 +43,9 @@ public static class ClientArpCheck
 
     /// <summary>
     /// Checks each of <paramref name="vips"/> against the node that carries it; reports and forgets an entry that names
-    /// another MAC. A VIP with no entry (the harness reaches it through a router, or has not used it yet) or carried by
-    /// no node's interface (MetalLB's L2 speakers answer ARP without adding the address) is left alone.
+    /// another MAC. A VIP with no entry (the harness reaches it through a router, or has not used it yet) is left alone;
+    /// one carried by no node's interface (MetalLB's L2 speakers answer ARP without adding the address) is forgotten, so
+    /// the next packet finds the speaker announcing it now.
     /// </summary>
     public static async Task CheckAsync(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, IReadOnlyList<IPAddress> vips, Action<string> report, CancellationToken cancellationToken)
     {
@@ -80,6 +81,20 @@ public static class ClientArpCheck
         foreach (var (vip, entry) in cached.Select(c => (c.Vip, c.Entry!)))
         {
             var owners = nodes.Where(n => n.Addresses.Any(l => l.Contains($" {vip}/", StringComparison.Ordinal))).Select(n => (n.Node, n.Mac)).ToList();
+            if (owners.Count == 0 && nodes.Count > 0)
+            {
+                // On no interface: MetalLB's speakers answer ARP for it, and which one does now is known only by asking.
+                // An entry from before the last fault may name a node that stopped announcing it (a speaker that took the
+                // address back sends no new gratuitous ARP), which still forwards the traffic and would make a fault on
+                // it look like the VIP's. Forget it: the next packet asks, and the announcing speaker answers.
+                var named = macs.TryGetValue(entry.Mac, out var node) ? $"node '{node}'" : "another host";
+                var forgotten = await ProcessRunner.RunAsync("ip", ["neigh", "del", vip.ToString(), "dev", entry.Device], timeout: TimeSpan.FromSeconds(5), cancellationToken: cancellationToken).ConfigureAwait(false);
+                report(forgotten.ExitCode == 0
+                    ? $"VIP {vip} is on no node's interface (MetalLB answers for it): forgot the harness's ARP entry naming {named} ({entry.Mac}), so the scenario starts from the speaker that announces it now."
+                    : $"WARNING: the harness's ARP entry for VIP {vip} (naming {named}) could not be forgotten ({(forgotten.Stderr + forgotten.Stdout).Trim()}): it may name a node that no longer announces it.");
+                continue;
+            }
+
             if (owners.Count != 1 || owners[0].Mac == entry.Mac)
             {
                 continue;
