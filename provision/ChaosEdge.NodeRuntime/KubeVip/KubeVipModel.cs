@@ -59,7 +59,7 @@ internal sealed class KubeVipModel(KubeVipConfig config, KubeClient client, ILog
 
             leading = true;
             logger.LogInformation("Node '{Node}' is the leader: adding {Vip}/{Subnet} to {Interface}.", config.NodeName, config.Address, config.Subnet, config.Interface);
-            using var arp = new GratuitousArp(config.Interface);
+            using var arp = new Network.ArpSocket(config.Interface, receive: false);
             await AddVipAsync().ConfigureAwait(false);
             using var announcing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var announcer = AnnounceAsync(arp, announcing.Token);
@@ -223,13 +223,13 @@ internal sealed class KubeVipModel(KubeVipConfig config, KubeClient client, ILog
         }
     }
 
-    private async Task AnnounceAsync(GratuitousArp arp, CancellationToken cancellationToken)
+    private async Task AnnounceAsync(Network.ArpSocket arp, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                arp.Send(config.Address, reply: true);
+                arp.SendGratuitous(config.Address, reply: true);
             }
             catch (InvalidOperationException e)
             {
