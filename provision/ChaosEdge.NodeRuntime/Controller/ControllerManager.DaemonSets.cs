@@ -22,16 +22,7 @@ internal sealed partial class ControllerManager
             var eligible = Nodes.Items.Where(n => Admits(template["spec"], n)).Select(n => n.Name()).ToHashSet(StringComparer.Ordinal);
             foreach (var node in eligible.Where(n => !owned.Any(p => p.Text("spec.nodeName") == n)).Order(StringComparer.Ordinal))
             {
-                var pod = (JsonObject)template.DeepClone();
-                var metadata = pod.Metadata();
-                metadata["generateName"] = daemonSet.Name() + "-";
-                metadata["namespace"] = daemonSet.Namespace();
-                metadata["ownerReferences"] = new JsonArray(new JsonObject
-                {
-                    ["apiVersion"] = "apps/v1", ["kind"] = "DaemonSet", ["name"] = daemonSet.Name(), ["uid"] = uid, ["controller"] = true,
-                });
-                pod["apiVersion"] = "v1";
-                pod["kind"] = "Pod";
+                var pod = PodFor(daemonSet, "DaemonSet");
                 var spec = (JsonObject)(pod["spec"] ??= new JsonObject());
                 spec["nodeName"] = node;
 

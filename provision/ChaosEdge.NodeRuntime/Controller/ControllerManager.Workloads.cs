@@ -22,17 +22,7 @@ internal sealed partial class ControllerManager
             var replicas = (int?)deployment["spec"]?["replicas"] ?? 1;
             for (var i = active.Count; i < replicas; i++)
             {
-                var template = deployment["spec"]?["template"]?.DeepClone() as JsonObject ?? [];
-                var metadata = template.Metadata();
-                metadata["generateName"] = deployment.Name() + "-";
-                metadata["namespace"] = deployment.Namespace();
-                metadata["ownerReferences"] = new JsonArray(new JsonObject
-                {
-                    ["apiVersion"] = "apps/v1", ["kind"] = "Deployment", ["name"] = deployment.Name(), ["uid"] = uid, ["controller"] = true,
-                });
-                template["apiVersion"] = "v1";
-                template["kind"] = "Pod";
-                var created = await client.CreateAsync(ResourcePath.Pods.For(deployment.Namespace()), template, cancellationToken).ConfigureAwait(false);
+                var created = await client.CreateAsync(ResourcePath.Pods.For(deployment.Namespace()), PodFor(deployment, "Deployment"), cancellationToken).ConfigureAwait(false);
                 logger.LogInformation("Deployment '{Namespace}/{Deployment}' created pod '{Pod}'.", deployment.Namespace(), deployment.Name(), created.Name());
             }
 
@@ -56,6 +46,22 @@ internal sealed partial class ControllerManager
                 }, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>A pod from <paramref name="owner"/>'s template, named after it and owned by it (its controller).</summary>
+    private static JsonObject PodFor(JsonObject owner, string kind)
+    {
+        var pod = owner["spec"]?["template"]?.DeepClone() as JsonObject ?? [];
+        var metadata = pod.Metadata();
+        metadata["generateName"] = owner.Name() + "-";
+        metadata["namespace"] = owner.Namespace();
+        metadata["ownerReferences"] = new JsonArray(new JsonObject
+        {
+            ["apiVersion"] = "apps/v1", ["kind"] = kind, ["name"] = owner.Name(), ["uid"] = owner.Text("metadata.uid"), ["controller"] = true,
+        });
+        pod["apiVersion"] = "v1";
+        pod["kind"] = "Pod";
+        return pod;
     }
 
     /// <summary>
