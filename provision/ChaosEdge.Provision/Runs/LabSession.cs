@@ -84,13 +84,7 @@ public sealed class LabSession : IAsyncDisposable
         {
             await lab.UpAsync(servers, progress, cancellationToken).ConfigureAwait(false);
             var loaded = InventoryLoader.Load(lab.InventoryPath);
-            var settings = loaded.Cluster with
-            {
-                NodeMonitorGracePeriod = TimeSpan.FromSeconds(8),
-                NodeLeaseDuration = TimeSpan.FromSeconds(8),
-                PodEvictionTimeout = TimeSpan.FromSeconds(20),
-                Dns = new DnsSettings(Math.Min(3, servers), AntiAffinity: true, PodDisruptionBudget: true),
-            };
+            var settings = LabTimings(loaded.Cluster, servers);
             var inventory = loaded with { Cluster = settings };
             await using var provisioner = new ClusterProvisioner(inventory);
             var provisioned = await provisioner.ProvisionAsync(progress, cancellationToken).ConfigureAwait(false);
@@ -135,6 +129,22 @@ public sealed class LabSession : IAsyncDisposable
         }
 
         return hardware;
+    }
+
+    /// <summary>
+    /// The built-in lab's cluster settings, which the lab's SLA is written for: node grace period and lease 8 s, pod
+    /// eviction after 20 s, and the HA DNS shape (3 replicas, or one per server when fewer, spread, with a budget).
+    /// </summary>
+    public static ClusterSettings LabTimings(ClusterSettings cluster, int servers)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        return cluster with
+        {
+            NodeMonitorGracePeriod = TimeSpan.FromSeconds(8),
+            NodeLeaseDuration = TimeSpan.FromSeconds(8),
+            PodEvictionTimeout = TimeSpan.FromSeconds(20),
+            Dns = new DnsSettings(Math.Min(3, servers), AntiAffinity: true, PodDisruptionBudget: true),
+        };
     }
 
     /// <summary>Re-provisions the virtual lab's cluster in another shape (DNS replicas, say); a real lab is left as it is.</summary>

@@ -41,14 +41,7 @@ public static class VipShapeComparison
                 Console.WriteLine($"== {shape.Name}: lab up and provision");
                 await lab.UpAsync(LabShape.Default(3) with { ControlPlaneVip = shape.Provider, KubeVip = shape.KubeVip });
                 var inventory = InventoryLoader.Load(lab.InventoryPath);
-                inventory = inventory with
-                {
-                    Cluster = inventory.Cluster with
-                    {
-                        NodeMonitorGracePeriod = TimeSpan.FromSeconds(8), NodeLeaseDuration = TimeSpan.FromSeconds(8), PodEvictionTimeout = TimeSpan.FromSeconds(20),
-                        Dns = new DnsSettings(3, AntiAffinity: true, PodDisruptionBudget: true),
-                    },
-                };
+                inventory = inventory with { Cluster = ChaosEdge.Provision.Runs.LabSession.LabTimings(inventory.Cluster, servers: 3) };
                 await File.WriteAllTextAsync(lab.InventoryPath, InventoryWriter.Write(inventory, lab.Directory, [$"vip-shapes comparison: {shape.Name}"]));
                 for (var trial = 1; trial <= trials; trial++)
                 {
