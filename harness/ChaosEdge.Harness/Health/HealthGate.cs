@@ -82,8 +82,7 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
                 await WaitSettledAsync(inventory.ControlPlane.Vip, "The control-plane VIP", timeout, cancellationToken).ConfigureAwait(false);
             }
 
-            // keepalived-services holds the lab's service VIP, unless the lab runs the K3s stack (kube-vip with MetalLB).
-            if (inventory.Cluster.Runtime == ClusterRuntime.Lab && inventory.K3s?.Vip != VipProvider.KubeVip)
+            if (!inventory.ServiceVipsByMetalLb)
             {
                 await WaitSettledAsync(serviceVip, "The service VIP", timeout, cancellationToken).ConfigureAwait(false);
             }

@@ -33,6 +33,12 @@ public sealed record LabInventory(
     /// <summary>What holds the control-plane VIP, as SLA entries name it (<c>scenario@kube-vip</c>): <c>kube-vip</c> or <c>keepalived</c>.</summary>
     public string ControlPlaneVipShape => K3s?.Vip == VipProvider.KubeVip ? "kube-vip" : "keepalived";
 
+    /// <summary>
+    /// Whether MetalLB announces the service VIPs: always on real K3s (the plan installs it), and on a lab in the example
+    /// inventory's stack (kube-vip for the control plane); otherwise the lab's second keepalived does.
+    /// </summary>
+    public bool ServiceVipsByMetalLb => Cluster.Runtime == ClusterRuntime.K3s || K3s?.Vip == VipProvider.KubeVip;
+
     /// <summary>What is valid but unwise (an etcd quorum that tolerates no failure, say), each located like a problem.</summary>
     public IReadOnlyList<Errors.ConfigurationProblem> Warnings { get; init; } = [];
 

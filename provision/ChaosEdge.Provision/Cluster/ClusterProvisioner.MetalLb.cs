@@ -1,4 +1,3 @@
-using ChaosEdge.Inventory;
 using ChaosEdge.Kubernetes;
 using ChaosEdge.Provision.K3s;
 
@@ -9,11 +8,7 @@ public sealed partial class ClusterProvisioner
     /// <summary>The MetalLB release whose images the lab's manifest names (the lab models them; nothing is pulled).</summary>
     public const string MetalLbVersion = "v0.15.2";
 
-    /// <summary>
-    /// Whether MetalLB announces the service VIPs: on a lab in the example inventory's stack (kube-vip for the control
-    /// plane, <c>k3s.vip: kube-vip</c>), as the K3s plan installs it on hardware; otherwise a second keepalived does.
-    /// </summary>
-    private bool MetalLb => inventory.K3s?.Vip == VipProvider.KubeVip;
+    private bool MetalLb => inventory.ServiceVipsByMetalLb;
 
     /// <summary>
     /// MetalLB in L2 mode as the K3s plan applies it: the release manifest (here the lab's <see cref="LabMetalLbManifest"/>,
@@ -51,32 +46,8 @@ public sealed partial class ClusterProvisioner
         metadata:
           name: metallb-system
           labels: { pod-security.kubernetes.io/enforce: privileged }
-        ---
-        apiVersion: apiextensions.k8s.io/v1
-        kind: CustomResourceDefinition
-        metadata: { name: ipaddresspools.metallb.io }
-        spec:
-          group: metallb.io
-          names: { kind: IPAddressPool, listKind: IPAddressPoolList, plural: ipaddresspools, singular: ipaddresspool }
-          scope: Namespaced
-          versions:
-            - name: v1beta1
-              served: true
-              storage: true
-              schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }
-        ---
-        apiVersion: apiextensions.k8s.io/v1
-        kind: CustomResourceDefinition
-        metadata: { name: l2advertisements.metallb.io }
-        spec:
-          group: metallb.io
-          names: { kind: L2Advertisement, listKind: L2AdvertisementList, plural: l2advertisements, singular: l2advertisement }
-          scope: Namespaced
-          versions:
-            - name: v1beta1
-              served: true
-              storage: true
-              schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }
+        {{Crd("IPAddressPool", "ipaddresspools")}}
+        {{Crd("L2Advertisement", "l2advertisements")}}
         ---
         apiVersion: v1
         kind: ServiceAccount
@@ -131,5 +102,22 @@ public sealed partial class ClusterProvisioner
                     - { name: METALLB_ML_BIND_PORT, value: "7946" }
                     - { name: METALLB_ML_NAMESPACE, valueFrom: { fieldRef: { fieldPath: metadata.namespace } } }
 
+        """;
+
+    /// <summary>A MetalLB custom resource definition (<c>metallb.io/v1beta1</c>, namespaced), its schema left open.</summary>
+    private static string Crd(string kind, string plural) => $$"""
+        ---
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: { name: {{plural}}.metallb.io }
+        spec:
+          group: metallb.io
+          names: { kind: {{kind}}, listKind: {{kind}}List, plural: {{plural}}, singular: {{kind.ToLowerInvariant()}} }
+          scope: Namespaced
+          versions:
+            - name: v1beta1
+              served: true
+              storage: true
+              schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }
         """;
 }
