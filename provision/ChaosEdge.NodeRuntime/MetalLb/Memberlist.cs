@@ -75,7 +75,11 @@ internal sealed class Memberlist : IDisposable
         }
     }
 
-    /// <summary>Joins the members at <paramref name="peers"/> (node name and address): tells each this node is alive.</summary>
+    /// <summary>
+    /// Joins the members at <paramref name="peers"/> (node name and address) that are new, or at a new address: tells
+    /// each this node is alive. Peers already known hear nothing again (an alive message of an unchanged incarnation
+    /// changes nothing for them).
+    /// </summary>
     public void Join(IEnumerable<(string Name, IPEndPoint Address)> peers)
     {
         var added = false;
@@ -87,6 +91,10 @@ internal sealed class Memberlist : IDisposable
                 {
                     members[name] = new Member(name, address) { State = State.Alive, Since = time.GetTimestamp() };
                     added = true;
+                }
+                else if (member.Address.Equals(address))
+                {
+                    continue;
                 }
                 else
                 {
