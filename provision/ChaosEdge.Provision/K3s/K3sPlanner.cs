@@ -15,6 +15,9 @@ public sealed class K3sPlanner(LabInventory inventory, ArtifactSet artifacts)
     public const string ImagesDirectory = "/var/lib/rancher/k3s/agent/images";
     public const string ConfigPath = "/etc/rancher/k3s/config.yaml";
 
+    /// <summary>The secret joining nodes write as their token: the first server's secure token.</summary>
+    public const string SecureTokenSource = "the first server's /var/lib/rancher/k3s/server/token";
+
     private readonly K3sManifests manifests = new(inventory);
 
     private K3sSettings K3s => inventory.K3s!;
@@ -23,9 +26,16 @@ public sealed class K3sPlanner(LabInventory inventory, ArtifactSet artifacts)
     public ProvisionPlan Provision(string tokenSource)
     {
         var steps = new List<PlanStep>();
+        var first = inventory.Servers.First();
         foreach (var node in inventory.Servers.Concat(inventory.Nodes.Where(n => n.Role == NodeRole.Agent)))
         {
-            steps.AddRange(NodeSteps(node, tokenSource));
+            // The first server starts with the cluster's token; the others join with the secure token it then writes
+            // (K10<CA hash>::server:<token>), which pins its CA: a bare token would trust whatever CA answers.
+            steps.AddRange(NodeSteps(node, node == first ? tokenSource : SecureTokenSource));
+            if (node == first)
+            {
+                steps.Add(new ReadSecretStep(node.Name, "The secure join token (pins the cluster's CA)", "/var/lib/rancher/k3s/server/token", SecureTokenSource));
+            }
         }
 
         var vip = new Uri($"https://{inventory.ControlPlane.Vip}:{inventory.ControlPlane.Port}");

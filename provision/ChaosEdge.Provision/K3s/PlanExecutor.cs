@@ -17,6 +17,7 @@ public sealed partial class PlanExecutor(LabInventory inventory, TimeProvider ti
     private readonly Dictionary<string, SshNodeShell> shells = new(StringComparer.Ordinal);
     private readonly HashSet<string> changedNodes = new(StringComparer.Ordinal);
     private readonly List<string> changes = [];
+    private readonly Dictionary<string, string> secrets = new(StringComparer.Ordinal);
 
     /// <summary>Every change made so far, in order.</summary>
     public IReadOnlyList<string> Changes => changes;
@@ -51,6 +52,7 @@ public sealed partial class PlanExecutor(LabInventory inventory, TimeProvider ti
                 WriteStep write => WriteAsync(write, cancellationToken),
                 RunStep run => RunStepAsync(run, cancellationToken),
                 WaitStep wait => WaitAsync(wait, cancellationToken),
+                ReadSecretStep read => ReadSecretAsync(read, cancellationToken),
                 KubeconfigStep kubeconfig => FetchKubeconfigAsync(kubeconfig, cancellationToken),
                 ApplyStep apply => ApplyAsync(apply, cancellationToken),
                 ClusterWaitStep clusterWait => WaitForClusterAsync(clusterWait, cancellationToken),
@@ -87,7 +89,9 @@ public sealed partial class PlanExecutor(LabInventory inventory, TimeProvider ti
         ArgumentNullException.ThrowIfNull(step);
         var secret = step.SecretSource is not null;
         // A secret step either carries its (never shown) content, or takes the run's secret.
-        var content = secret && step.Content.Length == 0 ? (Secret ?? throw new ChaosEdgeException($"Step '{step.Title}' writes a secret, but no secret was given."))() : step.Content;
+        var content = !secret || step.Content.Length > 0 ? step.Content
+            : secrets.TryGetValue(step.SecretSource!, out var read) ? read
+            : (Secret ?? throw new ChaosEdgeException($"Step '{step.Title}' writes a secret, but no secret was given."))();
         var shell = Shell(step.Node!);
         var current = await shell.RunAsync($"cat {ShellQuote.Quote(step.RemotePath)} 2>/dev/null", new NodeCommandOptions { ReadsSecret = secret }, cancellationToken).ConfigureAwait(false);
         if (current.Succeeded && current.Stdout == content)
@@ -148,6 +152,19 @@ public sealed partial class PlanExecutor(LabInventory inventory, TimeProvider ti
             changedNodes.Remove(step.Node!);
             Changed(null, $"Node '{step.Node}': {step.Title.ToLowerInvariant()} (ran '{step.Command}').");
         }
+    }
+
+    private async Task ReadSecretAsync(ReadSecretStep step, CancellationToken cancellationToken)
+    {
+        var result = await Shell(step.Node!).RunAsync($"cat {ShellQuote.Quote(step.RemotePath)}", new NodeCommandOptions { ReadsSecret = true }, cancellationToken).ConfigureAwait(false);
+        var value = result.Stdout.Trim();
+        if (!result.Succeeded || value.Length == 0)
+        {
+            throw new ProvisionStepException(step.Title, step.Node, $"'{step.RemotePath}' could not be read ({result.Stderr.Trim()}).");
+        }
+
+        Secrets.SecretRedactor.Register(value);
+        secrets[step.Name] = value;
     }
 
     private async Task WaitAsync(WaitStep step, CancellationToken cancellationToken)

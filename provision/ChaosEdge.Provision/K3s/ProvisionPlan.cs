@@ -35,6 +35,15 @@ public sealed record RunStep(string Node, string Title, string Command, string? 
     public override string Describe() => Unless is null ? $"{(Check ? "check" : "run")}: {Command}" : $"run: {Command}\n      (skipped when nothing changed and this succeeds: {Unless})";
 }
 
+/// <summary>
+/// Reads a secret file on the node (never shown, redacted from every log) for later <see cref="WriteStep"/>s whose
+/// <see cref="WriteStep.SecretSource"/> is <see cref="Name"/>.
+/// </summary>
+public sealed record ReadSecretStep(string Node, string Title, string RemotePath, string Name) : PlanStep(Node, Title)
+{
+    public override string Describe() => $"read {RemotePath} for the steps that write it, never shown";
+}
+
 /// <summary>Polls a command on the node until it succeeds, at most <see cref="Timeout"/>.</summary>
 public sealed record WaitStep(string Node, string Title, string Check, TimeSpan Timeout) : PlanStep(Node, Title)
 {
