@@ -118,8 +118,11 @@ internal sealed class NodeRuntimeHost(RuntimeOptions options, ILoggerFactory log
         }
     }
 
-    private void WriteKubeconfig(Uri apiUrl, ServerCredentials credentials) =>
+    private void WriteKubeconfig(Uri apiUrl, ServerCredentials credentials)
+    {
         new KubeConfig(apiUrl, credentials.ServerCaPem, credentials.AdminToken).Write(options.KubeconfigPath, "default");
+        File.SetUnixFileMode(options.KubeconfigPath, options.KubeconfigMode);
+    }
 
     /// <summary>The namespaces and the <c>kubernetes</c> service every cluster has; retried until etcd has a quorum.</summary>
     private async Task SeedAsync(ObjectStore store, CancellationToken cancellationToken)

@@ -22,6 +22,24 @@ using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context
 
 try
 {
+    if (args.Length > 0 && args[0] is "--version" or "-v" or "version")
+    {
+        // As K3s prints it; the parenthesis names the build (K3s: its commit), here the lab's model of the release.
+        Console.WriteLine($"k3s version {ChaosEdge.Inventory.K3sSettings.LabRelease} (chaosedge-lab)");
+        Console.WriteLine($"node runtime ce-k3s, .NET {Environment.Version}");
+        return 0;
+    }
+
+    if (args.Length > 0 && args[0] == "kubectl")
+    {
+        return await K3sKubectl.RunAsync(args[1..], stop.Token);
+    }
+
+    if (args.Length > 0 && args[0] == "coredns")
+    {
+        return await ChaosEdge.NodeRuntime.CoreDns.CoreDnsCommand.RunAsync(args[1..], loggers, stop.Token);
+    }
+
     if (args.Length > 0 && args[0] == "edge-app")
     {
         await EdgeApp.RunAsync(args[1..], stop.Token);

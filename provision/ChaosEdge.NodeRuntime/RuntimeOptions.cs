@@ -6,7 +6,8 @@ namespace ChaosEdge.NodeRuntime;
 /// <summary>
 /// The k3s-shaped command line: <c>server [--cluster-init | --server URL] --token T --node-name N --node-ip IP
 /// --tls-san VIP</c> or <c>agent --server URL --token T …</c>, plus K3s's pass-through component flags
-/// (<c>--kube-controller-manager-arg node-monitor-grace-period=40s</c>). The token can come from <c>K3S_TOKEN</c>.
+/// (<c>--kube-controller-manager-arg node-monitor-grace-period=40s</c>), after the flags of K3s's configuration file
+/// (<see cref="K3sConfigFile"/>). The token can come from <c>K3S_TOKEN</c>, <c>--token</c> or <c>--token-file</c>.
 /// </summary>
 internal sealed class RuntimeOptions
 {
@@ -17,9 +18,6 @@ internal sealed class RuntimeOptions
     public string NodeName { get; private set; } = Environment.MachineName;
     public IPAddress NodeIp { get; private set; } = IPAddress.Loopback;
     public List<string> TlsSans { get; } = [];
-    /// <summary>K3s's configuration drop-in directory.</summary>
-    public const string ConfigDropIns = "/etc/rancher/k3s/config.yaml.d";
-
     public string DataDir { get; private set; } = "/var/lib/rancher/k3s";
     public string KubeconfigPath { get; private set; } = "/etc/rancher/k3s/k3s.yaml";
     public IPAddress ClusterDns { get; private set; } = IPAddress.Parse("198.19.0.10");
@@ -52,17 +50,33 @@ internal sealed class RuntimeOptions
     public string EtcdDataDir => Path.Combine(ServerDir, "db", "etcd");
     public string PodsDir => Path.Combine(DataDir, "agent", "pods");
 
+    /// <summary>K3s's configuration file (<c>--config</c>, <c>K3S_CONFIG_FILE</c>), read with its drop-ins before the command line.</summary>
+    public string ConfigPath { get; private set; } = K3sConfigFile.DefaultPath;
+
+    /// <summary>The mode the admin kubeconfig is written with (<c>write-kubeconfig-mode</c>; K3s's default 0600).</summary>
+    public UnixFileMode KubeconfigMode { get; private set; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>The packaged components K3s would deploy that the configuration disables; the lab deploys none of them.</summary>
+    public static readonly string[] PackagedComponents = ["coredns", "servicelb", "traefik", "local-storage", "metrics-server", "runtimes"];
+
     public static RuntimeOptions Parse(IReadOnlyList<string> args)
     {
         if (args.Count == 0 || args[0] is not ("server" or "agent"))
         {
-            throw new ArgumentException("usage: ce-k3s server|agent [flags]");
+            throw new ArgumentException("usage: k3s server|agent [flags] (flags also from /etc/rancher/k3s/config.yaml), k3s kubectl …, k3s --version");
         }
 
         var options = new RuntimeOptions { IsServer = args[0] == "server", Token = Environment.GetEnvironmentVariable("K3S_TOKEN") ?? string.Empty };
-        for (var i = 1; i < args.Count; i++)
+        var commandLine = args.Skip(1).ToList();
+        var configIndex = commandLine.FindIndex(a => a is "--config" or "-c");
+        options.ConfigPath = configIndex >= 0 && configIndex + 1 < commandLine.Count ? commandLine[configIndex + 1]
+            : commandLine.FirstOrDefault(a => a.StartsWith("--config=", StringComparison.Ordinal))?["--config=".Length..]
+            ?? (Environment.GetEnvironmentVariable("K3S_CONFIG_FILE") is { Length: > 0 } env ? env : K3sConfigFile.DefaultPath);
+        var all = K3sConfigFile.Flags(options.ConfigPath).Concat(commandLine.Select(a => (Flag: a, Origin: "the command line"))).ToList();
+        string? tokenFile = null;
+        for (var i = 0; i < all.Count; i++)
         {
-            var arg = args[i];
+            var (arg, origin) = all[i];
             string? inline = null;
             if (arg.IndexOf('=', StringComparison.Ordinal) is var eq and > 0 && arg.StartsWith("--", StringComparison.Ordinal))
             {
@@ -70,44 +84,56 @@ internal sealed class RuntimeOptions
                 arg = arg[..eq];
             }
 
-            string Value() => inline ?? (++i < args.Count ? args[i] : throw new ArgumentException($"Flag '{arg}' needs a value."));
-            switch (arg)
+            string Value() => inline ?? (i + 1 < all.Count && all[i + 1].Origin == origin ? all[++i].Flag : throw new ArgumentException($"Flag '{arg}' needs a value ({origin})."));
+            try
             {
-                case "--cluster-init": options.ClusterInit = true; break;
-                case "--server": options.ServerUrl = new Uri(Value()); break;
-                case "--token": options.Token = Value(); break;
-                case "--node-name": options.NodeName = Value(); break;
-                case "--node-ip": options.NodeIp = IPAddress.Parse(Value()); break;
-                case "--tls-san": options.TlsSans.AddRange(Value().Split(',', StringSplitOptions.RemoveEmptyEntries)); break;
-                case "--data-dir": options.DataDir = Value(); break;
-                case "--write-kubeconfig": options.KubeconfigPath = Value(); break;
-                case "--cluster-dns": options.ClusterDns = IPAddress.Parse(Value()); break;
-                case "--service-cidr": options.ServiceCidr = IPNetwork.Parse(Value()); break;
-                case "--cluster-domain": options.ClusterDomain = Value(); break;
-                case "--https-listen-port": options.HttpsPort = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "--service-lb-pool": options.ServiceVipPool.AddRange(Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(IPAddress.Parse)); break;
-                case "--etcd-arg": options.Component("etcd", Value()); break;
-                case "--kube-controller-manager-arg": options.Component("kube-controller-manager", Value()); break;
-                case "--kube-apiserver-arg": options.Component("kube-apiserver", Value()); break;
-                case "--kubelet-arg": options.Component("kubelet", Value()); break;
-                default: throw new ArgumentException($"Unknown flag '{arg}'.");
+                switch (arg)
+                {
+                    case "--config" or "-c": Value(); break;
+                    case "--cluster-init": options.ClusterInit = true; break;
+                    case "--server": options.ServerUrl = new Uri(Value()); break;
+                    case "--token": options.Token = Value(); break;
+                    case "--token-file": tokenFile = Value(); break;
+                    case "--node-name": options.NodeName = Value(); break;
+                    case "--node-ip": options.NodeIp = IPAddress.Parse(Value()); break;
+                    case "--tls-san": options.TlsSans.AddRange(Value().Split(',', StringSplitOptions.RemoveEmptyEntries)); break;
+                    case "--data-dir": options.DataDir = Value(); break;
+                    case "--write-kubeconfig": options.KubeconfigPath = Value(); break;
+                    case "--write-kubeconfig-mode": options.KubeconfigMode = (UnixFileMode)Convert.ToInt32(Value(), 8); break;
+                    case "--cluster-dns": options.ClusterDns = IPAddress.Parse(Value()); break;
+                    case "--service-cidr": options.ServiceCidr = IPNetwork.Parse(Value()); break;
+                    case "--cluster-domain": options.ClusterDomain = Value(); break;
+                    case "--https-listen-port": options.HttpsPort = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                    case "--service-lb-pool": options.ServiceVipPool.AddRange(Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(IPAddress.Parse)); break;
+                    case "--disable":
+                        // The lab's runtime deploys none of K3s's packaged components, so disabling one changes nothing.
+                        foreach (var component in Value().Split(',', StringSplitOptions.RemoveEmptyEntries))
+                        {
+                            if (!PackagedComponents.Contains(component))
+                            {
+                                throw new ArgumentException($"'{component}' is not a component K3s packages ({string.Join(", ", PackagedComponents)}).");
+                            }
+                        }
+
+                        break;
+                    // The lab has no pod network (pods share their node's addresses): flannel's interface has nothing to select.
+                    case "--flannel-iface": Value(); break;
+                    case "--etcd-arg": options.Component("etcd", Value()); break;
+                    case "--kube-controller-manager-arg": options.Component("kube-controller-manager", Value()); break;
+                    case "--kube-apiserver-arg": options.Component("kube-apiserver", Value()); break;
+                    case "--kubelet-arg": options.Component("kubelet", Value()); break;
+                    default: throw new ArgumentException("the lab's node runtime does not know this flag.");
+                }
+            }
+            catch (Exception e) when (e is FormatException or OverflowException or UriFormatException or ArgumentException && !e.Message.StartsWith("Flag '", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"{(origin == "the command line" ? "flag" : origin + ":")} '{arg}': {e.Message}", e);
             }
         }
 
-        // K3s merges /etc/rancher/k3s/config.yaml.d/*.yaml into its flags; the lab reads the one key an operator
-        // sets there to rejoin a server to an existing cluster: 'server:'.
-        if (options.ServerUrl is null && Directory.Exists(ConfigDropIns))
+        if (string.IsNullOrEmpty(options.Token) && tokenFile is not null)
         {
-            foreach (var file in Directory.GetFiles(ConfigDropIns, "*.yaml").Order(StringComparer.Ordinal))
-            {
-                foreach (var line in File.ReadLines(file))
-                {
-                    if (line.StartsWith("server:", StringComparison.Ordinal))
-                    {
-                        options.ServerUrl = new Uri(line["server:".Length..].Trim().Trim('"', '\''));
-                    }
-                }
-            }
+            options.Token = File.Exists(tokenFile) ? File.ReadAllText(tokenFile).Trim() : throw new ArgumentException($"The token file '{tokenFile}' does not exist.");
         }
 
         // A server rejoining (its etcd data wiped) after it first created the cluster was started with the bare

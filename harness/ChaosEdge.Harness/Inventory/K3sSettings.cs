@@ -49,6 +49,12 @@ public sealed record K3sSettings(string Version, K3sInstallSource Install, Secre
     /// <summary>What the virtual lab takes of the block: the control-plane VIP's provider; the lab's node runtime is no K3s release.</summary>
     public const string LabVersion = "lab";
 
+    /// <summary>
+    /// The K3s release the virtual lab's own <c>k3s</c> models (its packaged manifests, flags and defaults), and what its
+    /// <c>k3s --version</c> prints; a <c>runtime: k3s</c> inventory of lab nodes names it as its <c>k3s.version</c>.
+    /// </summary>
+    public const string LabRelease = "v1.36.1+k3s1";
+
     /// <summary>The settings of a lab inventory (<c>cluster.runtime: lab</c>), which names only <c>vip</c> and <c>kubeVip</c>.</summary>
     public static K3sSettings ForLab(VipProvider vip, KubeVipSettings kubeVip) => new(LabVersion, K3sInstallSource.Airgap, null, vip, kubeVip, null, DefaultSampleImage);
 }
