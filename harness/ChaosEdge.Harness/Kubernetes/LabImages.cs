@@ -18,7 +18,20 @@ public static class LabImages
         ("plndr/kube-vip", "kube-vip", "kube-vip (ARP mode, leader election on a Lease)"),
         ("quay.io/metallb/speaker", "metallb-speaker", "MetalLB's speaker (layer 2, memberlist)"),
         ("quay.io/metallb/controller", "metallb-controller", "MetalLB's controller (address assignment)"),
+        ("rancher/mirrored-coredns-coredns", "coredns", "CoreDNS (cluster DNS)"),
+        ("docker.io/rancher/mirrored-coredns-coredns", "coredns", "CoreDNS (cluster DNS)"),
+        ("registry.k8s.io/coredns/coredns", "coredns", "CoreDNS (cluster DNS)"),
+        ("coredns/coredns", "coredns", "CoreDNS (cluster DNS)"),
     ];
+
+    /// <summary>
+    /// Images whose commands the lab runs in a root filesystem of the image's own programs instead of the node's: busybox
+    /// (Debian's static busybox, its applets linked in the pod's <c>/bin</c>).
+    /// </summary>
+    private static readonly string[] BusyboxRepositories = ["busybox", "library/busybox", "docker.io/library/busybox", "rancher/mirrored-library-busybox", "docker.io/rancher/mirrored-library-busybox"];
+
+    /// <summary>Whether the container's image is busybox, whose commands the lab runs among busybox's applets (see <see cref="BusyboxRepositories"/>).</summary>
+    public static bool IsBusybox(JsonObject? container) => (string?)container?["image"] is { } image && BusyboxRepositories.Contains(Repository(image));
 
     /// <summary>The repository part of an image reference: <c>ghcr.io/kube-vip/kube-vip:v1.2.3</c> → <c>ghcr.io/kube-vip/kube-vip</c>.</summary>
     public static string Repository(string image)
@@ -56,13 +69,13 @@ public static class LabImages
     /// <summary>Why the lab cannot run the container: one sentence naming the image and what the lab can run.</summary>
     public static string Problem(JsonObject? container) =>
         $"container '{(string?)container?["name"]}' (image '{(string?)container?["image"]}') has no command, and the lab runs commands, not images; "
-        + $"without a command it models only {string.Join(", ", Models.Select(m => $"{m.Repository} ({m.Description})").Distinct())}.";
+        + $"without a command it models only {string.Join(", ", Models.Select(m => $"{m.Repository} ({m.Description})").Distinct())}; with one it runs any image's command, busybox's among busybox's applets.";
 
     /// <summary>
     /// Every container of every pod (or pod template) in <paramref name="objects"/> the lab cannot run, one sentence each
     /// naming <paramref name="source"/>, the object and the container; empty when the lab can run them all.
     /// </summary>
-    public static IReadOnlyList<string> Problems(IEnumerable<JsonObject> objects, string source)
+    public static IReadOnlyList<string> Problems(IEnumerable<JsonObject> objects, string? source)
     {
         ArgumentNullException.ThrowIfNull(objects);
         var problems = new List<string>();
@@ -71,7 +84,7 @@ public static class LabImages
             var spec = (string?)obj["kind"] == "Pod" ? obj["spec"] : obj["spec"]?["template"]?["spec"] ?? obj["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"];
             foreach (var container in (spec?["containers"] as JsonArray ?? []).OfType<JsonObject>().Where(c => !CanRun(c)))
             {
-                problems.Add($"'{source}': {obj["kind"]} '{obj["metadata"]?["name"]}': {Problem(container)}");
+                problems.Add($"{(source is null ? string.Empty : $"'{source}': ")}{obj["kind"]} '{obj["metadata"]?["name"]}': {Problem(container)}");
             }
         }
 

@@ -9,6 +9,14 @@ internal sealed partial class ObjectStore
     /// <summary>What kube-apiserver's admission and defaulting do on create, for the resources the lab uses.</summary>
     private async Task AdmitAsync(ResourceInfo resource, JsonObject obj, CancellationToken cancellationToken)
     {
+        // The lab's own admission: a workload whose containers the lab's kubelet cannot run is refused at once, naming
+        // them, instead of being stored and never becoming ready.
+        if ((resource == ResourceCatalog.Pods || resource == ResourceCatalog.Deployments || resource == ResourceCatalog.DaemonSets)
+            && ChaosEdge.Kubernetes.LabImages.Problems([obj], null) is { Count: > 0 } problems)
+        {
+            throw new ApiError(422, "Invalid", "the virtual lab cannot run this workload: " + string.Join(" ", problems));
+        }
+
         if (resource == ResourceCatalog.Pods)
         {
             var status = obj["status"] as JsonObject ?? (JsonObject)(obj["status"] = new JsonObject());

@@ -93,9 +93,13 @@ internal sealed partial class ControllerManager
         return true;
     }
 
+    /// <summary>
+    /// The node ports a pod takes. The lab has no pod network: every pod listens on its node's addresses, so a container
+    /// port is a host port (kube-scheduler's NodePorts filter counts only hostPort and host-network pods).
+    /// </summary>
     private static IEnumerable<int> HostPorts(JsonObject pod) =>
         (pod["spec"]?["containers"] as JsonArray ?? []).OfType<JsonObject>().SelectMany(c => (c["ports"] as JsonArray ?? []).OfType<JsonObject>())
-            .Select(p => (int?)p["hostPort"] ?? ((bool?)pod["spec"]?["hostNetwork"] == true ? (int?)p["containerPort"] : null)).OfType<int>();
+            .Select(p => (int?)p["hostPort"] ?? (int?)p["containerPort"]).OfType<int>();
 
     private static bool SameLabels(JsonObject pod, JsonObject match) =>
         match.Count > 0 && match.All(m => pod.Label(m.Key) == (string?)m.Value);

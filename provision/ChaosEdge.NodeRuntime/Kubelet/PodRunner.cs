@@ -200,14 +200,28 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
         Directory.CreateDirectory(directory);
         WriteVolumes(pod, uid);
         var mounts = new List<string>();
+        var hostNetwork = (bool?)pod["spec"]?["hostNetwork"] == true;
+        if (!hostNetwork)
+        {
+            // A pod off the host network has a UTS namespace of its own, named after the pod (its addresses are still the node's: the lab has no pod network).
+            mounts.Add($"hostname {ShellQuote.Quote(pod.Name())}");
+        }
+
+        // busybox's commands run among busybox's applets, in a root of the pod's own, as in its image.
+        var root = LabImages.IsBusybox(container) ? BusyboxRoot(directory, pod.Name()) : null;
+        if (root is not null)
+        {
+            mounts.Add($"mount -t proc proc {ShellQuote.Quote(root + "/proc")} && mount --rbind /dev {ShellQuote.Quote(root + "/dev")}");
+        }
+
         // What a kubelet mounts into every container (automountServiceAccountToken): the token, the cluster's CA and
         // the pod's namespace, read by in-cluster clients. The lab has one identity: the token is its admin token.
         var account = InCluster.WritePodFiles(options, directory, pod.Namespace() ?? "default");
-        mounts.Add($"mkdir -p {InCluster.ServiceAccountPath} && mount --bind {ShellQuote.Quote(account)} {InCluster.ServiceAccountPath}");
+        mounts.Add($"mkdir -p {ShellQuote.Quote(root + InCluster.ServiceAccountPath)} && mount --bind {ShellQuote.Quote(account)} {ShellQuote.Quote(root + InCluster.ServiceAccountPath)}");
         foreach (var mount in (container!["volumeMounts"] as JsonArray ?? []).OfType<JsonObject>())
         {
             var source = Path.Combine(directory, "volumes", (string)mount["name"]!);
-            var target = (string)mount["mountPath"]!;
+            var target = root + (string)mount["mountPath"]!;
             mounts.Add($"mkdir -p {ShellQuote.Quote(target)} && mount --bind {ShellQuote.Quote(source)} {ShellQuote.Quote(target)}");
         }
 
@@ -230,10 +244,17 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
         }
 
         command = [.. command.Select(c => Expand(c, environment))];
+        if (root is not null)
+        {
+            environment.TryAdd("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+            environment.TryAdd("HOME", "/root");
+            command = ["chroot", root, .. command];
+        }
+
         var logDirectory = $"/var/log/pods/{pod.Namespace()}_{pod.Name()}_{uid}";
         Directory.CreateDirectory(logDirectory);
         var inner = string.Join(" && ", mounts.Append("exec " + string.Join(' ', command.Select(ShellQuote.Quote))));
-        var launch = $"echo $$ > {ShellQuote.Quote(Path.Combine(directory, "pid"))}; exec unshare --mount --propagation private sh -c {ShellQuote.Quote(inner)}";
+        var launch = $"echo $$ > {ShellQuote.Quote(Path.Combine(directory, "pid"))}; exec unshare --mount {(hostNetwork ? string.Empty : "--uts ")}--propagation private sh -c {ShellQuote.Quote(inner)}";
         var start = new ProcessStartInfo("setsid") { UseShellExecute = false, RedirectStandardInput = true };
         foreach (var arg in new[] { "-f", "sh", "-c", launch + $" </dev/null >>{ShellQuote.Quote(Path.Combine(logDirectory, "0.log"))} 2>&1" })
         {
@@ -267,6 +288,50 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
         state.NextProbe = 0;
         state.StatusDirty = true;
         logger.LogInformation("Started pod '{Namespace}/{Pod}' (pid {Pid}): {Command}", pod.Namespace(), pod.Name(), state.Pid, string.Join(' ', command));
+    }
+
+    /// <summary>Debian's static busybox, the lab's busybox image.</summary>
+    public const string Busybox = "/bin/busybox";
+
+    private static string[]? busyboxApplets;
+
+    /// <summary>The pod's root filesystem of busybox's applets (bin, proc, dev, tmp, etc with hosts and hostname); returns its path.</summary>
+    private static string BusyboxRoot(string podDirectory, string podName)
+    {
+        if (!File.Exists(Busybox))
+        {
+            throw new InvalidOperationException($"The lab's busybox image needs Debian's busybox-static ('{Busybox}' is missing on this node).");
+        }
+
+        var root = Path.Combine(podDirectory, "rootfs");
+        foreach (var directory in new[] { "bin", "proc", "dev", "tmp", "etc", "root", "var/run" })
+        {
+            Directory.CreateDirectory(Path.Combine(root, directory));
+        }
+
+        File.Copy(Busybox, Path.Combine(root, "bin", "busybox"), overwrite: true);
+        File.SetUnixFileMode(Path.Combine(root, "bin", "busybox"), (UnixFileMode)0b111_101_101);
+        busyboxApplets ??= ListApplets();
+        foreach (var applet in busyboxApplets.Where(a => a != "busybox"))
+        {
+            var link = Path.Combine(root, "bin", applet);
+            if (!File.Exists(link))
+            {
+                File.CreateSymbolicLink(link, "busybox");
+            }
+        }
+
+        File.WriteAllText(Path.Combine(root, "etc", "hostname"), podName + "\n");
+        File.WriteAllText(Path.Combine(root, "etc", "hosts"), $"127.0.0.1 localhost\n");
+        return root;
+    }
+
+    private static string[] ListApplets()
+    {
+        using var process = Process.Start(new ProcessStartInfo(Busybox, "--list") { RedirectStandardOutput = true, UseShellExecute = false })!;
+        var list = process.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        process.WaitForExit();
+        return list;
     }
 
     private void WriteVolumes(JsonObject pod, string uid)
