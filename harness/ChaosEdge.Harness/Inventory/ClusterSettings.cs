@@ -29,14 +29,33 @@ public sealed record ClusterSettings(TimeSpan NodeMonitorGracePeriod, TimeSpan P
     public ClusterRuntime Runtime { get; init; }
 
     /// <summary>
-    /// The cluster DNS service's address: K3s's default <c>10.43.0.10</c> (its <c>cluster-dns</c>, the tenth address of
-    /// the service CIDR 10.43.0.0/16); on the virtual lab <c>198.19.0.10</c>, inside the lab's own address block.
+    /// The service CIDR (K3s's <c>service-cidr</c>, <c>cluster.serviceCidr</c>): K3s's default <c>10.43.0.0/16</c>; on the
+    /// virtual lab <c>198.19.0.0/16</c>, inside the lab's own address block, whichever runtime it runs.
     /// </summary>
-    public System.Net.IPAddress DnsServiceIp => Runtime == ClusterRuntime.Lab ? LabDnsServiceIp : K3sDnsServiceIp;
+    public System.Net.IPNetwork ServiceCidr => serviceCidr ?? (Runtime == ClusterRuntime.Lab ? LabServiceCidr : K3sServiceCidr);
 
-    public static System.Net.IPAddress K3sDnsServiceIp { get; } = System.Net.IPAddress.Parse("10.43.0.10");
+    /// <summary>The service CIDR the inventory sets (<c>cluster.serviceCidr</c>), or <c>null</c> for the runtime's default.</summary>
+    public System.Net.IPNetwork? ServiceCidrSetting { get => serviceCidr; init => serviceCidr = value; }
 
-    public static System.Net.IPAddress LabDnsServiceIp { get; } = System.Net.IPAddress.Parse("198.19.0.10");
+    private readonly System.Net.IPNetwork? serviceCidr;
+
+    /// <summary>The cluster DNS service's address: the tenth of the service CIDR, as K3s's <c>cluster-dns</c> default (10.43.0.10).</summary>
+    public System.Net.IPAddress DnsServiceIp => DnsServiceIpOf(ServiceCidr);
+
+    public static System.Net.IPNetwork K3sServiceCidr { get; } = System.Net.IPNetwork.Parse("10.43.0.0/16");
+
+    public static System.Net.IPNetwork LabServiceCidr { get; } = System.Net.IPNetwork.Parse("198.19.0.0/16");
+
+    public static System.Net.IPAddress K3sDnsServiceIp { get; } = DnsServiceIpOf(K3sServiceCidr);
+
+    public static System.Net.IPAddress LabDnsServiceIp { get; } = DnsServiceIpOf(LabServiceCidr);
+
+    private static System.Net.IPAddress DnsServiceIpOf(System.Net.IPNetwork cidr)
+    {
+        var bytes = cidr.BaseAddress.GetAddressBytes();
+        bytes[3] += 10;
+        return new System.Net.IPAddress(bytes);
+    }
 
     /// <summary>How often the kubelet renews a lease of <paramref name="leaseDuration"/>: a quarter of it, as the kubelet does.</summary>
     public static TimeSpan RenewInterval(TimeSpan leaseDuration) => leaseDuration / 4;

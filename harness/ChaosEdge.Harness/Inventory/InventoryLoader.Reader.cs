@@ -111,8 +111,21 @@ public static partial class InventoryLoader
 
             var quorumRiskAccepted = ReadBool(cluster, "quorumRiskAccepted", false);
             var runtime = ReadRuntime(cluster);
+            System.Net.IPNetwork? serviceCidr = null;
+            if (cluster.Scalar("serviceCidr", required: false) is { } cidrText)
+            {
+                if (System.Net.IPNetwork.TryParse(cidrText, out var cidr) && cidr.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && cidr.PrefixLength is >= 12 and <= 24)
+                {
+                    serviceCidr = cidr;
+                }
+                else
+                {
+                    problems.Add(cluster.NodeOf("serviceCidr")!, cluster.FieldPath("serviceCidr"), $"'{cidrText}' is not an IPv4 network of /12 to /24 written as its base address (such as 10.43.0.0/16, K3s's default).");
+                }
+            }
+
             cluster.RejectUnknownKeys();
-            return (name, new ClusterSettings(grace, eviction, keepalived, dns) { NodeLeaseDuration = lease, QuorumRiskAccepted = quorumRiskAccepted, Runtime = runtime });
+            return (name, new ClusterSettings(grace, eviction, keepalived, dns) { NodeLeaseDuration = lease, QuorumRiskAccepted = quorumRiskAccepted, Runtime = runtime, ServiceCidrSetting = serviceCidr });
         }
 
         private TimeSpan ReadDuration(YamlScope scope, string key, TimeSpan fallback, TimeSpan min, TimeSpan max)

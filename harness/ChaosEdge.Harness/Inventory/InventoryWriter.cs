@@ -58,6 +58,11 @@ public static class InventoryWriter
                 .Append(", preempt: ").Append(cluster.Keepalived.Preempt ? "true" : "false").AppendLine(" }");
         }
 
+        if (cluster.ServiceCidrSetting is { } serviceCidr)
+        {
+            text.Append("  serviceCidr: ").AppendLine(serviceCidr.ToString());
+        }
+
         if (cluster.Dns != defaults.Dns)
         {
             text.Append("  dns: { replicas: ").Append(InventoryLoader.Number(cluster.Dns.Replicas))
@@ -128,10 +133,32 @@ public static class InventoryWriter
             }
         }
 
-        if (inventory.Cluster.Runtime == ClusterRuntime.Lab && inventory.K3s is { } k3s)
+        if (inventory.K3s is { } k3s)
         {
             var kv = k3s.KubeVip;
-            text.AppendLine("k3s:                         # of K3s's settings, the lab takes the control-plane VIP's provider");
+            var lab = inventory.Cluster.Runtime == ClusterRuntime.Lab;
+            text.AppendLine(lab ? "k3s:                         # of K3s's settings, the lab takes the control-plane VIP's provider" : "k3s:");
+            if (!lab)
+            {
+                text.Append("  version: ").AppendLine(k3s.Version);
+                text.Append("  install: ").AppendLine(k3s.Install == K3sInstallSource.Airgap ? "airgap" : "online");
+                if (k3s.Token is { } token)
+                {
+                    text.Append("  token: { ").Append(token.Source == Secrets.SecretSource.Environment ? "env: " : "file: ")
+                        .Append(token.Source == Secrets.SecretSource.Environment ? token.Name : Relative(token.Name, baseDirectory)).AppendLine(" }");
+                }
+
+                if (k3s.Longhorn is { } longhorn)
+                {
+                    text.Append("  longhorn: { replicas: ").Append(InventoryLoader.Number(longhorn.Replicas)).Append(", dataPath: ").Append(longhorn.DataPath).AppendLine(" }");
+                }
+
+                if (k3s.SampleImage != K3sSettings.DefaultSampleImage)
+                {
+                    text.Append("  sampleImage: ").AppendLine(k3s.SampleImage);
+                }
+            }
+
             text.Append("  vip: ").AppendLine(k3s.Vip == VipProvider.KubeVip ? "kube-vip" : "keepalived");
             if (k3s.Vip == VipProvider.KubeVip)
             {

@@ -51,11 +51,21 @@ public sealed class K3sManifests(LabInventory inventory)
         text.AppendLine($"node-name: {node.Name}");
         text.AppendLine($"node-ip: {node.Address}");
         text.AppendLine($"flannel-iface: {node.Interface}");
+        if (settings.NodeLeaseDuration != defaults.NodeLeaseDuration)
+        {
+            text.AppendLine("kubelet-arg:");
+            text.AppendLine($"  - node-lease-duration-seconds={Seconds(settings.NodeLeaseDuration)}");
+        }
         if (node.Role == NodeRole.Server)
         {
             text.AppendLine("tls-san:");
             text.AppendLine($"  - {inventory.ControlPlane.Vip}");
             text.AppendLine("write-kubeconfig-mode: \"0600\"");
+            if (!settings.ServiceCidr.Equals(ClusterSettings.K3sServiceCidr))
+            {
+                text.AppendLine($"service-cidr: {settings.ServiceCidr}");
+                text.AppendLine($"cluster-dns: {settings.DnsServiceIp}");
+            }
             text.AppendLine("# MetalLB announces the LoadBalancer VIPs (K3s's servicelb would compete), and Traefik would take one of them.");
             text.AppendLine("disable:");
             text.AppendLine("  - servicelb");
