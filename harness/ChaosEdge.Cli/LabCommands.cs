@@ -51,15 +51,25 @@ internal static class LabCommands
         {
             Description = "kube-vip's leaseDuration/renewDeadline/retryPeriod, e.g. 15s/10s/2s (default kube-vip's own, 5s/3s/1s).",
         };
+        var k3s = new Option<bool>("--k3s")
+        {
+            Description = "Run the lab's K3s on the nodes, installed by the K3s plan itself (a 'runtime: k3s' inventory and an artifacts directory of the lab's k3s, install.sh and manifests with checksums); the VIP on kube-vip.",
+        };
         var json = new Option<bool>("--json") { Description = "Print the status as JSON." };
         var provision = new Option<bool>("--provision") { Description = "Also provision the HA cluster on the lab (as 'chaosedge provision -i <lab inventory>')." };
 
-        var up = new Command("up", "Build the virtual lab (needs root): namespaces on one bridge, an sshd per node, and its inventory.") { name, nodes, nodeNames, nodeInterface, vip, kubeVipTimings, provision };
+        var up = new Command("up", "Build the virtual lab (needs root): namespaces on one bridge, an sshd per node, and its inventory.") { name, nodes, nodeNames, nodeInterface, vip, kubeVipTimings, k3s, provision };
         up.SetAction((parse, token) => Output.GuardAsync(async () =>
         {
             var lab = new VirtualLab(parse.GetValue(name)!);
             var shape = Shape(parse.GetValue(nodeNames), parse.GetResult(nodes) is { Implicit: false } ? parse.GetValue(nodes) : null, parse.GetValue(nodeInterface)!)
-                with { ControlPlaneVip = parse.GetValue(vip) == "kube-vip" ? Inventory.VipProvider.KubeVip : Inventory.VipProvider.Keepalived, KubeVip = Timings(parse.GetValue(kubeVipTimings)) };
+                with
+                {
+                    // The lab's K3s takes kube-vip unless told otherwise (and refuses keepalived, saying why).
+                    ControlPlaneVip = parse.GetValue(vip) == "kube-vip" || (parse.GetValue(k3s) && parse.GetResult(vip) is null or { Implicit: true }) ? Inventory.VipProvider.KubeVip : Inventory.VipProvider.Keepalived,
+                    KubeVip = Timings(parse.GetValue(kubeVipTimings)),
+                    K3sRuntime = parse.GetValue(k3s),
+                };
             if (parse.GetValue(kubeVipTimings) is not null && shape.ControlPlaneVip != Inventory.VipProvider.KubeVip)
             {
                 throw new Errors.ChaosEdgeException("--kube-vip-timings is for --vip kube-vip.");

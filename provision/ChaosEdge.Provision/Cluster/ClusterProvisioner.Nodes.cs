@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using ChaosEdge.Errors;
 using ChaosEdge.Inventory;
 using ChaosEdge.Processes;
@@ -73,7 +71,7 @@ public sealed partial class ClusterProvisioner
             throw new ProvisionStepException("install", null, $"The node runtime is not built: '{Path.Combine(options.RuntimeDirectory, "ce-k3s.dll")}' is missing. Build the solution first ('dotnet build').");
         }
 
-        var hash = RuntimeHash();
+        var hash = NodeRuntimeFiles.Hash(options.RuntimeDirectory);
         string? archive = null;
         try
         {
@@ -111,18 +109,6 @@ public sealed partial class ClusterProvisioner
                 File.Delete(archive);
             }
         }
-    }
-
-    private string RuntimeHash()
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var file in Directory.GetFiles(options.RuntimeDirectory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-        {
-            sha.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(options.RuntimeDirectory, file)));
-            sha.AppendData(File.ReadAllBytes(file));
-        }
-
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     private string ComponentArgs()

@@ -43,7 +43,15 @@ public sealed partial class PlanExecutor
         var yaml = step.Artifact is null
             ? step.Yaml ?? string.Empty
             : await File.ReadAllTextAsync(artifacts?.PathOf(step.Artifact) ?? throw new ProvisionStepException(step.Title, null, "no artifacts directory is open."), cancellationToken).ConfigureAwait(false);
-        await ApplyObjectsAsync(Client, ManifestYaml.Parse(yaml, step.Manifest), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ApplyObjectsAsync(Client, ManifestYaml.Parse(yaml, step.Manifest), cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubeApiException e)
+        {
+            var source = step.Artifact is null ? $"'{step.Manifest}'" : $"'{artifacts!.PathOf(step.Artifact)}'";
+            throw new ProvisionStepException(step.Title, null, $"the API server refused an object of {source}: {e.Message}", e);
+        }
     }
 
     /// <summary>

@@ -32,6 +32,10 @@ public static class HostPrerequisites
         ("ipmi_sim", "openipmi"),
         ("ipmitool", "ipmitool"),
 
+        // The lab's K3s: busybox's applets for busybox images, zstd for the air-gap image archive's format.
+        ("busybox", "busybox-static"),
+        ("zstd", "zstd"),
+
         // The storage scenarios' alternative probe: real fio, whose nbd engine writes to the lab's volume.
         ("fio", "fio"),
     ];

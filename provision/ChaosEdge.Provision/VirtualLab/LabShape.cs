@@ -21,8 +21,17 @@ public sealed partial record LabShape(IReadOnlyList<string> NodeNames, string In
     /// <summary>kube-vip's image and leader-election timings when it holds the VIP; kube-vip's own defaults unless set.</summary>
     public Inventory.KubeVipSettings KubeVip { get; init; } = Inventory.KubeVipSettings.Default;
 
+    /// <summary>
+    /// The nodes run the lab's K3s, installed by the K3s plan itself (<c>cluster.runtime: k3s</c>, an artifacts directory
+    /// of the lab's <c>k3s</c>, <c>install.sh</c> and manifests with their checksums), instead of the lab's runtime
+    /// installed directly (<c>cluster.runtime: lab</c>, the default).
+    /// </summary>
+    public bool K3sRuntime { get; init; }
+
     /// <summary>The inventory's <c>k3s:</c> block for this shape: <c>null</c> for the lab's default (keepalived).</summary>
-    public Inventory.K3sSettings? K3s => ControlPlaneVip == Inventory.VipProvider.KubeVip ? Inventory.K3sSettings.ForLab(ControlPlaneVip, KubeVip) : null;
+    public Inventory.K3sSettings? K3s => K3sRuntime
+        ? new Inventory.K3sSettings(Inventory.K3sSettings.LabRelease, Inventory.K3sInstallSource.Airgap, null, ControlPlaneVip, KubeVip, null, Inventory.K3sSettings.DefaultSampleImage)
+        : ControlPlaneVip == Inventory.VipProvider.KubeVip ? Inventory.K3sSettings.ForLab(ControlPlaneVip, KubeVip) : null;
 
     /// <summary>The interface a node has unless told otherwise.</summary>
     public const string DefaultInterface = "eth0";
@@ -55,6 +64,16 @@ public sealed partial record LabShape(IReadOnlyList<string> NodeNames, string In
         if (!InterfaceName().IsMatch(Interface) || Interface == "lo")
         {
             problems.Add($"Interface name '{Interface}' is invalid: use 1–{LabNames.InterfaceNameLimit} letters, digits, '-', '_' or '.', and not 'lo'.");
+        }
+
+        if (K3sRuntime && ControlPlaneVip != Inventory.VipProvider.KubeVip)
+        {
+            problems.Add("The lab's K3s puts the control-plane VIP on kube-vip (the K3s plan's keepalived + HAProxy shape needs HAProxy, which the lab does not run): use --vip kube-vip with --k3s.");
+        }
+
+        if (K3sRuntime && NodeNames.Count < 3)
+        {
+            problems.Add($"The lab's K3s is an HA cluster of 3 servers (the K3s plan's shape); {NodeNames.Count} nodes were asked for.");
         }
 
         var kv = KubeVip;

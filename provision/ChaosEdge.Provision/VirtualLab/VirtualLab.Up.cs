@@ -44,11 +44,27 @@ public sealed partial class VirtualLab
                         $"Lab '{Names.Lab}' is up with {existing}, not {shape}. Run 'chaosedge lab down --name {Names.Lab}' first to rebuild it.");
                 }
 
-                var inventoryShape = File.Exists(InventoryPath) ? InventoryLoader.Load(InventoryPath).K3s : null;
-                if ((inventoryShape?.Vip ?? VipProvider.Keepalived) != shape.ControlPlaneVip || (shape.ControlPlaneVip == VipProvider.KubeVip && inventoryShape?.KubeVip != shape.KubeVip))
+                // An inventory the lab cannot read back (its artifacts directory removed, say) is written again.
+                LabInventory? written = null;
+                try
                 {
-                    WriteInventory(current.State, new LabAddressPlan(current.State.Slot), shape);
-                    progress?.Report($"Lab '{Names.Lab}' is already up with {nodeCount} nodes; its inventory now puts the control-plane VIP on {VipName(shape)} (provision again to apply it).");
+                    written = File.Exists(InventoryPath) ? InventoryLoader.Load(InventoryPath) : null;
+                }
+                catch (ChaosEdgeException)
+                {
+                }
+
+                var inventoryShape = written?.K3s;
+                if ((inventoryShape?.Vip ?? VipProvider.Keepalived) != shape.ControlPlaneVip || (shape.ControlPlaneVip == VipProvider.KubeVip && inventoryShape?.KubeVip != shape.KubeVip)
+                    || written is null || (written.Cluster.Runtime == ClusterRuntime.K3s) != shape.K3sRuntime)
+                {
+                    await WriteInventoryAsync(current.State, new LabAddressPlan(current.State.Slot), shape, progress, cancellationToken).ConfigureAwait(false);
+                    progress?.Report($"Lab '{Names.Lab}' is already up with {nodeCount} nodes; its inventory now puts the control-plane VIP on {VipName(shape)}{(shape.K3sRuntime ? " on the lab's K3s" : string.Empty)} (provision again to apply it).");
+                    return new LabUpResult(await StatusAsync(cancellationToken).ConfigureAwait(false), Changed: true, options.TimeProvider.GetElapsedTime(started));
+                }
+
+                if (shape.K3sRuntime && await EnsureK3sArtifactsAsync(progress, cancellationToken).ConfigureAwait(false))
+                {
                     return new LabUpResult(await StatusAsync(cancellationToken).ConfigureAwait(false), Changed: true, options.TimeProvider.GetElapsedTime(started));
                 }
 
@@ -67,7 +83,7 @@ public sealed partial class VirtualLab
             var state = await BuildAsync(plan, shape, progress, cancellationToken).ConfigureAwait(false);
             state.Write(StatePath);
             await StartBmcsAsync(plan, state.Nodes, progress, cancellationToken).ConfigureAwait(false);
-            WriteInventory(state, plan, shape);
+            await WriteInventoryAsync(state, plan, shape, progress, cancellationToken).ConfigureAwait(false);
             var status = await StatusAsync(cancellationToken).ConfigureAwait(false);
             var elapsed = options.TimeProvider.GetElapsedTime(started);
             progress?.Report($"Lab '{Names.Lab}' is up: {nodeCount} nodes on {plan.Subnet} in {elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s. Inventory: {InventoryPath}");
@@ -171,7 +187,23 @@ public sealed partial class VirtualLab
         ? $"kube-vip ({shape.KubeVip.LeaseDuration.TotalSeconds:0}s/{shape.KubeVip.RenewDeadline.TotalSeconds:0}s/{shape.KubeVip.RetryPeriod.TotalSeconds:0}s)"
         : "keepalived";
 
-    private void WriteInventory(LabState state, LabAddressPlan plan, LabShape shape)
+    /// <summary>The artifacts directory of a lab whose nodes run the lab's K3s (<see cref="LabShape.K3sRuntime"/>).</summary>
+    public string ArtifactsPath => Path.Combine(Directory, "artifacts");
+
+    /// <summary>Writes the lab K3s's artifacts where the node runtime changed since they were written; returns whether it did.</summary>
+    private async Task<bool> EnsureK3sArtifactsAsync(IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var inventory = InventoryLoader.Load(InventoryPath);
+        var written = await LabK3s.LabK3sArtifacts.EnsureAsync(ArtifactsPath, inventory, new Cluster.ProvisionOptions().RuntimeDirectory, cancellationToken).ConfigureAwait(false);
+        if (written)
+        {
+            progress?.Report($"Wrote the lab K3s's artifacts (k3s {K3sSettings.LabRelease}, install.sh, images, manifests, SHA256SUMS) to '{ArtifactsPath}'.");
+        }
+
+        return written;
+    }
+
+    private async Task WriteInventoryAsync(LabState state, LabAddressPlan plan, LabShape shape, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         var nodes = state.Nodes.Select(n => new NodeSpec(
             n.Name,
@@ -184,15 +216,30 @@ public sealed partial class VirtualLab
                 ? new BmcSpec(BmcKind.Ipmi, IPAddress.Parse(n.ReservedBmcAddress), BmcUser, new Secrets.SecretReference(Secrets.SecretSource.File, BmcPasswordPath)) { CipherSuite = 3 }
                 : new BmcSpec(BmcKind.Redfish, IPAddress.Parse(n.ReservedBmcAddress), BmcUser, new Secrets.SecretReference(Secrets.SecretSource.File, BmcPasswordPath)) { CaCertificatePath = BmcCaPath })).ToList();
         // A 2-server lab exists to be split in two (the split-brain suite): its quorum of 2 is the point, not an oversight.
-        var inventory = new LabInventory(InventoryPath, $"chaosedge-{Names.Lab}", plan.Subnet, nodes, new ControlPlaneSpec(plan.ControlPlaneVip, 6443), plan.ServiceVipPool, null, null)
+        // The lab's K3s keeps services in the lab's own address block (K3s's default 10.43.0.0/16 is outside it).
+        var inventory = new LabInventory(InventoryPath, $"chaosedge-{Names.Lab}", plan.Subnet, nodes, new ControlPlaneSpec(plan.ControlPlaneVip, 6443), plan.ServiceVipPool, null, shape.K3sRuntime ? ArtifactsPath : null)
         {
-            Cluster = ClusterSettings.Default with { Runtime = ClusterRuntime.Lab, QuorumRiskAccepted = nodes.Count(n => n.Role == NodeRole.Server) == 2 },
+            Cluster = ClusterSettings.Default with
+            {
+                Runtime = shape.K3sRuntime ? ClusterRuntime.K3s : ClusterRuntime.Lab, QuorumRiskAccepted = nodes.Count(n => n.Role == NodeRole.Server) == 2,
+                ServiceCidrSetting = shape.K3sRuntime ? ClusterSettings.LabServiceCidr : null,
+            },
             K3s = shape.K3s,
         };
-        File.WriteAllText(InventoryPath, InventoryWriter.Write(inventory, Directory, [$"Inventory of the ChaosEdge virtual lab '{Names.Lab}', written by 'chaosedge lab up'.", "Host keys are pinned to the keys the lab generated for each node."]));
+        File.WriteAllText(InventoryPath, InventoryWriter.Write(inventory, Directory, new List<string> { $"Inventory of the ChaosEdge virtual lab '{Names.Lab}', written by 'chaosedge lab up'.", "Host keys are pinned to the keys the lab generated for each node." }
+            .Concat(shape.K3sRuntime ? ["Its nodes run the lab's K3s, installed by the K3s plan from the artifacts directory ('chaosedge provision' runs the plan it runs on hardware)."] : Array.Empty<string>())));
 
         // The lab's inventory must be one the harness accepts; check it as any user file is checked.
+        if (shape.K3sRuntime)
+        {
+            System.IO.Directory.CreateDirectory(ArtifactsPath);
+        }
+
         InventoryLoader.Load(InventoryPath);
+        if (shape.K3sRuntime)
+        {
+            await EnsureK3sArtifactsAsync(progress, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static async Task EnsureKeyAsync(string path, string comment, CancellationToken cancellationToken)
