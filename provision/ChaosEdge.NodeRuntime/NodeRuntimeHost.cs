@@ -96,7 +96,10 @@ internal sealed class NodeRuntimeHost(RuntimeOptions options, ILoggerFactory log
             await Task.WhenAll(background.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             if (api is not null)
             {
-                await api.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                // Watches (kube-vip's, MetalLB's, other nodes') never end by themselves: give requests 2 s, then close
+                // every connection, as an API server going down does, instead of waiting out Kestrel's 30 s grace.
+                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await api.StopAsync(grace.Token).ConfigureAwait(false);
             }
 
             if (member is not null)
