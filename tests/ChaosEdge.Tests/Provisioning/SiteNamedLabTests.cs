@@ -10,18 +10,21 @@ using ChaosEdge.Tests.Support;
 namespace ChaosEdge.Tests.Provisioning;
 
 /// <summary>
-/// A lab in the example inventory's shape (<c>provision/examples/n100-lab</c>): named as the site names its machines
-/// (<c>n100-1…3</c> on <c>enp1s0</c>), its control-plane VIP held by kube-vip with kube-vip's own timings (5 s / 3 s /
-/// 1 s), deployed from the K3s plan's own manifest through K3s's auto-deploy directory, and its service VIPs announced
-/// by MetalLB in L2 mode. It provisions; kube-vip's lease moves with its holder; MetalLB answers for the service's
-/// address from one node without putting it on an interface; the Failover and Dns suites pass on it against the SLA's
-/// kube-vip entries. Nothing in the harness may depend on the lab's own <c>edge-N</c> on <c>eth0</c> or on keepalived.
+/// A lab in the example inventory's shape (<c>provision/examples/n100-lab</c>), built through the real K3s path: named
+/// as the site names its machines (<c>n100-1…3</c> on <c>enp1s0</c>), a <c>runtime: k3s</c> inventory provisioned by
+/// the K3s plan itself from the lab's artifacts (checksummed <c>k3s</c> and <c>install.sh</c>, <c>config.yaml</c>, the
+/// token file, the auto-deploy manifests), its control-plane VIP held by kube-vip with kube-vip's own timings (5 s /
+/// 3 s / 1 s) and its service VIPs announced by MetalLB in L2 mode. It provisions, and a second run changes nothing;
+/// kube-vip's lease moves with its holder; MetalLB answers for the service's address from one node without putting it
+/// on an interface; the Failover and Dns suites pass on it against the SLA's kube-vip entries; damaged artifacts and a
+/// manifest the lab cannot run are refused naming the file. Nothing in the harness may depend on the lab's own
+/// <c>edge-N</c> on <c>eth0</c> or on keepalived.
 /// </summary>
 [RequiresRoot]
 [NonParallelizable]
 public sealed class SiteNamedLabTests
 {
-    private static readonly LabShape Site = new(["n100-1", "n100-2", "n100-3"], "enp1s0") { ControlPlaneVip = ChaosEdge.Inventory.VipProvider.KubeVip };
+    private static readonly LabShape Site = new(["n100-1", "n100-2", "n100-3"], "enp1s0") { ControlPlaneVip = ChaosEdge.Inventory.VipProvider.KubeVip, K3sRuntime = true };
     private ChaosEdge.Provision.VirtualLab.VirtualLab lab = null!;
 
     [OneTimeSetUp]
@@ -65,6 +68,75 @@ public sealed class SiteNamedLabTests
             Assert.That(inventory.Nodes.Select(n => (n.Name, n.Interface)), Is.EqualTo(Site.NodeNames.Select(n => (n, "enp1s0"))));
             Assert.That(identity.Stdout, Does.StartWith("n100-2\n").And.Contain(inventory.Nodes[1].Address.ToString()), identity.Stderr);
         });
+    }
+
+    [Test]
+    public async Task The_K3s_plan_installed_the_labs_K3s_and_a_second_run_changes_nothing()
+    {
+        var inventory = ChaosEdge.Inventory.InventoryLoader.Load(lab.InventoryPath);
+        var again = await ChaosEdge.Provision.Cluster.Provisioning.ProvisionAsync(inventory, null, null);
+        var node = await ReadOnNodeAsync(inventory.Nodes[1], "k3s --version | head -1; grep -c '^ExecStart=/usr/local/bin/k3s' /etc/systemd/system/k3s.service; cat /etc/rancher/k3s/config.yaml; readlink /usr/local/bin/kubectl; stat -c %a /etc/rancher/k3s/chaosedge-token");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(inventory.Cluster.Runtime, Is.EqualTo(ChaosEdge.Inventory.ClusterRuntime.K3s));
+            Assert.That(again.Changes, Is.Empty, string.Join('\n', again.Changes));
+            Assert.That(node, Does.StartWith($"k3s version {ChaosEdge.Inventory.K3sSettings.LabRelease} ").And.Contain("\n1\n"), "install.sh's unit runs the uploaded k3s");
+            Assert.That(node, Does.Contain("server: https://198.18.").And.Contain("token-file: /etc/rancher/k3s/chaosedge-token").And.Contain("service-cidr: 198.19.0.0/16"), "the K3s plan's config.yaml");
+            Assert.That(node, Does.Contain("\nk3s\n600"), "kubectl links to k3s; the token file is the owner's alone");
+        });
+    }
+
+    [Test]
+    public async Task Damaged_or_missing_artifacts_and_a_manifest_the_lab_cannot_run_are_refused_naming_the_file()
+    {
+        var inventory = ChaosEdge.Inventory.InventoryLoader.Load(lab.InventoryPath);
+        var copy = Directory.CreateTempSubdirectory("chaosedge-artifacts-").FullName;
+        try
+        {
+            foreach (var file in Directory.GetFiles(inventory.ArtifactsPath!))
+            {
+                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+            }
+
+            await File.AppendAllTextAsync(Path.Combine(copy, "install.sh"), "# changed\n");
+            File.Delete(Path.Combine(copy, "etcdctl"));
+            var damaged = inventory with { ArtifactsPath = copy };
+            var refused = (await Assert.ThrowsAsync<ProvisionStepException>(() => new ChaosEdge.Provision.K3s.K3sProvisioner(damaged).ProvisionAsync()))!;
+
+            // Longhorn's manager has no command: the lab has no model of its image, and its API says so.
+            await File.WriteAllTextAsync(Path.Combine(copy, "longhorn.yaml"), """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: { name: longhorn-driver-deployer, namespace: default }
+                spec:
+                  selector: { matchLabels: { app: longhorn-driver-deployer } }
+                  template:
+                    metadata: { labels: { app: longhorn-driver-deployer } }
+                    spec:
+                      containers:
+                        - { name: longhorn-driver-deployer, image: "longhornio/longhorn-manager:v1.9.1" }
+                """);
+            await using var executor = new ChaosEdge.Provision.K3s.PlanExecutor(inventory, TimeProvider.System, null, ChaosEdge.Provision.K3s.ArtifactSet.OpenDirectory(copy))
+            {
+                KubeconfigPath = Path.Combine(copy, "kubeconfig"),
+            };
+            var unmodelled = (await Assert.ThrowsAsync<ProvisionStepException>(() => executor.RunAsync(new ChaosEdge.Provision.K3s.ProvisionPlan("Longhorn on the lab",
+            [
+                new ChaosEdge.Provision.K3s.KubeconfigStep(inventory.Servers.First().Name, "Fetch the admin kubeconfig", "/etc/rancher/k3s/k3s.yaml", new Uri($"https://{inventory.ControlPlane.Vip}:6443")),
+                new ChaosEdge.Provision.K3s.ApplyStep("Longhorn", "longhorn.yaml", null, "longhorn.yaml"),
+            ]))))!;
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(refused.Message, Does.Contain("'install.sh' has SHA-256").And.Contain("'etcdctl' is missing").And.Contain("nothing was touched"));
+                Assert.That(unmodelled.Message, Does.Contain(Path.Combine(copy, "longhorn.yaml")).And.Contain("longhornio/longhorn-manager").And.Contain("has no command"));
+            });
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
     }
 
     [Test]
