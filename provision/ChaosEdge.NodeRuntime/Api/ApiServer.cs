@@ -15,7 +15,8 @@ namespace ChaosEdge.NodeRuntime.Api;
 /// </summary>
 internal sealed partial class ApiServer(ObjectStore store, RuntimeOptions options, ServerCredentials credentials, ILoggerFactory loggers, TimeProvider time)
 {
-    public const string KubernetesVersion = "v1.31.4+k3s1";
+    /// <summary>The release the lab models (what <c>k3s --version</c>, <c>/version</c> and the nodes' kubelet version say).</summary>
+    public const string KubernetesVersion = ChaosEdge.Inventory.K3sSettings.LabRelease;
     private static readonly TimeSpan EtcdCheckTimeout = TimeSpan.FromSeconds(2);
     private readonly ILogger logger = loggers.CreateLogger("apiserver");
 
@@ -123,7 +124,7 @@ internal sealed partial class ApiServer(ObjectStore store, RuntimeOptions option
             case "/version":
                 await WriteAsync(context, 200, new JsonObject
                 {
-                    ["major"] = "1", ["minor"] = "31", ["gitVersion"] = KubernetesVersion, ["gitCommit"] = "chaosedge-lab", ["gitTreeState"] = "clean",
+                    ["major"] = "1", ["minor"] = KubernetesVersion.Split('.')[1], ["gitVersion"] = KubernetesVersion, ["gitCommit"] = "chaosedge-lab", ["gitTreeState"] = "clean",
                     ["buildDate"] = "2026-01-01T00:00:00Z", ["goVersion"] = "n/a (ChaosEdge virtual lab)", ["compiler"] = "dotnet", ["platform"] = "linux/amd64",
                 }).ConfigureAwait(false);
                 return true;
