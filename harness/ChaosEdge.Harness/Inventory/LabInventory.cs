@@ -30,8 +30,12 @@ public sealed record LabInventory(
     /// <summary>What real K3s is built from (the <c>k3s:</c> block); for the virtual lab's runtime only the control-plane VIP's provider (<see cref="K3sSettings.ForLab"/>), <c>null</c> for its default, keepalived.</summary>
     public K3sSettings? K3s { get; init; }
 
-    /// <summary>What holds the control-plane VIP, as SLA entries name it (<c>scenario@kube-vip</c>): <c>kube-vip</c> or <c>keepalived</c>.</summary>
-    public string ControlPlaneVipShape => K3s?.Vip == VipProvider.KubeVip ? "kube-vip" : "keepalived";
+    /// <summary>
+    /// What holds the control-plane VIP, as SLA entries name it (<c>scenario@kube-vip</c>): <c>kube-vip</c>;
+    /// <c>keepalived-haproxy</c>, K3s's keepalived tracking HAProxy in front of the API servers (with MetalLB for the
+    /// service VIPs); or <c>keepalived</c>, the lab runtime's keepalived tracking each API server.
+    /// </summary>
+    public string ControlPlaneVipShape => K3s?.Vip == VipProvider.KubeVip ? "kube-vip" : Cluster.Runtime == ClusterRuntime.K3s ? "keepalived-haproxy" : "keepalived";
 
     /// <summary>
     /// Whether MetalLB announces the service VIPs: always on real K3s (the plan installs it), and on a lab in the example

@@ -32,9 +32,12 @@ public static class HostPrerequisites
         ("ipmi_sim", "openipmi"),
         ("ipmitool", "ipmitool"),
 
-        // The lab's K3s: busybox's applets for busybox images, zstd for the air-gap image archive's format.
+        // The lab's K3s: busybox's applets for busybox images, zstd for the air-gap image archive's format, and the
+        // K3s plan's keepalived + HAProxy shape (keepalived tracks HAProxy with killall).
         ("busybox", "busybox-static"),
         ("zstd", "zstd"),
+        ("haproxy", "haproxy"),
+        ("killall", "psmisc"),
 
         // The storage scenarios' alternative probe: real fio, whose nbd engine writes to the lab's volume.
         ("fio", "fio"),

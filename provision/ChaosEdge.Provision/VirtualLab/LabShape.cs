@@ -33,6 +33,12 @@ public sealed partial record LabShape(IReadOnlyList<string> NodeNames, string In
         ? new Inventory.K3sSettings(Inventory.K3sSettings.LabRelease, Inventory.K3sInstallSource.Airgap, null, ControlPlaneVip, KubeVip, null, Inventory.K3sSettings.DefaultSampleImage)
         : ControlPlaneVip == Inventory.VipProvider.KubeVip ? Inventory.K3sSettings.ForLab(ControlPlaneVip, KubeVip) : null;
 
+    /// <summary>
+    /// The control-plane VIP's port: 6443, the API servers' own, unless the lab's K3s runs the plan's keepalived +
+    /// HAProxy shape, where HAProxy's frontend on every server needs another (16443; K3s holds 6443 on every address).
+    /// </summary>
+    public int ControlPlanePort => K3sRuntime && ControlPlaneVip == Inventory.VipProvider.Keepalived ? 16443 : 6443;
+
     /// <summary>The interface a node has unless told otherwise.</summary>
     public const string DefaultInterface = "eth0";
 
@@ -64,11 +70,6 @@ public sealed partial record LabShape(IReadOnlyList<string> NodeNames, string In
         if (!InterfaceName().IsMatch(Interface) || Interface == "lo")
         {
             problems.Add($"Interface name '{Interface}' is invalid: use 1–{LabNames.InterfaceNameLimit} letters, digits, '-', '_' or '.', and not 'lo'.");
-        }
-
-        if (K3sRuntime && ControlPlaneVip != Inventory.VipProvider.KubeVip)
-        {
-            problems.Add("The lab's K3s puts the control-plane VIP on kube-vip (the K3s plan's keepalived + HAProxy shape needs HAProxy, which the lab does not run): use --vip kube-vip with --k3s.");
         }
 
         if (K3sRuntime && NodeNames.Count < 3)

@@ -217,7 +217,7 @@ public sealed partial class VirtualLab
                 : new BmcSpec(BmcKind.Redfish, IPAddress.Parse(n.ReservedBmcAddress), BmcUser, new Secrets.SecretReference(Secrets.SecretSource.File, BmcPasswordPath)) { CaCertificatePath = BmcCaPath })).ToList();
         // A 2-server lab exists to be split in two (the split-brain suite): its quorum of 2 is the point, not an oversight.
         // The lab's K3s keeps services in the lab's own address block (K3s's default 10.43.0.0/16 is outside it).
-        var inventory = new LabInventory(InventoryPath, $"chaosedge-{Names.Lab}", plan.Subnet, nodes, new ControlPlaneSpec(plan.ControlPlaneVip, 6443), plan.ServiceVipPool, null, shape.K3sRuntime ? ArtifactsPath : null)
+        var inventory = new LabInventory(InventoryPath, $"chaosedge-{Names.Lab}", plan.Subnet, nodes, new ControlPlaneSpec(plan.ControlPlaneVip, shape.ControlPlanePort), plan.ServiceVipPool, null, shape.K3sRuntime ? ArtifactsPath : null)
         {
             Cluster = ClusterSettings.Default with
             {

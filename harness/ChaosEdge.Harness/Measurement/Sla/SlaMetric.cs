@@ -50,5 +50,5 @@ public sealed record SlaDocument(string SourcePath, IReadOnlyDictionary<string, 
     /// as <see cref="Inventory.LabInventory.ControlPlaneVipShape"/> names it. Such an entry replaces the scenario's own
     /// for clusters of that shape.
     /// </summary>
-    public static readonly IReadOnlyList<string> Shapes = ["keepalived", "kube-vip"];
+    public static readonly IReadOnlyList<string> Shapes = ["keepalived", "kube-vip", "keepalived-haproxy"];
 }
