@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using ChaosEdge.Processes;
 using ChaosEdge.Provision.Runs;
 using ChaosEdge.Provision.VirtualLab;
@@ -76,28 +75,14 @@ public sealed class KeepalivedHaproxyLabTests
     [Test]
     public async Task Nightly_passes_the_Failover_suite_judged_by_the_keepalived_haproxy_entries()
     {
-        var output = Directory.CreateTempSubdirectory("chaosedge-haproxy-").FullName;
-        var lines = new List<string>();
-        try
-        {
-            var outcome = await new NightlyRun(
-                new NightlyOptions { InventoryPath = lab.InventoryPath, Filter = "Failover", OutputDirectory = output },
-                new NightlyObserver(lines), new NightlyLines(lines)).RunAsync();
-            var summary = (JsonObject)JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(output, "nightly.json")))!;
-            var scenarios = (summary["scenarios"] as JsonArray)!.OfType<JsonObject>().ToList();
-            var record = await File.ReadAllTextAsync(Path.Combine(output, "scenarios", "vip-holder-kubelet-stop", "run.json"));
+        var run = await NightlyOnLab.RunAsync(lab.InventoryPath, "Failover", "vip-holder-kubelet-stop");
 
-            Assert.Multiple(() =>
-            {
-                Assert.That(outcome.ExitCode, Is.Zero, outcome.Reason + "\n" + string.Join('\n', lines.TakeLast(60)));
-                Assert.That(scenarios, Has.Count.EqualTo(6));
-                Assert.That(scenarios.Select(s => (string?)s["status"]), Is.All.EqualTo("pass"));
-                Assert.That(record, Does.Contain("vip-holder-kubelet-stop@keepalived-haproxy"), "judged by the SLA's keepalived + HAProxy entry");
-            });
-        }
-        finally
+        Assert.Multiple(() =>
         {
-            Directory.Delete(output, recursive: true);
-        }
+            Assert.That(run.Outcome.ExitCode, Is.Zero, run.Tail);
+            Assert.That(run.Scenarios, Has.Count.EqualTo(6));
+            Assert.That(run.Scenarios.Select(s => (string?)s["status"]), Is.All.EqualTo("pass"));
+            Assert.That(run.Records["vip-holder-kubelet-stop"], Does.Contain("vip-holder-kubelet-stop@keepalived-haproxy"), "judged by the SLA's keepalived + HAProxy entry");
+        });
     }
 }

@@ -1,8 +1,6 @@
-using System.Text.Json.Nodes;
 using ChaosEdge.Errors;
 using ChaosEdge.Processes;
 using ChaosEdge.Provision.Cluster;
-using ChaosEdge.Provision.Runs;
 using ChaosEdge.Provision.VirtualLab;
 using ChaosEdge.Ssh;
 using ChaosEdge.Tests.Support;
@@ -228,36 +226,23 @@ public sealed class SiteNamedLabTests
     [Test]
     public async Task Nightly_passes_the_Failover_and_Dns_suites_on_the_kube_vip_site_lab()
     {
-        var output = Directory.CreateTempSubdirectory("chaosedge-site-").FullName;
-        var lines = new List<string>();
-        try
+        var run = await NightlyOnLab.RunAsync(lab.InventoryPath, "Failover,Dns", "vip-holder-power-off");
+        var scenarios = run.Scenarios;
+        var record = run.Records["vip-holder-power-off"];
+        Assert.Multiple(() =>
         {
-            var outcome = await new NightlyRun(
-                new NightlyOptions { InventoryPath = lab.InventoryPath, Filter = "Failover,Dns", OutputDirectory = output },
-                new NightlyObserver(lines), new NightlyLines(lines)).RunAsync();
-
-            var summary = (JsonObject)JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(output, "nightly.json")))!;
-            var scenarios = (summary["scenarios"] as JsonArray)!.OfType<JsonObject>().ToList();
-            var record = await File.ReadAllTextAsync(Path.Combine(output, "scenarios", "vip-holder-power-off", "run.json"));
-            Assert.Multiple(() =>
+            Assert.That(run.Outcome.ExitCode, Is.Zero, run.Tail);
+            Assert.That(scenarios.Select(s => (string?)s["name"]), Is.EquivalentTo(new[]
             {
-                Assert.That(outcome.ExitCode, Is.Zero, outcome.Reason + "\n" + string.Join('\n', lines.TakeLast(60)));
-                Assert.That(scenarios.Select(s => (string?)s["name"]), Is.EquivalentTo(new[]
-                {
-                    "vip-holder-power-off", "vip-holder-kubelet-stop", "vip-holder-nic-down", "non-holder-power-off", "non-holder-kubelet-stop", "non-holder-nic-down",
-                    "dns-default-shape", "dns-ha-shape",
-                }));
-                Assert.That(scenarios.Where(s => (string?)s["name"] != "dns-default-shape").Select(s => (string?)s["status"]), Is.All.EqualTo("pass"));
-                Assert.That((string?)scenarios.Single(s => (string?)s["name"] == "dns-default-shape")["reason"], Does.Contain("one replica").And.Contain("3 replicas spread"),
-                    "a lab ChaosEdge did not build is not reshaped: the single-replica scenario says why it did not run");
-                Assert.That(record, Does.Contain("n100-").And.Not.Contain("edge-1"), "the run names the site's nodes");
-                Assert.That(record, Does.Contain("vip-holder-power-off@kube-vip"), "judged by the SLA's kube-vip entry");
-            });
-        }
-        finally
-        {
-            Directory.Delete(output, recursive: true);
-        }
+                "vip-holder-power-off", "vip-holder-kubelet-stop", "vip-holder-nic-down", "non-holder-power-off", "non-holder-kubelet-stop", "non-holder-nic-down",
+                "dns-default-shape", "dns-ha-shape",
+            }));
+            Assert.That(scenarios.Where(s => (string?)s["name"] != "dns-default-shape").Select(s => (string?)s["status"]), Is.All.EqualTo("pass"));
+            Assert.That((string?)scenarios.Single(s => (string?)s["name"] == "dns-default-shape")["reason"], Does.Contain("one replica").And.Contain("3 replicas spread"),
+                "a lab ChaosEdge did not build is not reshaped: the single-replica scenario says why it did not run");
+            Assert.That(record, Does.Contain("n100-").And.Not.Contain("edge-1"), "the run names the site's nodes");
+            Assert.That(record, Does.Contain("vip-holder-power-off@kube-vip"), "judged by the SLA's kube-vip entry");
+        });
     }
 
     /// <summary>The next test starts on a healthy cluster: the health gate, as provisioning runs it.</summary>
