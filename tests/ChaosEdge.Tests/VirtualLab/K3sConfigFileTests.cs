@@ -99,30 +99,15 @@ public sealed class K3sConfigFileTests
     }
 
     [Test]
-    public void The_Corefile_K3s_ships_gives_the_kubernetes_zones_and_the_health_and_ready_ports()
+    public void The_Corefile_the_K3s_plan_ships_gives_the_kubernetes_zones_and_the_health_and_ready_ports()
     {
-        const string Corefile = """
-            .:53 {
-                errors
-                health
-                ready
-                kubernetes cluster.local in-addr.arpa ip6.arpa {
-                  pods insecure
-                  fallthrough in-addr.arpa ip6.arpa
-                }
-                hosts /etc/coredns/NodeHosts {
-                  ttl 60
-                  reload 15s
-                  fallthrough
-                }
-                prometheus :9153
-                forward . /etc/resolv.conf
-                cache 30
-            }
-            import /etc/coredns/custom/*.server
-            """;
+        // The Corefile the K3s plan ships (chaosedge-coredns.yaml, K3s's own), for the example inventory.
+        var repository = Path.GetFullPath(Path.Combine(TestContext.CurrentContext.TestDirectory, "..", "..", "..", "..", ".."));
+        var reference = ChaosEdge.Inventory.InventoryLoader.Load(Path.Combine(repository, "provision", "examples", "n100-lab", "lab.yaml"), forReview: true);
+        var manifest = ChaosEdge.Kubernetes.ManifestYaml.Parse(new ChaosEdge.Provision.K3s.K3sManifests(reference).CoreDns(), "chaosedge-coredns.yaml");
+        var corefile = (string)manifest.Single(o => (string?)o["kind"] == "ConfigMap")["data"]!["Corefile"]!;
 
-        var parsed = NodeRuntime.CoreDns.Corefile.Parse(Corefile, "Corefile");
+        var parsed = NodeRuntime.CoreDns.Corefile.Parse(corefile, "Corefile");
         var error = Assert.Throws<ArgumentException>(() => NodeRuntime.CoreDns.Corefile.Parse(".:53 {\n    forward . 1.1.1.1\n}\n", "other"))!;
 
         Assert.Multiple(() =>
