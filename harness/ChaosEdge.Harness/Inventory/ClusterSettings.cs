@@ -32,12 +32,10 @@ public sealed record ClusterSettings(TimeSpan NodeMonitorGracePeriod, TimeSpan P
     /// The service CIDR (K3s's <c>service-cidr</c>, <c>cluster.serviceCidr</c>): K3s's default <c>10.43.0.0/16</c>; on the
     /// virtual lab <c>198.19.0.0/16</c>, inside the lab's own address block, whichever runtime it runs.
     /// </summary>
-    public System.Net.IPNetwork ServiceCidr => serviceCidr ?? (Runtime == ClusterRuntime.Lab ? LabServiceCidr : K3sServiceCidr);
+    public System.Net.IPNetwork ServiceCidr => ServiceCidrSetting ?? (Runtime == ClusterRuntime.Lab ? LabServiceCidr : K3sServiceCidr);
 
     /// <summary>The service CIDR the inventory sets (<c>cluster.serviceCidr</c>), or <c>null</c> for the runtime's default.</summary>
-    public System.Net.IPNetwork? ServiceCidrSetting { get => serviceCidr; init => serviceCidr = value; }
-
-    private readonly System.Net.IPNetwork? serviceCidr;
+    public System.Net.IPNetwork? ServiceCidrSetting { get; init; }
 
     /// <summary>The cluster DNS service's address: the tenth of the service CIDR, as K3s's <c>cluster-dns</c> default (10.43.0.10).</summary>
     public System.Net.IPAddress DnsServiceIp => DnsServiceIpOf(ServiceCidr);

@@ -63,7 +63,7 @@ public sealed partial class VirtualLab
                     return new LabUpResult(await StatusAsync(cancellationToken).ConfigureAwait(false), Changed: true, options.TimeProvider.GetElapsedTime(started));
                 }
 
-                if (shape.K3sRuntime && await EnsureK3sArtifactsAsync(progress, cancellationToken).ConfigureAwait(false))
+                if (shape.K3sRuntime && await EnsureK3sArtifactsAsync(written, progress, cancellationToken).ConfigureAwait(false))
                 {
                     return new LabUpResult(await StatusAsync(cancellationToken).ConfigureAwait(false), Changed: true, options.TimeProvider.GetElapsedTime(started));
                 }
@@ -191,9 +191,8 @@ public sealed partial class VirtualLab
     public string ArtifactsPath => Path.Combine(Directory, "artifacts");
 
     /// <summary>Writes the lab K3s's artifacts where the node runtime changed since they were written; returns whether it did.</summary>
-    private async Task<bool> EnsureK3sArtifactsAsync(IProgress<string>? progress, CancellationToken cancellationToken)
+    private async Task<bool> EnsureK3sArtifactsAsync(LabInventory inventory, IProgress<string>? progress, CancellationToken cancellationToken)
     {
-        var inventory = InventoryLoader.Load(InventoryPath);
         var written = await LabK3s.LabK3sArtifacts.EnsureAsync(ArtifactsPath, inventory, new Cluster.ProvisionOptions().RuntimeDirectory, cancellationToken).ConfigureAwait(false);
         if (written)
         {
@@ -235,10 +234,10 @@ public sealed partial class VirtualLab
             System.IO.Directory.CreateDirectory(ArtifactsPath);
         }
 
-        InventoryLoader.Load(InventoryPath);
+        var loaded = InventoryLoader.Load(InventoryPath);
         if (shape.K3sRuntime)
         {
-            await EnsureK3sArtifactsAsync(progress, cancellationToken).ConfigureAwait(false);
+            await EnsureK3sArtifactsAsync(loaded, progress, cancellationToken).ConfigureAwait(false);
         }
     }
 
