@@ -85,6 +85,8 @@ public sealed partial class ClusterProvisioner
                 metadata: {"{"} labels: {"{"} app: longhorn-replica {"}"} {"}"}
                 spec:
                   hostNetwork: true
+                  # One replica per server, the nodes the volume names: never on an agent, which the volume does not know.
+                  nodeSelector: {"{"} node-role.kubernetes.io/control-plane: "true" {"}"}
                   affinity:
                     podAntiAffinity:
                       requiredDuringSchedulingIgnoredDuringExecution:
