@@ -36,6 +36,10 @@ internal static class LabCommands
         {
             Description = "The nodes' names, comma-separated (default edge-1…edge-N); the first three are servers. Copies a site's naming, e.g. n100-1,n100-2,n100-3.",
         };
+        var agents = new Option<int?>("--agents")
+        {
+            Description = "Agents (workers) after the 3 servers: --agents 2 is a lab of 5 nodes, the same as --nodes 5.",
+        };
         var nodeInterface = new Option<string>("--interface")
         {
             Description = "Each node's network interface name, e.g. enp1s0.",
@@ -58,11 +62,11 @@ internal static class LabCommands
         var json = new Option<bool>("--json") { Description = "Print the status as JSON." };
         var provision = new Option<bool>("--provision") { Description = "Also provision the HA cluster on the lab (as 'chaosedge provision -i <lab inventory>')." };
 
-        var up = new Command("up", "Build the virtual lab (needs root): namespaces on one bridge, an sshd per node, and its inventory.") { name, nodes, nodeNames, nodeInterface, vip, kubeVipTimings, k3s, provision };
+        var up = new Command("up", "Build the virtual lab (needs root): namespaces on one bridge, an sshd per node, and its inventory.") { name, nodes, agents, nodeNames, nodeInterface, vip, kubeVipTimings, k3s, provision };
         up.SetAction((parse, token) => Output.GuardAsync(async () =>
         {
             var lab = new VirtualLab(parse.GetValue(name)!);
-            var shape = Shape(parse.GetValue(nodeNames), parse.GetResult(nodes) is { Implicit: false } ? parse.GetValue(nodes) : null, parse.GetValue(nodeInterface)!)
+            var shape = Shape(parse.GetValue(nodeNames), parse.GetResult(nodes) is { Implicit: false } ? parse.GetValue(nodes) : null, parse.GetValue(agents), parse.GetValue(nodeInterface)!)
                 with
                 {
                     // The lab's K3s takes kube-vip unless told otherwise (and refuses keepalived, saying why).
@@ -120,18 +124,39 @@ internal static class LabCommands
         return new Command("lab", "The built-in virtual lab: a cluster's machines as network namespaces on this host.") { up, down, status, bmcServe };
     }
 
-    /// <summary>The lab's shape from the options: names given, or <c>--nodes</c> default names; both must agree in count.</summary>
-    private static LabShape Shape(string? names, int? count, string nodeInterface)
+    /// <summary>
+    /// The lab's shape from the options: names given, or <c>--nodes</c> default names; with <c>--agents N</c> the count is
+    /// 3 servers + N. Whatever is given must agree in count.
+    /// </summary>
+    private static LabShape Shape(string? names, int? count, int? agents, string nodeInterface)
     {
+        if (agents is { } wanted)
+        {
+            if (wanted < 0)
+            {
+                throw new Errors.ChaosEdgeException($"--agents {wanted} is invalid: give 0 or more agents.");
+            }
+
+            var total = 3 + wanted;
+            if (count is { } n && n != total)
+            {
+                throw new Errors.ChaosEdgeException($"--nodes {n} and --agents {wanted} disagree: the first three nodes are servers, so {wanted} agent(s) make {total} nodes; give one of them.");
+            }
+
+            count = total;
+        }
+
         if (names is null)
         {
             return LabShape.Default(count ?? 3) with { Interface = nodeInterface };
         }
 
         var list = names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (count is { } n && n != list.Length)
+        if (count is { } c && c != list.Length)
         {
-            throw new Errors.ChaosEdgeException($"--nodes {n} and --node-names with {list.Length} names disagree; give one of them.");
+            throw new Errors.ChaosEdgeException(agents is null
+                ? $"--nodes {c} and --node-names with {list.Length} names disagree; give one of them."
+                : $"--agents {agents} needs {c} node names (3 servers, then the agents); --node-names gives {list.Length}.");
         }
 
         return new LabShape(list, nodeInterface);
