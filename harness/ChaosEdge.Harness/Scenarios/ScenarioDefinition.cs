@@ -28,6 +28,9 @@ public enum TargetRole
 
     /// <summary>The node running the volume's engine (where its block device is).</summary>
     EngineNode,
+
+    /// <summary>An agent (worker) running a replica of the sample workload, <c>default/edge-app</c>.</summary>
+    WorkloadAgent,
 }
 
 /// <summary>One scenario: one fault against one role, with the windows around it.</summary>
@@ -63,6 +66,12 @@ public sealed record ScenarioDefinition
     /// check nothing is lost, light enough not to load a small harness — and every 20 ms in the storage scenarios.
     /// </summary>
     public TimeSpan VolumeProbeInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Adds the <c>workload-ready</c> probe: the sample workload's replicas Ready on nodes that are up, through the API
+    /// every 500 ms (<see cref="Measurement.Probes.WorkloadReadyProbe"/>).
+    /// </summary>
+    public bool WorkloadProbe { get; init; }
 
     /// <summary>How long the recovery gate waits for full health after the restore.</summary>
     public TimeSpan RecoveryGateTimeout { get; init; } = TimeSpan.FromMinutes(3);

@@ -4,6 +4,7 @@ using ChaosEdge.Errors;
 using ChaosEdge.Faults;
 using ChaosEdge.Faults.Targets;
 using ChaosEdge.Health;
+using ChaosEdge.Inventory;
 using ChaosEdge.Kubernetes;
 using ChaosEdge.Measurement.Analysis;
 using ChaosEdge.Measurement.Probes;
@@ -22,6 +23,12 @@ namespace ChaosEdge.Scenarios;
 public sealed class ScenarioRunner(ScenarioEnvironment environment)
 {
     private const int SustainedSuccesses = 5;
+
+    /// <summary>The probe <see cref="ScenarioDefinition.WorkloadProbe"/> adds.</summary>
+    public const string WorkloadProbeName = "workload-ready";
+
+    /// <summary>The sample workload the service-VIP probes reach, as provisioning deploys it.</summary>
+    public static readonly (string Namespace, string Name, string Selector) SampleWorkload = ("default", "edge-app", "app=edge-app");
 
     public async Task<ScenarioResult> RunAsync(ScenarioDefinition scenario, IScenarioObserver observer, IScenarioWorkload? workload = null, CancellationToken cancellationToken = default)
     {
@@ -61,6 +68,11 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         if (volume is not null)
         {
             probes = [.. probes, volume.Probe];
+        }
+
+        if (scenario.WorkloadProbe)
+        {
+            probes = [.. probes, new WorkloadReadyProbe(WorkloadProbeName, environment.KubeConfig, SampleWorkload.Namespace, SampleWorkload.Name, timeline, targets)];
         }
         var runner = new ProbeRunner(timeline) { WarmUp = TimeSpan.FromMilliseconds(500) };
         using var stopProbes = new CancellationTokenSource();
@@ -337,6 +349,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
             TargetRole.AllButVipHolder => [.. servers.Except([await ClusterRoles.VipHolderAsync(inventory, shells, cancellationToken).ConfigureAwait(false)])],
             TargetRole.ReplicaOnlyNode => [await ReplicaOnlyNodeAsync(client, cancellationToken).ConfigureAwait(false)],
             TargetRole.EngineNode => [await EngineNodeAsync(client, cancellationToken).ConfigureAwait(false)],
+            TargetRole.WorkloadAgent => [await WorkloadAgentAsync(client, observer, cancellationToken).ConfigureAwait(false)],
             _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario.Target, "Unknown role."),
         };
 
@@ -361,6 +374,46 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         var volume = await VolumeWatch.VolumeAsync(environment.Inventory, client, cancellationToken).ConfigureAwait(false);
         return (await Storage.LonghornState.ReadAsync(client, volume, cancellationToken).ConfigureAwait(false)).EngineNode
             ?? throw new ChaosEdgeException($"Volume '{volume}' has no engine node: it is not attached.");
+    }
+
+    /// <summary>
+    /// An agent running a Ready replica of the sample workload (the first by name). When the replicas all run on
+    /// servers (nothing moves them back after an agent's loss), one is moved first: its pod on a server is deleted, and
+    /// the scheduler, which spreads replicas, places the replacement on the least-loaded feasible node — an agent. A
+    /// replacement that lands elsewhere is reported, not retried.
+    /// </summary>
+    private async Task<string> WorkloadAgentAsync(KubeClient client, IScenarioObserver observer, CancellationToken cancellationToken)
+    {
+        var agents = environment.Inventory.Nodes.Where(n => n.Role == NodeRole.Agent).Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var (ns, name, selector) = SampleWorkload;
+        if (agents.Count == 0)
+        {
+            throw new ChaosEdgeException($"The cluster has no agents (the inventory names servers only); the scenario faults an agent running the sample workload {ns}/{name}.");
+        }
+
+        var pods = await ClusterRoles.WorkloadPodsAsync(client, ns, selector, cancellationToken).ConfigureAwait(false);
+        if (pods.Where(p => p.Ready && agents.Contains(p.Node)).Select(p => p.Node).Order(StringComparer.Ordinal).FirstOrDefault() is { } carrying)
+        {
+            return carrying;
+        }
+
+        if (pods.Count == 0)
+        {
+            throw new ChaosEdgeException($"The sample workload {ns}/{name} has no pods.");
+        }
+
+        var moved = pods.Where(p => !agents.Contains(p.Node)).OrderBy(p => p.Name, StringComparer.Ordinal).First();
+        observer.Step($"No agent runs a replica of {ns}/{name} (they run on {string.Join(", ", pods.Select(p => p.Node).Distinct())}): deleting pod '{moved.Name}' on '{moved.Node}' so that the scheduler places its replacement on an agent");
+        await client.DeleteAsync(ResourcePath.Pods.For(ns, moved.Name), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var desired = pods.Count;
+        string? placed = null;
+        await Wait.UntilAsync($"The sample workload {ns}/{name}", "run a Ready replica on an agent", async token =>
+        {
+            var now = await ClusterRoles.WorkloadPodsAsync(client, ns, selector, token).ConfigureAwait(false);
+            placed = now.Where(p => p.Ready && agents.Contains(p.Node)).Select(p => p.Node).Order(StringComparer.Ordinal).FirstOrDefault();
+            return (placed is not null && now.Count(p => p.Ready) >= desired, $"replicas on {string.Join(", ", now.Select(p => $"{p.Node}{(p.Ready ? string.Empty : " (not Ready)")}"))}");
+        }, TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(500), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return placed!;
     }
 
     /// <summary>

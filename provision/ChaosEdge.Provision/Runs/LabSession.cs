@@ -78,11 +78,27 @@ public sealed class LabSession : IAsyncDisposable
             return session;
         }
 
+        return await OpenVirtualAsync(labName, servers, 0, output, progress, slaPath, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A new built-in virtual lab named <paramref name="labName"/> of 3 servers and <paramref name="agents"/> agents
+    /// (workers), provisioned with the lab's timings, for the scenarios that fault an agent; taken down when disposed.
+    /// </summary>
+    public static Task<LabSession> OpenWithAgentsAsync(string labName, int agents, string output, IProgress<string> progress, string? slaPath = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(agents, 1);
+        ArgumentNullException.ThrowIfNull(progress);
+        return OpenVirtualAsync(labName, 3, agents, output, progress, slaPath, cancellationToken);
+    }
+
+    private static async Task<LabSession> OpenVirtualAsync(string labName, int servers, int agents, string output, IProgress<string> progress, string? slaPath, CancellationToken cancellationToken)
+    {
         var lab = new VirtualLab.VirtualLab(labName);
         await lab.DownAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         try
         {
-            await lab.UpAsync(servers, progress, cancellationToken).ConfigureAwait(false);
+            await lab.UpAsync(servers + agents, progress, cancellationToken).ConfigureAwait(false);
             var loaded = InventoryLoader.Load(lab.InventoryPath);
             var settings = LabTimings(loaded.Cluster, servers);
             var inventory = loaded with { Cluster = settings };

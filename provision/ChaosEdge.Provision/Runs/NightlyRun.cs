@@ -79,6 +79,7 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
         string? incomplete = null;
         LabSession? lab = null;
         LabSession? twoNodes = null;
+        LabSession? withAgents = null;
         try
         {
             progress.Report(options.InventoryPath is null ? $"Bringing up and provisioning the built-in virtual lab '{options.LabName}'"
@@ -132,6 +133,13 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
                     continue;
                 }
 
+                if (!lab.IsVirtual && scenario.AgentsMissing(lab.Environment.Inventory) is { } noAgents)
+                {
+                    entry["reason"] = noAgents;
+                    Skipped(output, scenario, noAgents);
+                    continue;
+                }
+
                 progress.Report($"[{i + 1}/{selected.Count}] {scenario.Suite} · {scenario.Name}: {scenario.Title}");
                 var scenarioStarted = clock.GetTimestamp();
                 var allure = new AllureResult(Path.Combine(output, "allure-results"), scenario.Title, $"chaosedge.{scenario.Suite}.{scenario.Name}", scenario.Suite, scenario.Name, clock);
@@ -143,6 +151,13 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
                     {
                         twoNodes ??= await LabSession.OpenAsync(null, options.LabName + "b", 2, Path.Combine(output, "scenarios"), progress, options.SlaPath, cancellationToken).ConfigureAwait(false);
                         session = twoNodes;
+                    }
+                    else if (scenario.LabAgents > 0 && lab.IsVirtual)
+                    {
+                        // The run's lab has servers only: the agents' scenarios get a lab with agents, opened when the
+                        // first of them runs and closed after the last, so the two labs share the machine no longer.
+                        withAgents ??= await LabSession.OpenWithAgentsAsync(options.LabName + "a", selected.Max(s => s.LabAgents), Path.Combine(output, "scenarios"), progress, options.SlaPath, cancellationToken).ConfigureAwait(false);
+                        session = withAgents;
                     }
 
                     var result = await RunAsync(session, scenario, new AllureObserver(allure, observer), cancellationToken).ConfigureAwait(false);
@@ -164,7 +179,7 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    var dirty = lab.Environment.Condition.IsDirty || twoNodes?.Environment.Condition.IsDirty == true;
+                    var dirty = lab.Environment.Condition.IsDirty || twoNodes?.Environment.Condition.IsDirty == true || withAgents?.Environment.Condition.IsDirty == true;
                     entry["status"] = "error";
                     entry["reason"] = ErrorSummary(e, dirty);
                     entry["detail"] = SecretRedactor.Redact(e.Message);
@@ -172,8 +187,15 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
                     allure.Finish("broken", e.Message, e.StackTrace);
                     if (dirty)
                     {
-                        incomplete = "The lab is dirty: " + (lab.Environment.Condition.DirtyReason ?? twoNodes?.Environment.Condition.DirtyReason);
+                        incomplete = "The lab is dirty: " + (lab.Environment.Condition.DirtyReason ?? twoNodes?.Environment.Condition.DirtyReason ?? withAgents?.Environment.Condition.DirtyReason);
                     }
+                }
+
+                if (withAgents is not null && !selected.Skip(i + 1).Any(s => s.LabAgents > 0))
+                {
+                    progress.Report("Taking the lab with agents down");
+                    await withAgents.DisposeAsync().ConfigureAwait(false);
+                    withAgents = null;
                 }
 
                 entry["seconds"] = Math.Round(clock.GetElapsedTime(scenarioStarted).TotalSeconds, 1);
@@ -185,6 +207,11 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
             if (twoNodes is not null)
             {
                 await twoNodes.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (withAgents is not null)
+            {
+                await withAgents.DisposeAsync().ConfigureAwait(false);
             }
 
             if (lab is not null)

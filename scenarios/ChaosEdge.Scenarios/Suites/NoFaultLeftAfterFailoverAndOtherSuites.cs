@@ -14,6 +14,7 @@ namespace ChaosEdge.Scenarios.Suites;
 [Category("SplitBrain")]
 [Category("Dns")]
 [Category("Storage")]
+[Category("Workload")]
 [Order(99)]
 public sealed class NoFaultLeftAfterFailoverAndOtherSuites
 {

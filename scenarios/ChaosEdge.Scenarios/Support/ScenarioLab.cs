@@ -35,6 +35,14 @@ public sealed class ScenarioLab(LabSession session) : IAsyncDisposable
         return new ScenarioLab(await LabSession.OpenAsync(ConfiguredInventory, labName, servers, output, progress));
     }
 
+    /// <summary>A new virtual lab of 3 servers and <paramref name="agents"/> agents named <paramref name="labName"/>, for the scenarios that fault an agent.</summary>
+    public static async Task<ScenarioLab> OpenWithAgentsAsync(string labName, int agents, string output)
+    {
+        RequiresRoot.Ensure();
+        var progress = new Progress<string>(line => TestContext.Progress.WriteLine($"lab {labName}: {line}"));
+        return new ScenarioLab(await LabSession.OpenWithAgentsAsync(labName, agents, output, progress));
+    }
+
     /// <summary>Re-provisions the virtual lab's cluster in another shape (DNS replicas, say).</summary>
     public Task ReshapeAsync(Func<ClusterSettings, ClusterSettings> shape) => session.ReshapeAsync(shape);
 

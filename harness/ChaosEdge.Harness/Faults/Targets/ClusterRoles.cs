@@ -112,6 +112,16 @@ public static class ClusterRoles
         return (leader, members, result.Stdout.Trim());
     }
 
+    /// <summary>The pods <paramref name="selector"/> matches in <paramref name="ns"/> that are not terminating: name, node and whether Ready.</summary>
+    public static async Task<IReadOnlyList<(string Name, string Node, bool Ready)>> WorkloadPodsAsync(KubeClient client, string ns, string selector, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var pods = await client.CallAsync($"LIST {ns} pods {selector}", (c, t) => k8s.CoreV1OperationsExtensions.ListNamespacedPodAsync(c.CoreV1, ns, labelSelector: selector, cancellationToken: t), cancellationToken).ConfigureAwait(false);
+        return [.. pods.Items.Where(p => p.Metadata?.DeletionTimestamp is null && p.Spec?.NodeName is not null)
+            .Select(p => (p.Metadata!.Name, p.Spec!.NodeName, p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true))
+            .OrderBy(p => p.Name, StringComparer.Ordinal)];
+    }
+
     /// <summary>The nodes running a cluster DNS replica (pods labelled <c>k8s-app=kube-dns</c> in kube-system).</summary>
     public static async Task<IReadOnlyList<string>> DnsReplicaNodesAsync(KubeClient client, CancellationToken cancellationToken = default)
     {

@@ -221,6 +221,7 @@ public static class ProbeAnalyzer
     {
         ProbeOutcome.HttpStatus => $"HTTP {sample.Detail}",
         ProbeOutcome.DnsRcode => $"rcode {sample.Detail}",
+        ProbeOutcome.TooFew => $"{sample.Detail} ready",
         _ => sample.Outcome.ToString(),
     };
 

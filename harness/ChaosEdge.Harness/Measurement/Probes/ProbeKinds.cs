@@ -10,4 +10,5 @@ public static class ProbeKinds
     public const string VipOwner = "vip-owner";
     public const string Etcd = "etcd";
     public const string VolumeWrite = "volume-write";
+    public const string WorkloadReady = "workload-ready";
 }

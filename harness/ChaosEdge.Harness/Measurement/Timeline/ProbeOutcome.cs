@@ -26,4 +26,7 @@ public enum ProbeOutcome : byte
 
     /// <summary>Any other error (connection reset, protocol error).</summary>
     Error = 7,
+
+    /// <summary>Answered, but with fewer than wanted: a workload's ready replicas below its desired count (the count is in <see cref="Sample.Detail"/>).</summary>
+    TooFew = 8,
 }

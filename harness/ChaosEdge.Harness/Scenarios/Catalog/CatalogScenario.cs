@@ -19,7 +19,7 @@ public enum WorkloadKind
 /// One scenario of a suite, as the NUnit suites and <c>chaosedge nightly</c> both run it: its definition, what it
 /// writes, and what it needs of the lab.
 /// </summary>
-/// <param name="Suite">Failover, Etcd, SplitBrain or Dns.</param>
+/// <param name="Suite">Failover, Etcd, SplitBrain, Dns, Storage or Workload.</param>
 /// <param name="Title">What it shows, as a sentence.</param>
 /// <param name="Definition">Fault, target role and windows; <see cref="ScenarioDefinition.Name"/> is its SLA key.</param>
 public sealed record CatalogScenario(string Suite, string Title, ScenarioDefinition Definition)
@@ -36,6 +36,21 @@ public sealed record CatalogScenario(string Suite, string Title, ScenarioDefinit
     /// build runs it only when it already has that shape (<see cref="ShapeMismatch"/>). Null: any shape.
     /// </summary>
     public DnsSettings? DnsShape { get; init; }
+
+    /// <summary>
+    /// Agents (workers) it needs: the built-in virtual lab gets a lab of 3 servers and this many agents for it; a lab
+    /// ChaosEdge did not build runs it only when its inventory names that many (<see cref="AgentsMissing"/>).
+    /// </summary>
+    public int LabAgents { get; init; }
+
+    /// <summary>Why it cannot run on a cluster of <paramref name="inventory"/>'s nodes, or <c>null</c> when it has the agents it needs.</summary>
+    public string? AgentsMissing(LabInventory inventory)
+    {
+        ArgumentNullException.ThrowIfNull(inventory);
+        var agents = inventory.Nodes.Count(n => n.Role == NodeRole.Agent);
+        return agents >= LabAgents ? null
+            : $"'{Name}' faults an agent (worker) running the sample workload; this cluster's inventory names {(agents == 0 ? "no agents" : $"{agents} agent(s)")}, it needs {LabAgents}.";
+    }
 
     /// <summary>It needs a lab of its own (a 2-server lab), so it runs on the built-in virtual lab only.</summary>
     public bool VirtualLabOnly => LabServers != 3;

@@ -5,7 +5,7 @@ using ChaosEdge.Inventory;
 namespace ChaosEdge.Scenarios.Catalog;
 
 /// <summary>
-/// Every scenario ChaosEdge runs, by suite, in the order a run takes them: Failover, Etcd, SplitBrain, Dns, Storage. Each
+/// Every scenario ChaosEdge runs, by suite, in the order a run takes them: Failover, Etcd, SplitBrain, Dns, Storage, Workload. Each
 /// scenario's name is its key in the SLA file.
 /// </summary>
 public static class ScenarioCatalog
@@ -15,13 +15,14 @@ public static class ScenarioCatalog
     public const string SplitBrain = "SplitBrain";
     public const string Dns = "Dns";
     public const string Storage = "Storage";
+    public const string Workload = "Workload";
 
     /// <summary>The cluster DNS probe of every node the fault leaves running, whatever the nodes are called.</summary>
     private static readonly string[] DnsProbes = ["dns-*"];
     private static readonly string[] VolumeProbes = ["volume-write"];
 
     /// <summary>The suites in run order.</summary>
-    public static IReadOnlyList<string> Suites { get; } = [Failover, Etcd, SplitBrain, Dns, Storage];
+    public static IReadOnlyList<string> Suites { get; } = [Failover, Etcd, SplitBrain, Dns, Storage, Workload];
 
     public static IReadOnlyList<CatalogScenario> All { get; } =
     [
@@ -109,6 +110,16 @@ public static class ScenarioCatalog
                 MaximumHold = TimeSpan.FromSeconds(10), RecoveryProbes = VolumeProbes, VolumeProbeInterval = TimeSpan.FromMilliseconds(20),
                 AfterRestore = TimeSpan.FromSeconds(10),
             }),
+
+        new(Workload, "Power-off of an agent running the sample workload: its replicas are Ready elsewhere and the service VIP serves within the SLA",
+            new ScenarioDefinition
+            {
+                Name = "agent-power-off", Fault = FaultKind.PowerOff, Target = TargetRole.WorkloadAgent, WorkloadProbe = true,
+                MinimumHold = TimeSpan.FromSeconds(10), MaximumHold = TimeSpan.FromSeconds(75), RecoveryProbes = ["workload-ready", "service-vip-tcp"],
+            })
+        {
+            LabAgents = 1,
+        },
     ];
 
     /// <summary>The scenario named <paramref name="name"/>.</summary>
