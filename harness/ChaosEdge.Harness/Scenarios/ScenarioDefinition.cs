@@ -31,6 +31,9 @@ public enum TargetRole
 
     /// <summary>An agent (worker) running a replica of the sample workload, <c>default/edge-app</c>.</summary>
     WorkloadAgent,
+
+    /// <summary>The node answering for the sample workload's service VIP (carrying it, or announcing it by ARP).</summary>
+    ServiceVipHolder,
 }
 
 /// <summary>One scenario: one fault against one role, with the windows around it.</summary>
@@ -72,6 +75,15 @@ public sealed record ScenarioDefinition
     /// every 500 ms (<see cref="Measurement.Probes.WorkloadReadyProbe"/>).
     /// </summary>
     public bool WorkloadProbe { get; init; }
+
+    /// <summary>
+    /// Puts a client on the cluster's switch (<see cref="ISwitchClient"/>) and adds <c>client-tcp</c>: its request/response
+    /// to the service VIP every 100 ms (<see cref="Measurement.Probes.ClientRequestProbe"/>). Needs the virtual lab.
+    /// </summary>
+    public bool ClientProbe { get; init; }
+
+    /// <summary>With <see cref="ClientProbe"/>: the switch drops gratuitous ARP for the service VIP towards the client for the whole scenario.</summary>
+    public bool ArpGuard { get; init; }
 
     /// <summary>How long the recovery gate waits for full health after the restore.</summary>
     public TimeSpan RecoveryGateTimeout { get; init; } = TimeSpan.FromMinutes(3);

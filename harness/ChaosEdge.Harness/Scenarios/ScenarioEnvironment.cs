@@ -19,4 +19,7 @@ public sealed record ScenarioEnvironment(
     public FaultJournal Journal { get; init; } = FaultJournal.For(Inventory);
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Puts a client on the cluster's switch (<see cref="ISwitchClient"/>); null where there is none to put (a real lab).</summary>
+    public Func<CancellationToken, Task<ISwitchClient>>? AttachClient { get; init; }
 }

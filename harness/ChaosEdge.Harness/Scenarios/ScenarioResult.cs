@@ -29,6 +29,9 @@ public sealed record ScenarioResult(
     /// <summary>What the workload's check found lost or conflicting after recovery; null when nothing was.</summary>
     public string? DataLoss { get; init; }
 
+    /// <summary>The switch client's ARP timings when the scenario probed from one (<see cref="ScenarioDefinition.ClientProbe"/>).</summary>
+    public ClientArpTimings? ClientArp { get; init; }
+
     /// <summary>Every verdict passed (an inconclusive one does not) and no acknowledged write was lost.</summary>
     public bool Passed => DataLoss is null && Verdicts.All(v => v.Outcome == SlaOutcome.Pass);
 

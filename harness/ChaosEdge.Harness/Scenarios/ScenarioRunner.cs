@@ -27,6 +27,9 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
     /// <summary>The probe <see cref="ScenarioDefinition.WorkloadProbe"/> adds.</summary>
     public const string WorkloadProbeName = "workload-ready";
 
+    /// <summary>The probe <see cref="ScenarioDefinition.ClientProbe"/> adds.</summary>
+    public const string ClientProbeName = "client-tcp";
+
     /// <summary>The sample workload the service-VIP probes reach, as provisioning deploys it.</summary>
     public static readonly (string Namespace, string Name, string Selector) SampleWorkload = ("default", "edge-app", "app=edge-app");
 
@@ -53,7 +56,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
             }
         }).ConfigureAwait(false);
 
-        var (targets, peers) = await ResolveTargetsAsync(scenario, client, observer, cancellationToken).ConfigureAwait(false);
+        var (targets, peers) = await ResolveTargetsAsync(scenario, client, service, observer, cancellationToken).ConfigureAwait(false);
 
         // A NIC comes back when its node-side timer says; a partition's timers are a safety net behind the harness's restore.
         var duration = scenario.Fault == FaultKind.NicDown ? scenario.MaximumHold : scenario.MaximumHold + TimeSpan.FromMinutes(1);
@@ -74,6 +77,15 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         {
             probes = [.. probes, new WorkloadReadyProbe(WorkloadProbeName, environment.KubeConfig, SampleWorkload.Namespace, SampleWorkload.Name, timeline, targets)];
         }
+        ClientArpTimings? clientArp = null;
+        await using var switchClient = scenario.ClientProbe ? await AttachClientAsync(scenario, service, observer, cancellationToken).ConfigureAwait(false) : null;
+        if (switchClient is not null)
+        {
+            clientArp = await switchClient.ArpTimingsAsync(cancellationToken).ConfigureAwait(false);
+            observer.Step($"Client ARP: {clientArp}");
+            probes = [.. probes, new ClientRequestProbe(ClientProbeName, switchClient.CreateTcpSocket, service)];
+        }
+
         var runner = new ProbeRunner(timeline) { WarmUp = TimeSpan.FromMilliseconds(500) };
         using var stopProbes = new CancellationTokenSource();
         var context = new FaultContext(inventory, environment.Shells, time, observer.Step);
@@ -165,6 +177,12 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
             {
                 await workload.StopAsync().ConfigureAwait(false);
             }
+
+            if (switchClient is not null)
+            {
+                // The client and the switch's ARP guard go with the probes, before the recovery gate.
+                await switchClient.DisposeAsync().ConfigureAwait(false);
+            }
         }
 
         var gateStarted = time.GetTimestamp();
@@ -231,12 +249,19 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
             }
 
             figures = ProbeAnalyzer.AnalyzeAll(timeline, runner.RecordingStarted, end);
+            if (clientArp is not null)
+            {
+                notes.Add(ClientNote(scenario, figures, clientArp));
+                observer.Step(notes[^1]);
+            }
+
             verdicts = SlaJudge.Judge(environment.Sla, scenario.Name, figures, inventory.ControlPlaneVipShape);
             record = RunRecord.Build(timeline, figures, new Dictionary<string, string>
             {
                 ["scenario"] = scenario.Name, ["fault"] = fault.Description, ["target"] = string.Join(",", targets),
                 ["cluster"] = inventory.ClusterName, ["sla"] = environment.Sla.SourcePath, ["vipShape"] = inventory.ControlPlaneVipShape, ["recoveryGate"] = Seconds(recoveryGate),
                 ["notes"] = string.Join(" | ", notes),
+                ["clientArp"] = clientArp?.ToString() ?? string.Empty,
             }, verdicts);
             await RunRecord.WriteAsync(Path.Combine(environment.OutputDirectory, scenario.Name, "run.json"), record, cancellationToken).ConfigureAwait(false);
             foreach (var verdict in verdicts)
@@ -245,7 +270,42 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
             }
         }).ConfigureAwait(false);
 
-        return new ScenarioResult(scenario, targets, fault.Description, timeline, figures, verdicts, record, recoveryGate, notes) { DataLoss = dataLoss };
+        return new ScenarioResult(scenario, targets, fault.Description, timeline, figures, verdicts, record, recoveryGate, notes) { DataLoss = dataLoss, ClientArp = clientArp };
+    }
+
+    /// <summary>Puts the client on the switch, with the ARP guard on its port when the scenario asks for it.</summary>
+    private async Task<ISwitchClient> AttachClientAsync(ScenarioDefinition scenario, IPEndPoint service, IScenarioObserver observer, CancellationToken cancellationToken)
+    {
+        var attach = environment.AttachClient
+            ?? throw new ChaosEdgeException($"Scenario '{scenario.Name}' probes from a client on the cluster's switch; ChaosEdge puts one only on the virtual lab it builds.");
+        var switchClient = await attach(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            observer.Step($"Client: {switchClient.Description}");
+            if (scenario.ArpGuard)
+            {
+                await switchClient.SetArpGuardAsync([service.Address], true, cancellationToken).ConfigureAwait(false);
+                observer.Step($"ARP guard on the client's switch port: gratuitous ARP for {service.Address} is not forwarded to it");
+            }
+
+            return switchClient;
+        }
+        catch
+        {
+            await switchClient.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>What the client's outage was bounded by: the cluster's move with gratuitous ARP, or its own ARP cache behind the guard.</summary>
+    internal static string ClientNote(ScenarioDefinition scenario, IReadOnlyList<ProbeFigures> figures, ClientArpTimings arp)
+    {
+        static string Back(ProbeFigures? f) => f?.TakeoverTime is { } t ? $"{t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s" : "not measured";
+        var client = figures.FirstOrDefault(f => f.Probe == ClientProbeName);
+        var cluster = figures.FirstOrDefault(f => f.Probe == "service-vip-tcp");
+        return scenario.ArpGuard
+            ? $"client-tcp back after {Back(client)}: the switch dropped the new holder's gratuitous ARP, so the client kept sending to the old holder's MAC until its ARP entry expired (client ARP: {arp}). The outage is bounded by the client's ARP cache, not by the cluster: the harness's service-vip-tcp, which heard the gratuitous ARP, was back after {Back(cluster)}."
+            : $"client-tcp back after {Back(client)}, following the new holder's gratuitous ARP (the harness's service-vip-tcp: {Back(cluster)}); without it the client would have waited for its ARP entry to expire (client ARP: {arp}).";
     }
 
     /// <summary>
@@ -333,7 +393,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         }
     }
 
-    private async Task<(IReadOnlyList<string> Targets, IReadOnlyList<string>? Peers)> ResolveTargetsAsync(ScenarioDefinition scenario, KubeClient client, IScenarioObserver observer, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<string> Targets, IReadOnlyList<string>? Peers)> ResolveTargetsAsync(ScenarioDefinition scenario, KubeClient client, IPEndPoint service, IScenarioObserver observer, CancellationToken cancellationToken)
     {
         var inventory = environment.Inventory;
         var shells = environment.Shells;
@@ -350,6 +410,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
             TargetRole.ReplicaOnlyNode => [await ReplicaOnlyNodeAsync(client, cancellationToken).ConfigureAwait(false)],
             TargetRole.EngineNode => [await EngineNodeAsync(client, cancellationToken).ConfigureAwait(false)],
             TargetRole.WorkloadAgent => [await WorkloadAgentAsync(client, observer, cancellationToken).ConfigureAwait(false)],
+            TargetRole.ServiceVipHolder => [await ClusterRoles.ServiceVipHolderAsync(inventory, shells, service, cancellationToken).ConfigureAwait(false)],
             _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario.Target, "Unknown role."),
         };
 

@@ -27,7 +27,10 @@ public sealed class LabSession : IAsyncDisposable
         var shellOptions = new NodeShellOptions { Logger = new ProgressLogger(progress) };
         shells = inventory.Nodes.ToDictionary(n => n.Name, n => (INodeShell)new SshNodeShell(n, shellOptions), StringComparer.Ordinal);
         var sla = slaPath ?? inventory.SlaPath ?? Path.Combine(AppContext.BaseDirectory, "sla", "lab-sla.yaml");
-        Environment = new ScenarioEnvironment(inventory, shells, kubeConfig, SlaLoader.Load(sla), new LabCondition(), output);
+        Environment = new ScenarioEnvironment(inventory, shells, kubeConfig, SlaLoader.Load(sla), new LabCondition(), output)
+        {
+            AttachClient = virtualLab is null ? null : virtualLab.AttachClientAsync,
+        };
     }
 
     public ScenarioEnvironment Environment { get; }

@@ -133,6 +133,13 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
                     continue;
                 }
 
+                if (!lab.IsVirtual && scenario.Definition.ClientProbe)
+                {
+                    entry["reason"] = "It probes from a client on the cluster's switch, which ChaosEdge puts only on the virtual lab it builds.";
+                    Skipped(output, scenario, (string)entry["reason"]!);
+                    continue;
+                }
+
                 if (!lab.IsVirtual && scenario.AgentsMissing(lab.Environment.Inventory) is { } noAgents)
                 {
                     entry["reason"] = noAgents;

@@ -36,6 +36,9 @@ public sealed class LabAddressPlan(int slot)
     /// <summary>Service VIPs (MetalLB's pool): .200–.209.</summary>
     public IReadOnlyList<IPAddress> ServiceVipPool => [.. Enumerable.Range(200, 10).Select(Address)];
 
+    /// <summary>A client on the lab switch that is not part of the cluster (a PLC, a SCADA host): .250.</summary>
+    public IPAddress Client => Address(250);
+
     /// <summary>The BMCs' management network.</summary>
     public IPNetwork ManagementSubnet => IPNetwork.Parse($"198.18.{Text(MaxSlots + Slot)}.0/24");
 

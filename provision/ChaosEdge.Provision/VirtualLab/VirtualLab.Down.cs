@@ -210,6 +210,12 @@ public sealed partial class VirtualLab
             }
         }
 
+        // The switch's ARP guard on the client's port, if a run left it (its client disposes it otherwise).
+        if (await HostCommands.TryRunAsync("nft", ["delete", "table", "bridge", ArpGuardTable], cancellationToken).ConfigureAwait(false))
+        {
+            removed.Add($"nftables table 'bridge {ArpGuardTable}'");
+        }
+
         if (!keepFiles && System.IO.Directory.Exists(Directory))
         {
             System.IO.Directory.Delete(Directory, recursive: true);

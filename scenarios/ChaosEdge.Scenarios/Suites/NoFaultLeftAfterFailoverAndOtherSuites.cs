@@ -15,6 +15,7 @@ namespace ChaosEdge.Scenarios.Suites;
 [Category("Dns")]
 [Category("Storage")]
 [Category("Workload")]
+[Category("Client")]
 [Order(99)]
 public sealed class NoFaultLeftAfterFailoverAndOtherSuites
 {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text.Json.Nodes;
 using ChaosEdge.Errors;
 using ChaosEdge.Inventory;
@@ -110,6 +111,57 @@ public static class ClusterRoles
         }
 
         return (leader, members, result.Stdout.Trim());
+    }
+
+    /// <summary>
+    /// The node answering for a service VIP: the node whose interface carries it (keepalived), else the node whose MAC
+    /// the harness's ARP entry names after a connection to it (MetalLB's L2 speakers answer ARP without the address).
+    /// </summary>
+    public static async Task<string> ServiceVipHolderAsync(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, IPEndPoint service, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inventory);
+        ArgumentNullException.ThrowIfNull(shells);
+        ArgumentNullException.ThrowIfNull(service);
+        var carrying = new List<string>();
+        foreach (var node in inventory.Nodes.Where(n => shells.ContainsKey(n.Name)))
+        {
+            var result = await shells[node.Name].RunAsync($"ip -4 -o addr show dev {node.Interface}", cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (result.Stdout.Contains($" {service.Address}/", StringComparison.Ordinal))
+            {
+                carrying.Add(node.Name);
+            }
+        }
+
+        if (carrying.Count == 1)
+        {
+            return carrying[0];
+        }
+
+        if (carrying.Count > 1)
+        {
+            throw new ChaosEdgeException($"The service VIP {service.Address} is on {string.Join(" and ", carrying)}; a scenario needs one holder.");
+        }
+
+        using (var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp))
+        {
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            limit.CancelAfter(TimeSpan.FromSeconds(2));
+            await socket.ConnectAsync(service, limit.Token).ConfigureAwait(false);
+        }
+
+        var entry = Health.ClientArpCheck.ParseArpTable(await File.ReadAllTextAsync(Health.ClientArpCheck.ArpTablePath, cancellationToken).ConfigureAwait(false))
+            .FirstOrDefault(e => e.Address.Equals(service.Address))
+            ?? throw new ChaosEdgeException($"The service VIP {service.Address} is on no node's interface and the harness has no ARP entry for it: no node to name as its holder.");
+        foreach (var node in inventory.Nodes.Where(n => shells.ContainsKey(n.Name)))
+        {
+            var mac = await shells[node.Name].RunAsync($"cat /sys/class/net/{node.Interface}/address", cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (string.Equals(mac.Stdout.Trim(), entry.Mac, StringComparison.OrdinalIgnoreCase))
+            {
+                return node.Name;
+            }
+        }
+
+        throw new ChaosEdgeException($"The service VIP {service.Address} answers from MAC {entry.Mac}, which is no node's.");
     }
 
     /// <summary>The pods <paramref name="selector"/> matches in <paramref name="ns"/> that are not terminating: name, node and whether Ready.</summary>

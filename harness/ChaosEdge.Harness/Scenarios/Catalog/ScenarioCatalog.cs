@@ -5,7 +5,7 @@ using ChaosEdge.Inventory;
 namespace ChaosEdge.Scenarios.Catalog;
 
 /// <summary>
-/// Every scenario ChaosEdge runs, by suite, in the order a run takes them: Failover, Etcd, SplitBrain, Dns, Storage, Workload. Each
+/// Every scenario ChaosEdge runs, by suite, in the order a run takes them: Failover, Etcd, SplitBrain, Dns, Storage, Workload, Client. Each
 /// scenario's name is its key in the SLA file.
 /// </summary>
 public static class ScenarioCatalog
@@ -16,13 +16,14 @@ public static class ScenarioCatalog
     public const string Dns = "Dns";
     public const string Storage = "Storage";
     public const string Workload = "Workload";
+    public const string Client = "Client";
 
     /// <summary>The cluster DNS probe of every node the fault leaves running, whatever the nodes are called.</summary>
     private static readonly string[] DnsProbes = ["dns-*"];
     private static readonly string[] VolumeProbes = ["volume-write"];
 
     /// <summary>The suites in run order.</summary>
-    public static IReadOnlyList<string> Suites { get; } = [Failover, Etcd, SplitBrain, Dns, Storage, Workload];
+    public static IReadOnlyList<string> Suites { get; } = [Failover, Etcd, SplitBrain, Dns, Storage, Workload, Client];
 
     public static IReadOnlyList<CatalogScenario> All { get; } =
     [
@@ -120,6 +121,19 @@ public static class ScenarioCatalog
         {
             LabAgents = 1,
         },
+
+        new(Client, "A client on the switch follows the service VIP's move by gratuitous ARP when its holder is powered off",
+            new ScenarioDefinition
+            {
+                Name = "client-service-vip-power-off", Fault = FaultKind.PowerOff, Target = TargetRole.ServiceVipHolder, ClientProbe = true,
+                MinimumHold = TimeSpan.FromSeconds(10), MaximumHold = TimeSpan.FromSeconds(30), RecoveryProbes = ["client-tcp", "service-vip-tcp", "vip-tcp"],
+            }),
+        new(Client, "Behind a switch's ARP guard a client loses the service VIP until its ARP cache expires, whatever the cluster does",
+            new ScenarioDefinition
+            {
+                Name = "client-arp-guard-power-off", Fault = FaultKind.PowerOff, Target = TargetRole.ServiceVipHolder, ClientProbe = true, ArpGuard = true,
+                MinimumHold = TimeSpan.FromSeconds(10), MaximumHold = TimeSpan.FromSeconds(75), RecoveryProbes = ["client-tcp", "service-vip-tcp", "vip-tcp"],
+            }),
     ];
 
     /// <summary>The scenario named <paramref name="name"/>.</summary>
