@@ -297,15 +297,19 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         }
     }
 
-    /// <summary>What the client's outage was bounded by: the cluster's move with gratuitous ARP, or its own ARP cache behind the guard.</summary>
+    /// <summary>
+    /// What the client's outage was bounded by: the cluster's move with gratuitous ARP, or its own ARP cache behind the
+    /// guard. Longest outages, not takeovers: after the move, connections balanced to a replica on the dead node fail
+    /// now and then until its endpoint is dropped, which is the service's recovery, not the address's.
+    /// </summary>
     internal static string ClientNote(ScenarioDefinition scenario, IReadOnlyList<ProbeFigures> figures, ClientArpTimings arp)
     {
-        static string Back(ProbeFigures? f) => f?.TakeoverTime is { } t ? $"{t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s" : "not measured";
+        static string Longest(ProbeFigures? f) => f is null ? "not measured" : $"{f.LongestOutage.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s";
         var client = figures.FirstOrDefault(f => f.Probe == ClientProbeName);
         var cluster = figures.FirstOrDefault(f => f.Probe == "service-vip-tcp");
         return scenario.ArpGuard
-            ? $"client-tcp back after {Back(client)}: the switch dropped the new holder's gratuitous ARP, so the client kept sending to the old holder's MAC until its ARP entry expired (client ARP: {arp}). The outage is bounded by the client's ARP cache, not by the cluster: the harness's service-vip-tcp, which heard the gratuitous ARP, was back after {Back(cluster)}."
-            : $"client-tcp back after {Back(client)}, following the new holder's gratuitous ARP (the harness's service-vip-tcp: {Back(cluster)}); without it the client would have waited for its ARP entry to expire (client ARP: {arp}).";
+            ? $"client-tcp lost the service VIP for {Longest(client)}: the switch dropped the new holder's gratuitous ARP, so the client kept sending to the old holder's MAC until its ARP entry expired (client ARP: {arp}). The outage is bounded by the client's ARP cache, not by the cluster: the harness's service-vip-tcp, which heard the gratuitous ARP, lost it for {Longest(cluster)}."
+            : $"client-tcp lost the service VIP for {Longest(client)}, following the new holder's gratuitous ARP (the harness's service-vip-tcp: {Longest(cluster)}); without it the client would have waited for its ARP entry to expire (client ARP: {arp}).";
     }
 
     /// <summary>

@@ -27,7 +27,7 @@ public sealed class ClientSuite : ScenarioSuite
     public async Task A_client_on_the_switch_follows_the_service_VIP_by_gratuitous_ARP()
     {
         var result = await RunClientAsync("client-service-vip-power-off");
-        var client = result.Probe(ScenarioRunner.ClientProbeName).TakeoverTime;
+        var client = result.Probe(ScenarioRunner.ClientProbeName).LongestOutage;
         Assert.That(client, Is.LessThan(result.ClientArp!.Reachable), "with gratuitous ARP forwarded, the client moved before its ARP entry could expire");
     }
 
@@ -38,8 +38,8 @@ public sealed class ClientSuite : ScenarioSuite
     {
         var result = await RunClientAsync("client-arp-guard-power-off");
         var arp = result.ClientArp!;
-        var client = result.Probe(ScenarioRunner.ClientProbeName).TakeoverTime;
-        var cluster = result.Probe("service-vip-tcp").TakeoverTime;
+        var client = result.Probe(ScenarioRunner.ClientProbeName).LongestOutage;
+        var cluster = result.Probe("service-vip-tcp").LongestOutage;
         Assert.Multiple(() =>
         {
             Assert.That(client, Is.GreaterThanOrEqualTo(arp.Reachable), $"the client's outage is at least its ARP entry's reachable time ({arp})");
