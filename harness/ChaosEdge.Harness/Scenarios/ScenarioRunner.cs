@@ -84,6 +84,10 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
             clientArp = await switchClient.ArpTimingsAsync(cancellationToken).ConfigureAwait(false);
             observer.Step($"Client ARP: {clientArp}");
             probes = [.. probes, new ClientRequestProbe(ClientProbeName, switchClient.CreateTcpSocket, service)];
+
+            // The switch's view: which MACs answer for each VIP the client may use.
+            var nodes = inventory.Nodes.Where(n => environment.Shells.ContainsKey(n.Name)).Select(n => (environment.Shells[n.Name], n.Interface)).ToList();
+            probes = [.. probes, .. new[] { inventory.ControlPlane.Vip, service.Address }.Distinct().Select(vip => new ArpViewProbe($"arp-{vip}", vip, nodes))];
         }
 
         var runner = new ProbeRunner(timeline) { WarmUp = TimeSpan.FromMilliseconds(500) };

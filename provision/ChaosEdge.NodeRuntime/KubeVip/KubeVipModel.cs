@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using ChaosEdge.Kubernetes;
+using ChaosEdge.Network;
 using ChaosEdge.Processes;
 using k8s;
 using k8s.Models;
@@ -59,7 +60,7 @@ internal sealed class KubeVipModel(KubeVipConfig config, KubeClient client, ILog
 
             leading = true;
             logger.LogInformation("Node '{Node}' is the leader: adding {Vip}/{Subnet} to {Interface}.", config.NodeName, config.Address, config.Subnet, config.Interface);
-            using var arp = new Network.ArpSocket(config.Interface, receive: false);
+            using var arp = new ArpSocket(config.Interface, receive: false);
             await AddVipAsync().ConfigureAwait(false);
             using var announcing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var announcer = AnnounceAsync(arp, announcing.Token);
@@ -223,7 +224,7 @@ internal sealed class KubeVipModel(KubeVipConfig config, KubeClient client, ILog
         }
     }
 
-    private async Task AnnounceAsync(Network.ArpSocket arp, CancellationToken cancellationToken)
+    private async Task AnnounceAsync(ArpSocket arp, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
-using ChaosEdge.NodeRuntime.Network;
+using ChaosEdge.Network;
 
 namespace ChaosEdge.NodeRuntime.MetalLb;
 
