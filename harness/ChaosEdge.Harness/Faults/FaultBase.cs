@@ -56,8 +56,7 @@ public abstract class FaultBase(FaultRecord record) : IFault
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            var socket = client.Client;
-            return socket.Poll(0, SelectMode.SelectWrite) && socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is 0;
+            return Measurement.Probes.TcpConnectProbe.HandshakeCompleted(client.Client);
         }
         catch (SocketException)
         {

@@ -550,7 +550,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         {
             try
             {
-                endpoint = await client.LoadBalancerAsync("default", "edge-app", token).ConfigureAwait(false)
+                endpoint = await client.LoadBalancerAsync(SampleWorkload.Namespace, SampleWorkload.Name, token).ConfigureAwait(false)
                     ?? throw new ChaosEdgeException("Service default/edge-app has no load-balancer address; is the cluster provisioned?");
                 return (true, null);
             }

@@ -17,12 +17,18 @@ public static class ClusterRoles
         HoldersAsync(inventory, shells, (inventory ?? throw new ArgumentNullException(nameof(inventory))).ControlPlane.Vip, cancellationToken);
 
     /// <summary>The servers whose primary NIC carries <paramref name="address"/>.</summary>
-    public static async Task<IReadOnlyList<string>> HoldersAsync(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, System.Net.IPAddress address, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<string>> HoldersAsync(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, IPAddress address, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(inventory);
+        return await CarryingAsync(inventory.Servers, shells, address, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Which of <paramref name="nodes"/> carry <paramref name="address"/> on their primary NIC.</summary>
+    private static async Task<List<string>> CarryingAsync(IEnumerable<NodeSpec> nodes, IReadOnlyDictionary<string, INodeShell> shells, IPAddress address, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(shells);
         var holders = new List<string>();
-        foreach (var node in inventory.Servers)
+        foreach (var node in nodes)
         {
             var result = await shells[node.Name].RunAsync($"ip -4 -o addr show dev {node.Interface}", cancellationToken: cancellationToken).ConfigureAwait(false);
             if (result.Stdout.Contains($" {address}/", StringComparison.Ordinal))
@@ -122,15 +128,7 @@ public static class ClusterRoles
         ArgumentNullException.ThrowIfNull(inventory);
         ArgumentNullException.ThrowIfNull(shells);
         ArgumentNullException.ThrowIfNull(service);
-        var carrying = new List<string>();
-        foreach (var node in inventory.Nodes.Where(n => shells.ContainsKey(n.Name)))
-        {
-            var result = await shells[node.Name].RunAsync($"ip -4 -o addr show dev {node.Interface}", cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (result.Stdout.Contains($" {service.Address}/", StringComparison.Ordinal))
-            {
-                carrying.Add(node.Name);
-            }
-        }
+        var carrying = await CarryingAsync(inventory.Nodes.Where(n => shells.ContainsKey(n.Name)), shells, service.Address, cancellationToken).ConfigureAwait(false);
 
         if (carrying.Count == 1)
         {
@@ -169,8 +167,8 @@ public static class ClusterRoles
     {
         ArgumentNullException.ThrowIfNull(client);
         var pods = await client.CallAsync($"LIST {ns} pods {selector}", (c, t) => k8s.CoreV1OperationsExtensions.ListNamespacedPodAsync(c.CoreV1, ns, labelSelector: selector, cancellationToken: t), cancellationToken).ConfigureAwait(false);
-        return [.. pods.Items.Where(p => p.Metadata?.DeletionTimestamp is null && p.Spec?.NodeName is not null)
-            .Select(p => (p.Metadata!.Name, p.Spec!.NodeName, p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true))
+        return [.. pods.Items.Where(PodReadiness.IsBoundAndLive)
+            .Select(p => (p.Metadata!.Name, p.Spec!.NodeName, PodReadiness.IsReady(p)))
             .OrderBy(p => p.Name, StringComparer.Ordinal)];
     }
 

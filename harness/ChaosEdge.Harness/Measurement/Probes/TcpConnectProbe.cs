@@ -42,7 +42,7 @@ public sealed class TcpConnectProbe(string name, IPEndPoint endpoint, TimeSpan? 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>Whether the kernel finished the handshake: a connecting socket turns writable with no pending error.</summary>
-    private static bool HandshakeCompleted(Socket socket) =>
+    internal static bool HandshakeCompleted(Socket socket) =>
         socket.Poll(0, SelectMode.SelectWrite) && socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is 0;
 
     /// <summary>The connect still pending when the socket is closed fails then; nobody waits for it any more.</summary>

@@ -76,9 +76,7 @@ public sealed class WorkloadReadyProbe : IStartableProbe
         {
             var pods = await client.CallAsync($"LIST pods {ns} {selector}", (c, t) => k8s.CoreV1OperationsExtensions.ListNamespacedPodAsync(c.CoreV1, ns, labelSelector: selector, cancellationToken: t), linked.Token).ConfigureAwait(false);
             var down = Down(sentAt);
-            var ready = pods.Items.Count(p => p.Metadata?.DeletionTimestamp is null
-                && p.Spec?.NodeName is { } node && !down.Contains(node)
-                && p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true);
+            var ready = pods.Items.Count(p => PodReadiness.IsBoundAndLive(p) && !down.Contains(p.Spec.NodeName) && PodReadiness.IsReady(p));
             return new Sample(sentAt, ProbeErrors.Latency(clock, sentAt), ready >= desired ? ProbeOutcome.Success : ProbeOutcome.TooFew, (ushort)Math.Min(ready, ushort.MaxValue));
         }
         catch (KubeApiException e)
