@@ -17,7 +17,7 @@ public interface ISwitchClient : IAsyncDisposable
     string Description { get; }
 
     /// <summary>A new TCP socket in the client's own network stack (its routes, its ARP cache).</summary>
-    Socket CreateTcpSocket();
+    Task<Socket> CreateTcpSocketAsync();
 
     /// <summary>The client's ARP timings now, as its kernel has them.</summary>
     Task<ClientArpTimings> ArpTimingsAsync(CancellationToken cancellationToken = default);

@@ -83,7 +83,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
         {
             clientArp = await switchClient.ArpTimingsAsync(cancellationToken).ConfigureAwait(false);
             observer.Step($"Client ARP: {clientArp}");
-            probes = [.. probes, new ClientRequestProbe(ClientProbeName, switchClient.CreateTcpSocket, service)];
+            probes = [.. probes, new ClientRequestProbe(ClientProbeName, switchClient.CreateTcpSocketAsync, service)];
 
             // The switch's view: which MACs answer for each VIP the client may use.
             var nodes = inventory.Nodes.Where(n => environment.Shells.ContainsKey(n.Name)).Select(n => (environment.Shells[n.Name], n.Interface)).ToList();

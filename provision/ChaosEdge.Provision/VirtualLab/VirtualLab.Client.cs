@@ -44,7 +44,7 @@ public sealed partial class VirtualLab
             await HostCommands.IpAsync(cancellationToken, "-n", ClientNamespace, "addr", "add", $"{address}/24", "dev", "eth0").ConfigureAwait(false);
             await HostCommands.IpAsync(cancellationToken, "-n", ClientNamespace, "link", "set", "eth0", "up").ConfigureAwait(false);
             await HostCommands.IpAsync(cancellationToken, "-n", ClientNamespace, "link", "set", "lo", "up").ConfigureAwait(false);
-            return new SwitchClient(this, address, state.Bridge);
+            return await SwitchClient.StartAsync(this, address, state.Bridge).ConfigureAwait(false);
         }
         catch
         {
@@ -76,26 +76,33 @@ public sealed partial class VirtualLab
         private readonly Thread maker;
         private int disposed;
 
-        public SwitchClient(VirtualLab lab, IPAddress address, string bridge)
+        private SwitchClient(VirtualLab lab, IPAddress address, string bridge, TaskCompletionSource entered)
         {
             this.lab = lab;
             Address = address;
             Description = $"client {address} on the lab switch (bridge {bridge}, port {lab.ClientLink}, namespace {lab.ClientNamespace})";
-            var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             maker = new Thread(() => MakeSockets(entered)) { IsBackground = true, Name = "chaosedge client sockets" };
-            maker.Start();
-            entered.Task.GetAwaiter().GetResult();
+        }
+
+        /// <summary>Starts the socket maker's thread and returns once it is in the client's namespace.</summary>
+        public static async Task<SwitchClient> StartAsync(VirtualLab lab, IPAddress address, string bridge)
+        {
+            var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var client = new SwitchClient(lab, address, bridge, entered);
+            client.maker.Start();
+            await entered.Task.ConfigureAwait(false);
+            return client;
         }
 
         public IPAddress Address { get; }
 
         public string Description { get; }
 
-        public Socket CreateTcpSocket()
+        public Task<Socket> CreateTcpSocketAsync()
         {
             var request = new TaskCompletionSource<Socket>(TaskCreationOptions.RunContinuationsAsynchronously);
             requests.Add(request);
-            return request.Task.GetAwaiter().GetResult();
+            return request.Task;
         }
 
         public async Task<ClientArpTimings> ArpTimingsAsync(CancellationToken cancellationToken = default)

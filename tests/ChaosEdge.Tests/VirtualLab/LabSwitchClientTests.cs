@@ -22,7 +22,7 @@ public sealed class LabSwitchClientTests
             var node = up.Nodes.Single();
             var client = await lab.AttachClientAsync();
             var timings = await client.ArpTimingsAsync();
-            using (var socket = client.CreateTcpSocket())
+            using (var socket = await client.CreateTcpSocketAsync())
             {
                 await socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(node.Address), 22)).WaitAsync(TimeSpan.FromSeconds(5));
                 Assert.That(((IPEndPoint)socket.LocalEndPoint!).Address, Is.EqualTo(client.Address), "the socket was made in the client's namespace");

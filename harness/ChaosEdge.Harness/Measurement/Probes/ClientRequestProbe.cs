@@ -11,7 +11,7 @@ namespace ChaosEdge.Measurement.Probes;
 /// (timeout 200 ms; 200 succeeds, another status is <see cref="ProbeOutcome.HttpStatus"/>). The connection is reset
 /// when the sample ends, so nothing piles up on either side. It sees what the client's ARP cache makes of a VIP move.
 /// </summary>
-public sealed class ClientRequestProbe(string name, Func<Socket> createSocket, IPEndPoint endpoint, TimeSpan? interval = null, TimeSpan? timeout = null) : IProbe
+public sealed class ClientRequestProbe(string name, Func<Task<Socket>> createSocket, IPEndPoint endpoint, TimeSpan? interval = null, TimeSpan? timeout = null) : IProbe
 {
     private static readonly byte[] Request = Encoding.ASCII.GetBytes("GET / HTTP/1.0\r\nUser-Agent: chaosedge-client\r\n\r\n");
 
@@ -20,7 +20,7 @@ public sealed class ClientRequestProbe(string name, Func<Socket> createSocket, I
     public async ValueTask<Sample> SampleAsync(long sentAt, TimeProvider clock, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(clock);
-        using var socket = createSocket();
+        using var socket = await createSocket().ConfigureAwait(false);
         socket.NoDelay = true;
         socket.LingerState = new LingerOption(true, 0);
         using var timeoutSource = new CancellationTokenSource(Series.Timeout, clock);
