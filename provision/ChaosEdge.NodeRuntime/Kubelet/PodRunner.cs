@@ -31,6 +31,9 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
         /// <summary>The running instance (pod UID and a start nonce); stray processes of other instances are killed.</summary>
         public string Instance { get; set; } = string.Empty;
 
+        /// <summary>The kernel's start time of <see cref="Pid"/> (clock ticks since boot): it survives exec, and a reused PID has another.</summary>
+        public ulong StartTicks { get; set; }
+
         public bool? Ready { get; set; }
         public int Restarts { get; set; }
         public long NextProbe { get; set; }
@@ -180,6 +183,7 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
         {
             state.Pid = pid;
             state.Instance = instance;
+            state.StartTicks = StartTicks(pid);
             state.StartedAt = File.GetLastWriteTimeUtc(pidFile).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
             logger.LogInformation("Adopted running pod {Uid} (pid {Pid}).", uid, pid);
         }
@@ -196,6 +200,9 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
             return;
         }
 
+        // Whatever an earlier instance of any pod left behind on this node goes before this one binds its ports (and
+        // before its root is written: a stray still executing the old root's busybox would hold the file).
+        KillStrays();
         var directory = Path.Combine(options.PodsDir, uid);
         Directory.CreateDirectory(directory);
         WriteVolumes(pod, uid);
@@ -225,8 +232,6 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
             mounts.Add($"mkdir -p {ShellQuote.Quote(target)} && mount --bind {ShellQuote.Quote(source)} {ShellQuote.Quote(target)}");
         }
 
-        // Whatever an earlier instance of any pod left behind on this node goes before this one binds its ports.
-        KillStrays();
         var instance = $"{uid}.{Guid.NewGuid():N}";
         await File.WriteAllTextAsync(Path.Combine(directory, "instance"), instance, cancellationToken).ConfigureAwait(false);
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -281,6 +286,7 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
 
         state.Pid = File.Exists(Path.Combine(directory, "pid")) && int.TryParse(File.ReadAllText(Path.Combine(directory, "pid")).Trim(), CultureInfo.InvariantCulture, out var pid) ? pid : 0;
         state.Instance = instance;
+        state.StartTicks = StartTicks(state.Pid);
         state.StartedAt = Api.ObjectStore.Now(time);
         state.StartedTimestamp = time.GetTimestamp();
         state.StartAfter = 0;
@@ -309,8 +315,11 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
             Directory.CreateDirectory(Path.Combine(root, directory));
         }
 
-        File.Copy(Busybox, Path.Combine(root, "bin", "busybox"), overwrite: true);
-        File.SetUnixFileMode(Path.Combine(root, "bin", "busybox"), (UnixFileMode)0b111_101_101);
+        // A new file renamed over the old one: writing into a binary a process still executes fails (ETXTBSY).
+        var binary = Path.Combine(root, "bin", "busybox");
+        File.Copy(Busybox, binary + ".new", overwrite: true);
+        File.SetUnixFileMode(binary + ".new", (UnixFileMode)0b111_101_101);
+        File.Move(binary + ".new", binary, overwrite: true);
         busyboxApplets ??= ListApplets();
         foreach (var applet in busyboxApplets.Where(a => a != "busybox"))
         {
@@ -451,11 +460,36 @@ internal sealed partial class PodRunner(KubeClient client, RuntimeOptions option
     }
 
     /// <summary>
-    /// Whether the pod's process still runs: its PID is alive and still carries the pod's instance (PIDs are reused,
-    /// and a reused one must never be signalled as if it were the pod). A pod started by a runtime before instance tags
-    /// (no instance recorded) is judged by its PID alone.
+    /// Whether the pod's process still runs: its PID is alive and is still the process that was started (PIDs are
+    /// reused, and a reused one must never be signalled as if it were the pod), known by its kernel start time, which
+    /// exec keeps. Not by its environment's tags: <c>/proc/PID/environ</c> reads empty while the process is inside an
+    /// exec (the pod's start is a chain of them), and a pod judged dead then was restarted next to itself. A pod whose
+    /// start time is unknown is judged by its tags, or by its PID alone when it has none recorded.
     /// </summary>
-    private bool Running(PodState state) => Alive(state.Pid) && (state.Instance.Length == 0 || Tags(state.Pid) == (NodeIdentity, state.Instance));
+    private bool Running(PodState state) => Alive(state.Pid) && (state.StartTicks != 0 ? StartTicks(state.Pid) == state.StartTicks
+        : state.Instance.Length == 0 || Tags(state.Pid) == (NodeIdentity, state.Instance));
+
+    /// <summary>Field 22 of <c>/proc/PID/stat</c>, the process's start time in clock ticks after boot; 0 when it is gone.</summary>
+    internal static ulong StartTicks(int pid)
+    {
+        if (pid <= 0)
+        {
+            return 0;
+        }
+
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+
+            // After the command's ')' come field 3 (state) onwards; the start time is field 22.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields.Length > 19 && ulong.TryParse(fields[19], CultureInfo.InvariantCulture, out var ticks) ? ticks : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
 
     internal static bool Alive(int pid)
     {
