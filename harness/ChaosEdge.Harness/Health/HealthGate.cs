@@ -30,7 +30,7 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
                 return (false, failure);
             }
 
-            var notReady = inventory.Nodes.Select(n => n.Name).Where(n => Condition(nodes?.Items.FirstOrDefault(o => o.Name() == n)?.Status?.Conditions, "Ready") != "True").ToList();
+            var notReady = inventory.ClusterNodes.Select(n => n.Name).Where(n => Condition(nodes?.Items.FirstOrDefault(o => o.Name() == n)?.Status?.Conditions, "Ready") != "True").ToList();
             return (notReady.Count == 0, notReady.Count == 0 ? "all Ready" : "not Ready: " + string.Join(", ", notReady));
         }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
 
@@ -64,7 +64,7 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
             return (result.Succeeded && result.Stdout.Split('\n').Count(l => l.Contains("is healthy", StringComparison.Ordinal)) == inventory.Servers.Count(), result.Stdout.Trim());
         }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
 
-        foreach (var node in inventory.Nodes)
+        foreach (var node in inventory.ClusterNodes)
         {
             await Wait.UntilAsync($"The cluster DNS seen from node '{node.Name}'", $"answer kubernetes.default.svc.cluster.local at {inventory.Cluster.DnsServiceIp}", async token =>
             {
@@ -79,12 +79,12 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
         {
             if (inventory.K3s is null || inventory.K3s.Vip == VipProvider.Keepalived)
             {
-                await WaitSettledAsync(inventory.ControlPlane.Vip, "The control-plane VIP", timeout, cancellationToken).ConfigureAwait(false);
+                await WaitSettledAsync(inventory.ControlPlane.Vip, "The control-plane VIP", inventory.VipCarriers.First(), timeout, cancellationToken).ConfigureAwait(false);
             }
 
             if (!inventory.ServiceVipsByMetalLb)
             {
-                await WaitSettledAsync(serviceVip, "The service VIP", timeout, cancellationToken).ConfigureAwait(false);
+                await WaitSettledAsync(serviceVip, "The service VIP", inventory.Servers.First(), timeout, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -105,11 +105,10 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
         report("Health gate passed.");
     }
 
-    /// <summary>Waits until <paramref name="vip"/> is on the first server alone: with preemption, where VRRP settles (priorities fall by 10 from the first server on).</summary>
-    private async Task WaitSettledAsync(System.Net.IPAddress vip, string what, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Waits until <paramref name="vip"/> is on <paramref name="preferred"/> (the first of its carriers) alone: with preemption, where VRRP settles (priorities fall by 10 from the first carrier on).</summary>
+    private async Task WaitSettledAsync(System.Net.IPAddress vip, string what, NodeSpec preferred, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var preferred = inventory.Servers.First();
-        await Wait.UntilAsync($"{what} {vip}", $"be held by '{preferred.Name}' alone (keepalived preempts: the server with the highest priority takes it back once it is healthy)", async token =>
+        await Wait.UntilAsync($"{what} {vip}", $"be held by '{preferred.Name}' alone (keepalived preempts: the node with the highest priority takes it back once it is healthy)", async token =>
         {
             IReadOnlyList<string> holders;
             try
@@ -121,7 +120,7 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
                 return (false, $"the servers could not be asked: {e.Message}");
             }
 
-            return (holders is [var only] && only == preferred.Name, holders.Count == 0 ? "held by no server" : "held by " + string.Join(" and ", holders));
+            return (holders is [var only] && only == preferred.Name, holders.Count == 0 ? "held by no node" : "held by " + string.Join(" and ", holders));
         }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
     }
 

@@ -101,7 +101,7 @@ public static partial class InventoryLoader
             return version is null ? null : new K3sSettings(version, install, token, vip, kubeVip, longhorn, sample);
         }
 
-        /// <summary><c>k3s.vip</c> and <c>k3s.kubeVip</c>; <paramref name="apiPort"/> 0 when no HAProxy shares the servers with K3s (the lab).</summary>
+        /// <summary><c>k3s.vip</c> and <c>k3s.kubeVip</c>; <paramref name="apiPort"/> 0 when no HAProxy shares the servers with K3s (the lab, or dedicated load-balancer nodes).</summary>
         private (VipProvider Vip, KubeVipSettings KubeVip) ReadVip(YamlScope k3s, int apiPort)
         {
             var vip = VipProvider.KubeVip;

@@ -12,6 +12,9 @@ public static partial class InventoryLoader
     private sealed partial class Reader(YamlProblems problems, string baseDirectory, bool forReview)
     {
         private readonly Dictionary<IPAddress, string> addressOwners = [];
+
+        /// <summary>Where each node with <c>role: loadbalancer</c> says so, for the problems of that role.</summary>
+        private readonly List<(YamlNode At, string Path)> loadBalancerRoles = [];
         private JumpHostSpec? inventoryJumpHost;
 
         public LabInventory? Read(YamlMappingNode rootNode, string sourcePath)
@@ -31,7 +34,8 @@ public static partial class InventoryLoader
             var pool = ReadServices(root, subnet);
             var sla = ReadPath(root, "sla", directory: false);
             var artifacts = ReadPath(root, "artifacts", directory: true);
-            var k3s = ReadK3s(root, settings.Runtime, artifacts, controlPlane?.Port ?? 6443);
+            var k3s = ReadK3s(root, settings.Runtime, artifacts, loadBalancerRoles.Count > 0 ? 0 : controlPlane?.Port ?? 6443);
+            CheckLoadBalancers(settings, k3s);
             root.RejectUnknownKeys();
 
             if (clusterName is null || subnet is null || nodes is null || controlPlane is null || pool is null || !jumpOk || (settings.Runtime == ClusterRuntime.K3s && k3s is null))
@@ -43,9 +47,40 @@ public static partial class InventoryLoader
             {
                 Cluster = settings,
                 K3s = k3s,
-                Warnings = QuorumWarnings(root, nodes, settings),
+                Warnings = [.. QuorumWarnings(root, nodes, settings), .. LoadBalancerWarnings()],
             };
         }
+
+        /// <summary>
+        /// Load-balancer nodes hold the control-plane VIP with keepalived and pass the API through HAProxy: they exist only
+        /// in the keepalived + HAProxy shape of real K3s's plan (kube-vip runs on the servers; the lab's runtime puts
+        /// keepalived on the servers, tracking each API server).
+        /// </summary>
+        private void CheckLoadBalancers(ClusterSettings settings, K3sSettings? k3s)
+        {
+            if (loadBalancerRoles.Count == 0 || runtimeUnknown)
+            {
+                return;
+            }
+
+            var why = settings.Runtime == ClusterRuntime.Lab
+                ? "this inventory's cluster.runtime is 'lab', whose keepalived runs on the servers; dedicated load balancers need the K3s plan (cluster.runtime: k3s with k3s.vip: keepalived)"
+                : k3s is { Vip: VipProvider.KubeVip } ? "this inventory's control-plane VIP is held by kube-vip on the servers (k3s.vip is 'kube-vip', the default); set k3s.vip: keepalived for keepalived + HAProxy on dedicated nodes"
+                : null;
+            if (why is not null)
+            {
+                foreach (var (at, path) in loadBalancerRoles)
+                {
+                    problems.Add(at, path, $"'loadbalancer' nodes run keepalived + HAProxy in front of the API servers, and {why}.");
+                }
+            }
+        }
+
+        /// <summary>One load-balancer node holds the VIP alone: its loss takes the API away until it is back.</summary>
+        private List<ConfigurationProblem> LoadBalancerWarnings() => loadBalancerRoles.Count == 1
+            ? [new ConfigurationProblem(problems.File, (int)loadBalancerRoles[0].At.Start.Line, (int)loadBalancerRoles[0].At.Start.Column, loadBalancerRoles[0].Path,
+                "one load-balancer node is a single point of failure: the control-plane VIP has nowhere to move when it is lost. Name two (keepalived moves the VIP between them).")]
+            : [];
 
         /// <summary>
         /// etcd needs a majority of its members: 2 servers tolerate no failure (quorum 2), and an even count tolerates no
@@ -271,8 +306,12 @@ public static partial class InventoryLoader
                 {
                     case "server": role = NodeRole.Server; break;
                     case "agent": role = NodeRole.Agent; break;
+                    case "loadbalancer":
+                        role = NodeRole.LoadBalancer;
+                        loadBalancerRoles.Add((scope.NodeOf("role")!, scope.FieldPath("role")));
+                        break;
                     default:
-                        problems.Add(scope.NodeOf("role")!, scope.FieldPath("role"), $"'{roleText}' is not a role; use 'server' or 'agent'.");
+                        problems.Add(scope.NodeOf("role")!, scope.FieldPath("role"), $"'{roleText}' is not a role; use 'server', 'agent' or 'loadbalancer'.");
                         roleText = null;
                         break;
                 }

@@ -54,6 +54,15 @@ public sealed record LabInventory(
 
     /// <summary>The server nodes (those running the control plane and an etcd member).</summary>
     public IEnumerable<NodeSpec> Servers => Nodes.Where(n => n.Role == NodeRole.Server);
+
+    /// <summary>The Kubernetes nodes: servers and agents, in file order (load-balancer nodes run no K3s).</summary>
+    public IEnumerable<NodeSpec> ClusterNodes => Nodes.Where(n => n.Role != NodeRole.LoadBalancer);
+
+    /// <summary>The dedicated load-balancer nodes (keepalived + HAProxy), in file order; none when HAProxy runs on the servers.</summary>
+    public IEnumerable<NodeSpec> LoadBalancers => Nodes.Where(n => n.Role == NodeRole.LoadBalancer);
+
+    /// <summary>The nodes that may carry the control-plane VIP: the load-balancer nodes when there are any, else the servers.</summary>
+    public IEnumerable<NodeSpec> VipCarriers => LoadBalancers.Any() ? LoadBalancers : Servers;
 }
 
 /// <summary>What a node runs.</summary>
@@ -64,12 +73,18 @@ public enum NodeRole
 
     /// <summary>Workloads only (<c>k3s agent</c>).</summary>
     Agent,
+
+    /// <summary>
+    /// A dedicated load balancer in front of the API servers: keepalived holding the control-plane VIP and HAProxy, no
+    /// K3s (the kubeadm HA layout's LB pair). Only with <c>k3s.vip: keepalived</c>.
+    /// </summary>
+    LoadBalancer,
 }
 
 /// <summary>One node of the lab.</summary>
 /// <param name="Name">Node name, a DNS label, unique in the lab.</param>
 /// <param name="Address">Address on the lab network, unique in the lab.</param>
-/// <param name="Role">Server (default) or agent.</param>
+/// <param name="Role">Server (default), agent or load balancer.</param>
 /// <param name="Interface">The primary network interface, such as <c>eth0</c> or <c>enp1s0</c>.</param>
 /// <param name="Ssh">How to reach the node.</param>
 /// <param name="Bmc">The node's baseboard management controller, if it has one.</param>

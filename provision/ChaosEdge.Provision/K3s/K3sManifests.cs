@@ -606,10 +606,10 @@ public sealed class K3sManifests(LabInventory inventory)
     /// <summary>keepalived on one server (the alternative to kube-vip): holds the VIP where HAProxy is alive.</summary>
     public string Keepalived(NodeSpec server)
     {
-        var index = inventory.Servers.ToList().IndexOf(server);
+        var index = inventory.VipCarriers.ToList().IndexOf(server);
         var settings = inventory.Cluster.Keepalived;
         return $$"""
-            {{Header($"keepalived of server '{server.Name}' (control-plane VIP with HAProxy)")}}
+            {{Header($"keepalived of {(server.Role == NodeRole.LoadBalancer ? "load-balancer node" : "server")} '{server.Name}' (control-plane VIP with HAProxy)")}}
             global_defs {
                 router_id {{server.Name}}
                 script_user root
@@ -641,7 +641,7 @@ public sealed class K3sManifests(LabInventory inventory)
             """;
     }
 
-    /// <summary>HAProxy on every server: the VIP's port, TCP to every server's API server on 6443, checked by /readyz.</summary>
+    /// <summary>HAProxy on every server (or every load-balancer node): the VIP's port, TCP to every server's API server on 6443, checked by /readyz.</summary>
     public string HaProxy()
     {
         var backends = string.Join('\n', inventory.Servers.Select(s => $"    server {s.Name} {s.Address}:6443 check check-ssl verify none inter 1s fall 3 rise 2"));

@@ -27,6 +27,14 @@ public sealed class K3sPlanner(LabInventory inventory, ArtifactSet artifacts)
     {
         var steps = new List<PlanStep>();
         var first = inventory.Servers.First();
+
+        // Dedicated load balancers first, as in kubeadm's HA layout: the VIP's frontend exists before anything joins
+        // through it; HAProxy marks each API server up as its /readyz starts answering.
+        foreach (var node in inventory.LoadBalancers)
+        {
+            steps.AddRange(LoadBalancerSteps(node));
+        }
+
         foreach (var node in inventory.Servers.Concat(inventory.Nodes.Where(n => n.Role == NodeRole.Agent)))
         {
             // The first server starts with the cluster's token; the others join with the secure token it then writes
@@ -54,7 +62,27 @@ public sealed class K3sPlanner(LabInventory inventory, ArtifactSet artifacts)
 
         steps.Add(new ApplyStep("Sample workload behind a LoadBalancer VIP", "chaosedge-edge-app.yaml", manifests.SampleApp()));
         steps.Add(new ClusterWaitStep("Health gate", ClusterCondition.Healthy, "every node is Ready, every etcd member healthy, DNS answers on every node and the service VIP answers HTTP", TimeSpan.FromMinutes(5)));
-        return new ProvisionPlan($"Provisioning plan for cluster '{inventory.ClusterName}': K3s {K3s.Version} ({(K3s.Install == K3sInstallSource.Airgap ? "air-gapped" : "online")}), control-plane VIP {inventory.ControlPlane.Vip} by {(K3s.Vip == VipProvider.KubeVip ? "kube-vip" : "keepalived + HAProxy")}, {inventory.Servers.Count()} servers, {inventory.Nodes.Count(n => n.Role == NodeRole.Agent)} agents.", steps);
+        return new ProvisionPlan($"Provisioning plan for cluster '{inventory.ClusterName}': K3s {K3s.Version} ({(K3s.Install == K3sInstallSource.Airgap ? "air-gapped" : "online")}), control-plane VIP {inventory.ControlPlane.Vip} by {(K3s.Vip == VipProvider.KubeVip ? "kube-vip" : "keepalived + HAProxy")}, {inventory.Servers.Count()} servers, {inventory.Nodes.Count(n => n.Role == NodeRole.Agent)} agents{(inventory.LoadBalancers.Any() ? $", {inventory.LoadBalancers.Count()} load-balancer nodes" : string.Empty)}.", steps);
+    }
+
+    /// <summary>
+    /// A dedicated load balancer: the same HAProxy and keepalived files the servers get in the on-server shape, and
+    /// nothing of K3s.
+    /// </summary>
+    private IEnumerable<PlanStep> LoadBalancerSteps(NodeSpec node)
+    {
+        yield return new RunStep(node.Name, "Preflight", Preflight(node), Check: true);
+        foreach (var step in HaProxyAndKeepalived(node))
+        {
+            yield return step;
+        }
+    }
+
+    private IEnumerable<PlanStep> HaProxyAndKeepalived(NodeSpec node)
+    {
+        yield return new WriteStep(node.Name, "HAProxy in front of the API servers", "/etc/haproxy/haproxy.cfg", manifests.HaProxy(), "0644");
+        yield return new WriteStep(node.Name, "keepalived for the control-plane VIP", "/etc/keepalived/keepalived.conf", manifests.Keepalived(node), "0644");
+        yield return new RunStep(node.Name, "Start HAProxy and keepalived", "systemctl enable haproxy keepalived && systemctl restart haproxy keepalived", Unless: "systemctl is-active --quiet haproxy && systemctl is-active --quiet keepalived");
     }
 
     /// <summary>The reset plan: K3s's uninstall scripts, agents first, then ChaosEdge's own files and Longhorn's data.</summary>
@@ -70,12 +98,18 @@ public sealed class K3sPlanner(LabInventory inventory, ArtifactSet artifacts)
                 command += $"; rm -rf {longhorn.DataPath}";
             }
 
-            if (K3s.Vip == VipProvider.Keepalived && node.Role == NodeRole.Server)
+            if (K3s.Vip == VipProvider.Keepalived && node.Role == NodeRole.Server && !inventory.LoadBalancers.Any())
             {
                 command += "; systemctl disable --now keepalived haproxy 2>/dev/null; rm -f /etc/keepalived/keepalived.conf /etc/haproxy/haproxy.cfg";
             }
 
             steps.Add(new RunStep(node.Name, "Uninstall K3s and remove ChaosEdge's files", command, Unless: "! test -e /usr/local/bin/k3s -o -e /etc/rancher/k3s -o -e /var/lib/rancher/k3s"));
+        }
+
+        foreach (var node in inventory.LoadBalancers)
+        {
+            steps.Add(new RunStep(node.Name, "Stop keepalived and HAProxy and remove their files", "systemctl disable --now keepalived haproxy 2>/dev/null; rm -f /etc/keepalived/keepalived.conf /etc/haproxy/haproxy.cfg",
+                Unless: "! test -e /etc/keepalived/keepalived.conf -o -e /etc/haproxy/haproxy.cfg"));
         }
 
         return new ProvisionPlan($"Reset plan for cluster '{inventory.ClusterName}': everything K3s and ChaosEdge installed is removed, data included.", steps);
@@ -111,11 +145,12 @@ public sealed class K3sPlanner(LabInventory inventory, ArtifactSet artifacts)
             {
                 yield return new WriteStep(node.Name, "kube-vip RBAC and DaemonSet (auto-deployed by K3s)", $"{K3sManifests.ManifestsDirectory}/chaosedge-kube-vip.yaml", manifests.KubeVip(), "0644");
             }
-            else
+            else if (!inventory.LoadBalancers.Any())
             {
-                yield return new WriteStep(node.Name, "HAProxy in front of the API servers", "/etc/haproxy/haproxy.cfg", manifests.HaProxy(), "0644");
-                yield return new WriteStep(node.Name, "keepalived for the control-plane VIP", "/etc/keepalived/keepalived.conf", manifests.Keepalived(node), "0644");
-                yield return new RunStep(node.Name, "Start HAProxy and keepalived", "systemctl enable haproxy keepalived && systemctl restart haproxy keepalived", Unless: "systemctl is-active --quiet haproxy && systemctl is-active --quiet keepalived");
+                foreach (var step in HaProxyAndKeepalived(node))
+                {
+                    yield return step;
+                }
             }
         }
 
@@ -143,6 +178,13 @@ public sealed class K3sPlanner(LabInventory inventory, ArtifactSet artifacts)
 
     private string Preflight(NodeSpec node)
     {
+        if (node.Role == NodeRole.LoadBalancer)
+        {
+            var port = inventory.ControlPlane.Port;
+            return "e=0; for p in keepalived haproxy killall systemctl; do command -v $p >/dev/null || { echo \"program $p is not installed\"; e=1; }; done"
+                + $"; systemctl is-active --quiet haproxy || ! ss -Hltn | awk '{{print $4}}' | grep -qE ':{port}$' || {{ echo 'port {port} (the HAProxy frontend of the VIP) is in use by something else'; e=1; }}; exit $e";
+        }
+
         var programs = new List<string> { "curl", "sha256sum", "systemctl" };
         var checks = new List<string>();
         if (K3s.Longhorn is { } longhorn)
@@ -153,7 +195,7 @@ public sealed class K3sPlanner(LabInventory inventory, ArtifactSet artifacts)
             checks.Add($"mkdir -p {longhorn.DataPath} && [ $(df -Pk {longhorn.DataPath} | awk 'NR==2 {{print $4}}') -ge 10485760 ] || {{ echo 'less than 10 GiB free under {longhorn.DataPath} (Longhorn replicas)'; e=1; }}");
         }
 
-        if (K3s.Vip == VipProvider.Keepalived && node.Role == NodeRole.Server)
+        if (K3s.Vip == VipProvider.Keepalived && node.Role == NodeRole.Server && !inventory.LoadBalancers.Any())
         {
             programs.AddRange(["keepalived", "haproxy"]);
         }

@@ -140,6 +140,13 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
                     continue;
                 }
 
+                if (scenario.TargetMissing(lab.Environment.Inventory) is { } noTarget)
+                {
+                    entry["reason"] = noTarget;
+                    Skipped(output, scenario, noTarget);
+                    continue;
+                }
+
                 if (!lab.IsVirtual && scenario.AgentsMissing(lab.Environment.Inventory) is { } noAgents)
                 {
                     entry["reason"] = noAgents;

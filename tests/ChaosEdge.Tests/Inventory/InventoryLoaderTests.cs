@@ -82,7 +82,7 @@ public sealed class InventoryLoaderTests
         yield return Case("no way to verify the host key", ("      knownHosts: known_hosts\n", string.Empty),
             "lab.yaml:24:7 nodes[1].ssh.hostKey: is required (or 'knownHosts'): the node's host key must be verified.");
         yield return Case("unknown role", ("role: server", "role: master"),
-            "lab.yaml:9:11 nodes[0].role: 'master' is not a role; use 'server' or 'agent'.");
+            "lab.yaml:9:11 nodes[0].role: 'master' is not a role; use 'server', 'agent' or 'loadbalancer'.");
         yield return Case("subnet with host bits", ("subnet: 198.18.0.0/24", "subnet: 198.18.0.5/24"),
             "lab.yaml:5:11 network.subnet: '198.18.0.5/24' is not a network in CIDR notation (such as '198.18.0.0/24', host bits zero).");
         yield return Case("port out of range", ("user: root", "user: root\n      port: 70000"),
@@ -116,6 +116,10 @@ public sealed class InventoryLoaderTests
             "lab.yaml:33:17 k3s.version: '1.36' is not a K3s release name (such as 'v1.36.1+k3s1').");
         yield return Case("keepalived + HAProxy on K3s's own API port", [("runtime: lab", "runtime: k3s"), ("artifacts: artifacts", "artifacts: artifacts\nk3s: { version: v1.36.1+k3s1, vip: keepalived }")],
             "lab.yaml:33:36 k3s.vip: keepalived + HAProxy runs HAProxy on the servers next to K3s's API server, which holds port 6443 on every address: set controlPlane.port to another port (16443, say) for HAProxy's frontend on the VIP.");
+        yield return Case("a load-balancer node on the lab's runtime", ("address: 198.18.0.12", "address: 198.18.0.12\n    role: loadbalancer"),
+            "lab.yaml:22:11 nodes[1].role: 'loadbalancer' nodes run keepalived + HAProxy in front of the API servers, and this inventory's cluster.runtime is 'lab', whose keepalived runs on the servers; dedicated load balancers need the K3s plan (cluster.runtime: k3s with k3s.vip: keepalived).");
+        yield return Case("a load-balancer node with kube-vip", [("runtime: lab", "runtime: k3s"), ("address: 198.18.0.12", "address: 198.18.0.12\n    role: loadbalancer"), ("artifacts: artifacts", "artifacts: artifacts\nk3s: { version: v1.36.1+k3s1 }")],
+            "lab.yaml:22:11 nodes[1].role: 'loadbalancer' nodes run keepalived + HAProxy in front of the API servers, and this inventory's control-plane VIP is held by kube-vip on the servers (k3s.vip is 'kube-vip', the default); set k3s.vip: keepalived for keepalived + HAProxy on dedicated nodes.");
         yield return Case("kube-vip timings client-go refuses", [("runtime: lab", "runtime: k3s"), ("artifacts: artifacts", "artifacts: artifacts\nk3s:\n  version: v1.36.1+k3s1\n  kubeVip: { leaseDuration: 5s, renewDeadline: 5s }")],
             "lab.yaml:35:12 k3s.kubeVip: leader election needs leaseDuration > renewDeadline > 1.2 x retryPeriod (now 5s, 5s, 1s); client-go's leader election refuses anything else.");
         yield return Case("K3s without an artifacts directory", [("runtime: lab", "runtime: k3s"), ("artifacts: artifacts", "k3s: { version: v1.36.1+k3s1, token: hunter2 }")],
@@ -192,6 +196,27 @@ public sealed class InventoryLoaderTests
             Assert.That(lab.Cluster.PodEvictionTimeout, Is.EqualTo(TimeSpan.FromSeconds(90)));
             Assert.That(lab.Cluster.Keepalived, Is.EqualTo(new KeepalivedSettings(2, 150, false)));
             Assert.That(lab.Cluster.Dns, Is.EqualTo(new DnsSettings(3, true, true)));
+        });
+    }
+
+    [Test]
+    public void Load_balancer_nodes_carry_the_VIP_on_the_API_port_run_no_K3s_and_one_alone_is_warned_about()
+    {
+        var yaml = Valid.Replace("runtime: lab", "runtime: k3s", StringComparison.Ordinal)
+            .Replace("address: 198.18.0.12", "address: 198.18.0.12\n    role: loadbalancer", StringComparison.Ordinal)
+            .Replace("artifacts: artifacts", "artifacts: artifacts\nk3s: { version: v1.36.1+k3s1, vip: keepalived }", StringComparison.Ordinal);
+
+        var lab = Parse(yaml);
+        var again = InventoryLoader.Parse(InventoryWriter.Write(lab, directory), "lab.yaml", directory);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(lab.ControlPlane.Port, Is.EqualTo(6443), "HAProxy on its own nodes may serve the VIP on the API servers' port");
+            Assert.That(lab.Node("edge-2").Role, Is.EqualTo(NodeRole.LoadBalancer));
+            Assert.That(lab.VipCarriers.Select(n => n.Name), Is.EqualTo(new[] { "edge-2" }));
+            Assert.That(lab.ClusterNodes.Select(n => n.Name), Is.EqualTo(new[] { "edge-1" }));
+            Assert.That(lab.Warnings.Select(w => w.ToString()), Has.One.Contains("lab.yaml:22:11 nodes[1].role: one load-balancer node is a single point of failure"));
+            Assert.That(again.Node("edge-2").Role, Is.EqualTo(NodeRole.LoadBalancer), "the writer keeps the role");
         });
     }
 

@@ -26,6 +26,22 @@ public sealed class K3sGoldenTests
         }
     }
 
+    /// <summary>
+    /// The keepalived + HAProxy variant on two dedicated load-balancer nodes (kubeadm's HA layout): HAProxy's frontend
+    /// on the API servers' own port, nothing of it on the servers.
+    /// </summary>
+    private static LabInventory LoadBalancerVariant
+    {
+        get
+        {
+            var reference = Reference;
+            var first = reference.Servers.First();
+            var balancers = new[] { ("n100-lb-1", "192.168.50.21"), ("n100-lb-2", "192.168.50.22") }
+                .Select(b => first with { Name = b.Item1, Address = System.Net.IPAddress.Parse(b.Item2), Role = NodeRole.LoadBalancer, Bmc = null });
+            return reference with { Nodes = [.. reference.Nodes, .. balancers], K3s = reference.K3s! with { Vip = VipProvider.Keepalived } };
+        }
+    }
+
     private static IEnumerable<TestCaseData> Artifacts()
     {
         var manifests = new K3sManifests(Reference);
@@ -46,6 +62,9 @@ public sealed class K3sGoldenTests
         yield return Case("plan.txt", provisioner.Plan().Render());
         yield return Case("reset-plan.txt", provisioner.ResetPlan().Render());
         yield return Case("plan-keepalived.txt", new K3sProvisioner(KeepalivedVariant).Plan().Render());
+        yield return Case("keepalived-n100-lb-2.conf", new K3sManifests(LoadBalancerVariant).Keepalived(LoadBalancerVariant.Node("n100-lb-2")));
+        yield return Case("plan-load-balancers.txt", new K3sProvisioner(LoadBalancerVariant).Plan().Render());
+        yield return Case("reset-plan-load-balancers.txt", new K3sProvisioner(LoadBalancerVariant).ResetPlan().Render());
     }
 
     private static TestCaseData Case(string name, string content) => new TestCaseData(name, content).SetArgDisplayNames(name);

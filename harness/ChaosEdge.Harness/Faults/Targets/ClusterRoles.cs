@@ -12,15 +12,16 @@ namespace ChaosEdge.Faults.Targets;
 /// <summary>Which node plays which role right now, so a scenario targets a role, not a name.</summary>
 public static class ClusterRoles
 {
-    /// <summary>The servers whose primary NIC carries the control-plane VIP.</summary>
+    /// <summary>The nodes whose primary NIC carries the control-plane VIP: servers, or the load-balancer nodes when the inventory has them.</summary>
     public static Task<IReadOnlyList<string>> VipHoldersAsync(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, CancellationToken cancellationToken = default) =>
         HoldersAsync(inventory, shells, (inventory ?? throw new ArgumentNullException(nameof(inventory))).ControlPlane.Vip, cancellationToken);
 
-    /// <summary>The servers whose primary NIC carries <paramref name="address"/>.</summary>
+    /// <summary>The servers (for the control-plane VIP: the nodes that may carry it) whose primary NIC carries <paramref name="address"/>.</summary>
     public static async Task<IReadOnlyList<string>> HoldersAsync(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, IPAddress address, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(inventory);
-        return await CarryingAsync(inventory.Servers, shells, address, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(address);
+        return await CarryingAsync(address.Equals(inventory.ControlPlane.Vip) ? inventory.VipCarriers : inventory.Servers, shells, address, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Which of <paramref name="nodes"/> carry <paramref name="address"/> on their primary NIC.</summary>
@@ -46,10 +47,10 @@ public static class ClusterRoles
     {
         var holders = await VipHoldersAsync(inventory, shells, cancellationToken).ConfigureAwait(false);
         return holders.Count == 1 ? holders[0]
-            : throw new ChaosEdgeException($"The control-plane VIP {inventory.ControlPlane.Vip} is held by {(holders.Count == 0 ? "no server" : string.Join(" and ", holders))}; a scenario needs exactly one holder.");
+            : throw new ChaosEdgeException($"The control-plane VIP {inventory.ControlPlane.Vip} is held by {(holders.Count == 0 ? $"none of {string.Join(", ", inventory.VipCarriers.Select(n => n.Name))}" : string.Join(" and ", holders))}; a scenario needs exactly one holder.");
     }
 
-    /// <summary>A server that does not hold the VIP (the last in inventory order, so choices are repeatable).</summary>
+    /// <summary>A server that does not hold the VIP (the last in inventory order, so choices are repeatable); with load-balancer nodes, no server holds it and this is the last server.</summary>
     public static async Task<string> NonHolderAsync(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, CancellationToken cancellationToken = default)
     {
         var holder = await VipHolderAsync(inventory, shells, cancellationToken).ConfigureAwait(false);

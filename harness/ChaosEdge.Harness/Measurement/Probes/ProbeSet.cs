@@ -41,9 +41,10 @@ public static class ProbeSet
 
         if (shells is not null)
         {
-            probes.Add(new VipOwnerProbe("vip-owner", vip.Vip, [.. inventory.Servers.Select(n => (shells[n.Name], n.Interface))], maxLifetime: agentLifetime));
+            probes.Add(new VipOwnerProbe("vip-owner", vip.Vip, [.. inventory.VipCarriers.Select(n => (shells[n.Name], n.Interface))], maxLifetime: agentLifetime));
             // A node-side probe on a node that is about to lose power or its network measures nothing but the fault.
-            foreach (var node in inventory.Nodes.Where(n => shells.ContainsKey(n.Name) && !faultedNodes.Contains(n.Name)))
+            // Load-balancer nodes are not Kubernetes nodes: no kube-proxy routes the DNS service's address there.
+            foreach (var node in inventory.ClusterNodes.Where(n => shells.ContainsKey(n.Name) && !faultedNodes.Contains(n.Name)))
             {
                 probes.Add(new DnsAgentProbe($"dns-{node.Name}", shells[node.Name], inventory.Cluster.DnsServiceIp, maxLifetime: agentLifetime));
             }

@@ -1,3 +1,4 @@
+using ChaosEdge.Faults;
 using ChaosEdge.Inventory;
 
 namespace ChaosEdge.Scenarios.Catalog;
@@ -52,6 +53,22 @@ public sealed record CatalogScenario(string Suite, string Title, ScenarioDefinit
             : $"'{Name}' faults an agent (worker) running the sample workload; this cluster's inventory names {(agents == 0 ? "no agents" : $"{agents} agent(s)")}, it needs {LabAgents}.";
     }
 
+    /// <summary>
+    /// Why its fault has no target on a cluster of <paramref name="inventory"/>'s shape, or <c>null</c> when it has one:
+    /// with dedicated load-balancer nodes the control-plane VIP's holder runs no K3s, so there is no K3s to stop on it
+    /// (stopping K3s on a server is the non-holder scenario's fault there).
+    /// </summary>
+    public string? TargetMissing(LabInventory inventory)
+    {
+        ArgumentNullException.ThrowIfNull(inventory);
+        if (inventory.LoadBalancers.Any() && Definition.Target == TargetRole.VipHolder && Definition.Fault is FaultKind.KubeletStop or FaultKind.EtcdMemberLoss)
+        {
+            return $"'{Name}' stops K3s on the control-plane VIP's holder; in this cluster the VIP is held by its load-balancer nodes ({string.Join(", ", inventory.LoadBalancers.Select(n => n.Name))}), which run keepalived and HAProxy, not K3s.";
+        }
+
+        return null;
+    }
+
     /// <summary>It needs a lab of its own (a 2-server lab), so it runs on the built-in virtual lab only.</summary>
     public bool VirtualLabOnly => LabServers != 3;
 
@@ -88,7 +105,7 @@ public sealed record CatalogScenario(string Suite, string Title, ScenarioDefinit
         return Workload switch
         {
             WorkloadKind.WriteMarkersThroughVip => new WriteMarkers(environment.KubeConfig, new Dictionary<string, Uri> { ["vip"] = environment.KubeConfig.Server }, environment.Time),
-            WorkloadKind.WriteMarkersOnEverySide => new WriteMarkers(environment.KubeConfig, environment.Inventory.Nodes.ToDictionary(n => n.Name, n => new Uri($"https://{n.Address}:6443")), environment.Time)
+            WorkloadKind.WriteMarkersOnEverySide => new WriteMarkers(environment.KubeConfig, environment.Inventory.ClusterNodes.ToDictionary(n => n.Name, n => new Uri($"https://{n.Address}:6443")), environment.Time)
             {
                 DetectConflicts = true,
             },
