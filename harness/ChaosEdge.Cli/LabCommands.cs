@@ -40,6 +40,10 @@ internal static class LabCommands
         {
             Description = "Agents (workers) after the 3 servers: --agents 2 is a lab of 5 nodes, the same as --nodes 5.",
         };
+        var loadBalancers = new Option<int>("--lb-nodes")
+        {
+            Description = "Dedicated load-balancer nodes after the cluster's (keepalived + HAProxy in front of the API servers, no K3s; with --k3s --vip keepalived): --lb-nodes 2 adds lb-1 and lb-2, or takes the last 2 of --node-names.",
+        };
         var nodeInterface = new Option<string>("--interface")
         {
             Description = "Each node's network interface name, e.g. enp1s0.",
@@ -62,11 +66,11 @@ internal static class LabCommands
         var json = new Option<bool>("--json") { Description = "Print the status as JSON." };
         var provision = new Option<bool>("--provision") { Description = "Also provision the HA cluster on the lab (as 'chaosedge provision -i <lab inventory>')." };
 
-        var up = new Command("up", "Build the virtual lab (needs root): namespaces on one bridge, an sshd per node, and its inventory.") { name, nodes, agents, nodeNames, nodeInterface, vip, kubeVipTimings, k3s, provision };
+        var up = new Command("up", "Build the virtual lab (needs root): namespaces on one bridge, an sshd per node, and its inventory.") { name, nodes, agents, loadBalancers, nodeNames, nodeInterface, vip, kubeVipTimings, k3s, provision };
         up.SetAction((parse, token) => Output.GuardAsync(async () =>
         {
             var lab = new VirtualLab(parse.GetValue(name)!);
-            var shape = Shape(parse.GetValue(nodeNames), parse.GetResult(nodes) is { Implicit: false } ? parse.GetValue(nodes) : null, parse.GetValue(agents), parse.GetValue(nodeInterface)!)
+            var shape = Shape(parse.GetValue(nodeNames), parse.GetResult(nodes) is { Implicit: false } ? parse.GetValue(nodes) : null, parse.GetValue(agents), parse.GetValue(loadBalancers), parse.GetValue(nodeInterface)!)
                 with
                 {
                     // The lab's K3s takes kube-vip unless told otherwise (and refuses keepalived, saying why).
@@ -126,10 +130,25 @@ internal static class LabCommands
 
     /// <summary>
     /// The lab's shape from the options: names given, or <c>--nodes</c> default names; with <c>--agents N</c> the count is
-    /// 3 servers + N. Whatever is given must agree in count.
+    /// 3 servers + N. Whatever is given must agree in count. <paramref name="loadBalancers"/> nodes follow the cluster's:
+    /// <c>lb-1</c>… by default, the last names of <paramref name="names"/> when given.
     /// </summary>
-    private static LabShape Shape(string? names, int? count, int? agents, string nodeInterface)
+    private static LabShape Shape(string? names, int? count, int? agents, int loadBalancers, string nodeInterface)
     {
+        if (loadBalancers < 0)
+        {
+            throw new Errors.ChaosEdgeException($"--lb-nodes {loadBalancers} is invalid: give 0 or more load-balancer nodes.");
+        }
+
+        if (loadBalancers > 0)
+        {
+            var cluster = Shape(names is null ? null : string.Join(',', names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).SkipLast(loadBalancers)), count, agents, 0, nodeInterface);
+            var balancers = names is null
+                ? Enumerable.Range(1, loadBalancers).Select(i => $"lb-{i}")
+                : names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).TakeLast(loadBalancers);
+            return cluster with { NodeNames = [.. cluster.NodeNames, .. balancers], LoadBalancers = loadBalancers };
+        }
+
         if (agents is { } wanted)
         {
             if (wanted < 0)

@@ -28,6 +28,17 @@ public sealed partial record LabShape(IReadOnlyList<string> NodeNames, string In
     /// </summary>
     public bool K3sRuntime { get; init; }
 
+    /// <summary>
+    /// How many of the last nodes are dedicated load balancers (keepalived holding the control-plane VIP and HAProxy in
+    /// front of the API servers, no K3s: kubeadm's HA layout); 0, the default, puts keepalived and HAProxy on the servers.
+    /// Only with the lab's K3s and keepalived.
+    /// </summary>
+    public int LoadBalancers { get; init; }
+
+    /// <summary>The role of the node at <paramref name="index"/> (1-based): the first three are servers, the last <see cref="LoadBalancers"/> load balancers, the rest agents.</summary>
+    public Inventory.NodeRole RoleOf(int index) =>
+        index <= 3 ? Inventory.NodeRole.Server : index > NodeCount - LoadBalancers ? Inventory.NodeRole.LoadBalancer : Inventory.NodeRole.Agent;
+
     /// <summary>The inventory's <c>k3s:</c> block for this shape: <c>null</c> for the lab's default (keepalived).</summary>
     public Inventory.K3sSettings? K3s => K3sRuntime
         ? new Inventory.K3sSettings(Inventory.K3sSettings.LabRelease, Inventory.K3sInstallSource.Airgap, null, ControlPlaneVip, KubeVip, null, Inventory.K3sSettings.DefaultSampleImage)
@@ -35,9 +46,10 @@ public sealed partial record LabShape(IReadOnlyList<string> NodeNames, string In
 
     /// <summary>
     /// The control-plane VIP's port: 6443, the API servers' own, unless the lab's K3s runs the plan's keepalived +
-    /// HAProxy shape, where HAProxy's frontend on every server needs another (16443; K3s holds 6443 on every address).
+    /// HAProxy shape on the servers, where HAProxy's frontend on every server needs another (16443; K3s holds 6443 on
+    /// every address). Dedicated load-balancer nodes serve the VIP on 6443, as kubeadm's HA layout does.
     /// </summary>
-    public int ControlPlanePort => K3sRuntime && ControlPlaneVip == Inventory.VipProvider.Keepalived ? 16443 : 6443;
+    public int ControlPlanePort => K3sRuntime && ControlPlaneVip == Inventory.VipProvider.Keepalived && LoadBalancers == 0 ? 16443 : 6443;
 
     /// <summary>The interface a node has unless told otherwise.</summary>
     public const string DefaultInterface = "eth0";
@@ -72,9 +84,16 @@ public sealed partial record LabShape(IReadOnlyList<string> NodeNames, string In
             problems.Add($"Interface name '{Interface}' is invalid: use 1–{LabNames.InterfaceNameLimit} letters, digits, '-', '_' or '.', and not 'lo'.");
         }
 
-        if (K3sRuntime && NodeNames.Count < 3)
+        if (K3sRuntime && NodeNames.Count - LoadBalancers < 3)
         {
-            problems.Add($"The lab's K3s is an HA cluster of 3 servers (the K3s plan's shape); {NodeNames.Count} nodes were asked for.");
+            problems.Add($"The lab's K3s is an HA cluster of 3 servers (the K3s plan's shape); {NodeNames.Count - LoadBalancers} cluster nodes were asked for.");
+        }
+
+        if (LoadBalancers < 0 || (LoadBalancers > 0 && (!K3sRuntime || ControlPlaneVip != Inventory.VipProvider.Keepalived)))
+        {
+            problems.Add(LoadBalancers < 0
+                ? $"{LoadBalancers} load-balancer nodes is invalid: give 0 or more."
+                : "Load-balancer nodes run keepalived + HAProxy in front of the lab's K3s: they need the K3s plan with keepalived (--k3s --vip keepalived).");
         }
 
         var kv = KubeVip;
@@ -104,7 +123,7 @@ public sealed partial record LabShape(IReadOnlyList<string> NodeNames, string In
         other is not null && Interface == other.Interface && NodeNames.SequenceEqual(other.NodeNames, StringComparer.Ordinal);
 
     /// <summary><c>3 nodes (n100-1, n100-2, n100-3) on enp1s0</c>.</summary>
-    public override string ToString() => $"{NodeCount} nodes ({string.Join(", ", NodeNames)}) on {Interface}";
+    public override string ToString() => $"{NodeCount} nodes ({string.Join(", ", NodeNames)}) on {Interface}{(LoadBalancers > 0 ? $", the last {LoadBalancers} load balancers" : string.Empty)}";
 
     /// <summary>Whether <paramref name="other"/> puts the control-plane VIP on the same provider with the same settings.</summary>
     public bool SameVipAs(LabShape other) => other is not null && ControlPlaneVip == other.ControlPlaneVip && (ControlPlaneVip != Inventory.VipProvider.KubeVip || KubeVip == other.KubeVip);
