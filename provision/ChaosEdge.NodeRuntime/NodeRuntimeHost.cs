@@ -32,8 +32,12 @@ internal sealed class NodeRuntimeHost(RuntimeOptions options, ILoggerFactory log
             if (options.IsServer)
             {
                 credentials = await ServerCredentials.PrepareServerAsync(options, time, cancellationToken).ConfigureAwait(false);
-                member = new EtcdMember(options, credentials, loggers.CreateLogger("etcd"));
-                if (member.HasData)
+                member = options.ExternalDatastore ? null : new EtcdMember(options, credentials, loggers.CreateLogger("etcd"));
+                if (member is null)
+                {
+                    logger.LogInformation("The datastore is the external etcd at {Endpoints}: no etcd member runs here.", string.Join(", ", options.DatastoreEndpoints));
+                }
+                else if (member.HasData)
                 {
                     member.Start($"{options.NodeName}={member.PeerUrl}", newCluster: false);
                 }
@@ -49,7 +53,9 @@ internal sealed class NodeRuntimeHost(RuntimeOptions options, ILoggerFactory log
                 }
 
                 using var etcdCa = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(credentials.EtcdCaPem!);
-                var etcd = new EtcdClient(new Uri("https://127.0.0.1:2379"), System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(etcdCa.RawData), credentials.EtcdClientCertificate!);
+                var etcd = options.ExternalDatastore
+                    ? DatastoreBootstrap.Client(options)
+                    : new EtcdClient(new Uri("https://127.0.0.1:2379"), System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(etcdCa.RawData), credentials.EtcdClientCertificate!);
                 var catalog = new ResourceCatalog();
                 var store = new ObjectStore(etcd, catalog, options, time);
                 var server = new ApiServer(store, options, credentials, loggers, time) { Join = new JoinService(options, credentials, etcd, loggers.CreateLogger("join")) };

@@ -14,6 +14,19 @@ internal sealed class RuntimeOptions
     public bool IsServer { get; private set; }
     public bool ClusterInit { get; private set; }
     public Uri? ServerUrl { get; private set; }
+
+    /// <summary>K3s's <c>--datastore-endpoint</c>: an external etcd cluster's client URLs; empty for the embedded etcd.</summary>
+    public List<Uri> DatastoreEndpoints { get; } = [];
+
+    /// <summary><c>--datastore-cafile</c>, <c>--datastore-certfile</c>, <c>--datastore-keyfile</c>: the external etcd's CA and this server's client certificate and key.</summary>
+    public string? DatastoreCaFile { get; private set; }
+
+    public string? DatastoreCertFile { get; private set; }
+
+    public string? DatastoreKeyFile { get; private set; }
+
+    /// <summary>Whether this server keeps the cluster in an external etcd (and runs no member of its own).</summary>
+    public bool ExternalDatastore => DatastoreEndpoints.Count > 0;
     public string Token { get; private set; } = string.Empty;
     public string NodeName { get; private set; } = Environment.MachineName;
     public IPAddress NodeIp { get; private set; } = IPAddress.Loopback;
@@ -92,6 +105,18 @@ internal sealed class RuntimeOptions
                     case "--config" or "-c": Value(); break;
                     case "--cluster-init": options.ClusterInit = true; break;
                     case "--server": options.ServerUrl = new Uri(Value()); break;
+                    case "--datastore-endpoint":
+                        foreach (var endpoint in Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                        {
+                            var uri = new Uri(endpoint);
+                            options.DatastoreEndpoints.Add(uri.Scheme is "https" or "http" ? uri
+                                : throw new ArgumentException($"'{endpoint}' is not an etcd endpoint (https://HOST:2379); the lab's K3s takes etcd only, not K3s's SQL datastores."));
+                        }
+
+                        break;
+                    case "--datastore-cafile": options.DatastoreCaFile = Value(); break;
+                    case "--datastore-certfile": options.DatastoreCertFile = Value(); break;
+                    case "--datastore-keyfile": options.DatastoreKeyFile = Value(); break;
                     case "--token": options.Token = Value(); break;
                     case "--token-file": tokenFile = Value(); break;
                     case "--node-name": options.NodeName = Value(); break;
@@ -149,9 +174,14 @@ internal sealed class RuntimeOptions
             throw new ArgumentException("A token is required (--token or K3S_TOKEN).");
         }
 
-        if (!options.IsServer || !options.ClusterInit)
+        if (options.ExternalDatastore && (options.DatastoreCaFile is null || options.DatastoreCertFile is null || options.DatastoreKeyFile is null))
         {
-            _ = options.ServerUrl ?? throw new ArgumentException("--server is required unless 'server --cluster-init'.");
+            throw new ArgumentException("--datastore-endpoint needs --datastore-cafile, --datastore-certfile and --datastore-keyfile (the external etcd is reached with mutual TLS).");
+        }
+
+        if (!options.IsServer || !(options.ClusterInit || options.ExternalDatastore))
+        {
+            _ = options.ServerUrl ?? throw new ArgumentException("--server is required unless 'server --cluster-init' or 'server --datastore-endpoint'.");
         }
 
         return options;

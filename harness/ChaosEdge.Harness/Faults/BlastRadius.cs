@@ -17,7 +17,7 @@ public static class BlastRadius
     public static bool LosesQuorum(LabInventory inventory, IEnumerable<IFault> faults)
     {
         ArgumentNullException.ThrowIfNull(inventory);
-        var members = inventory.Servers.Count();
+        var members = inventory.EtcdMembers.Count();
         return members - MembersLost(inventory, faults).Count < (members / 2) + 1;
     }
 
@@ -30,7 +30,7 @@ public static class BlastRadius
             return;
         }
 
-        var members = inventory.Servers.Count();
+        var members = inventory.EtcdMembers.Count();
         var lost = MembersLost(inventory, faults);
         throw new FaultInjectionException(
             $"Refused: {string.Join(" + ", faults.Select(f => f.Description))} would take out etcd member(s) {string.Join(", ", lost.Select(m => $"'{m}'"))}, "

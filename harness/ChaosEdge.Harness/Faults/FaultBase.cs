@@ -36,8 +36,8 @@ public abstract class FaultBase(FaultRecord record) : IFault
     /// <summary>The fault's duration in whole seconds (at least 1), for node-side timers.</summary>
     protected string DurationSeconds => Math.Max(1, (int)Math.Ceiling(Record.Duration.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
-    protected static IReadOnlyCollection<string> ServersAmong(LabInventory inventory, IEnumerable<string> nodes) =>
-        [.. nodes.Where(n => inventory.Node(n).Role == NodeRole.Server)];
+    protected static IReadOnlyCollection<string> MembersAmong(LabInventory inventory, IEnumerable<string> nodes) =>
+        [.. nodes.Where(n => inventory.EtcdMembers.Any(m => m.Name == n))];
 
     /// <summary>
     /// Whether a TCP connection to the node's SSH port is accepted within <paramref name="timeout"/>. A harness kept off

@@ -56,12 +56,12 @@ public sealed class HealthGate(LabInventory inventory, IReadOnlyDictionary<strin
                     .Select(p => $"{p.Name()} on {p.Spec?.NodeName ?? "no node"} Ready={Condition(p.Status?.Conditions, "Ready") ?? "?"} {p.Status?.Phase} restarts={p.Status?.ContainerStatuses?.FirstOrDefault()?.RestartCount ?? 0}")))));
         }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
 
-        var first = inventory.Servers.First();
-        var endpoints = string.Join(',', inventory.Servers.Select(s => $"https://{s.Address}:2379"));
-        await Wait.UntilAsync("The etcd cluster", $"have {inventory.Servers.Count()} healthy members", async token =>
+        var members = inventory.EtcdMembers.ToList();
+        var endpoints = string.Join(',', members.Select(s => $"https://{s.Address}:2379"));
+        await Wait.UntilAsync("The etcd cluster", $"have {members.Count} healthy members", async token =>
         {
-            var result = await shells[first.Name].RunAsync($"ETCDCTL_API=3 etcdctl --endpoints={endpoints} {EtcdctlFlags} --command-timeout=3s endpoint health 2>&1", cancellationToken: token).ConfigureAwait(false);
-            return (result.Succeeded && result.Stdout.Split('\n').Count(l => l.Contains("is healthy", StringComparison.Ordinal)) == inventory.Servers.Count(), result.Stdout.Trim());
+            var result = await shells[members[0].Name].RunAsync($"ETCDCTL_API=3 etcdctl --endpoints={endpoints} {ChaosEdge.Measurement.Probes.EtcdProbe.EtcdctlFlags(inventory)} --command-timeout=3s endpoint health 2>&1", cancellationToken: token).ConfigureAwait(false);
+            return (result.Succeeded && result.Stdout.Split('\n').Count(l => l.Contains("is healthy", StringComparison.Ordinal)) == members.Count, result.Stdout.Trim());
         }, timeout, TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
 
         foreach (var node in inventory.ClusterNodes)

@@ -15,6 +15,9 @@ public static partial class InventoryLoader
 
         /// <summary>Where each node with <c>role: loadbalancer</c> says so, for the problems of that role.</summary>
         private readonly List<(YamlNode At, string Path)> loadBalancerRoles = [];
+
+        /// <summary>Where each node with <c>role: etcd</c> says so.</summary>
+        private readonly List<(YamlNode At, string Path)> etcdRoles = [];
         private JumpHostSpec? inventoryJumpHost;
 
         public LabInventory? Read(YamlMappingNode rootNode, string sourcePath)
@@ -35,7 +38,7 @@ public static partial class InventoryLoader
             var sla = ReadPath(root, "sla", directory: false);
             var artifacts = ReadPath(root, "artifacts", directory: true);
             var k3s = ReadK3s(root, settings.Runtime, artifacts, loadBalancerRoles.Count > 0 ? 0 : controlPlane?.Port ?? 6443);
-            CheckLoadBalancers(settings, k3s);
+            CheckRoles(settings, k3s);
             root.RejectUnknownKeys();
 
             if (clusterName is null || subnet is null || nodes is null || controlPlane is null || pool is null || !jumpOk || (settings.Runtime == ClusterRuntime.K3s && k3s is null))
@@ -56,9 +59,22 @@ public static partial class InventoryLoader
         /// in the keepalived + HAProxy shape of real K3s's plan (kube-vip runs on the servers; the lab's runtime puts
         /// keepalived on the servers, tracking each API server).
         /// </summary>
-        private void CheckLoadBalancers(ClusterSettings settings, K3sSettings? k3s)
+        private void CheckRoles(ClusterSettings settings, K3sSettings? k3s)
         {
-            if (loadBalancerRoles.Count == 0 || runtimeUnknown)
+            if (runtimeUnknown)
+            {
+                return;
+            }
+
+            if (settings.Runtime == ClusterRuntime.Lab)
+            {
+                foreach (var (at, path) in etcdRoles)
+                {
+                    problems.Add(at, path, "'etcd' nodes are an external etcd cluster for real K3s's servers (--datastore-endpoint), and this inventory's cluster.runtime is 'lab', whose servers run etcd themselves; use the K3s plan (cluster.runtime: k3s).");
+                }
+            }
+
+            if (loadBalancerRoles.Count == 0)
             {
                 return;
             }
@@ -89,7 +105,8 @@ public static partial class InventoryLoader
         /// </summary>
         private List<ConfigurationProblem> QuorumWarnings(YamlScope root, IReadOnlyList<NodeSpec> nodes, ClusterSettings settings)
         {
-            var servers = nodes.Count(n => n.Role == NodeRole.Server);
+            var external = nodes.Count(n => n.Role == NodeRole.Etcd);
+            var servers = external > 0 ? external : nodes.Count(n => n.Role == NodeRole.Server);
             if (settings.QuorumRiskAccepted || servers < 2 || servers % 2 == 1)
             {
                 return [];
@@ -310,8 +327,12 @@ public static partial class InventoryLoader
                         role = NodeRole.LoadBalancer;
                         loadBalancerRoles.Add((scope.NodeOf("role")!, scope.FieldPath("role")));
                         break;
+                    case "etcd":
+                        role = NodeRole.Etcd;
+                        etcdRoles.Add((scope.NodeOf("role")!, scope.FieldPath("role")));
+                        break;
                     default:
-                        problems.Add(scope.NodeOf("role")!, scope.FieldPath("role"), $"'{roleText}' is not a role; use 'server', 'agent' or 'loadbalancer'.");
+                        problems.Add(scope.NodeOf("role")!, scope.FieldPath("role"), $"'{roleText}' is not a role; use 'server', 'agent', 'loadbalancer' or 'etcd'.");
                         roleText = null;
                         break;
                 }

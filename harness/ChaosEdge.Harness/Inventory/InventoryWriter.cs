@@ -77,7 +77,7 @@ public static class InventoryWriter
         {
             text.Append("  - name: ").AppendLine(node.Name);
             text.Append("    address: ").AppendLine(node.Address.ToString());
-            text.Append("    role: ").AppendLine(node.Role switch { NodeRole.Server => "server", NodeRole.Agent => "agent", _ => "loadbalancer" });
+            text.Append("    role: ").AppendLine(node.Role switch { NodeRole.Server => "server", NodeRole.Agent => "agent", NodeRole.Etcd => "etcd", _ => "loadbalancer" });
             text.Append("    interface: ").AppendLine(node.Interface);
             text.AppendLine("    ssh:");
             text.Append("      user: ").AppendLine(node.Ssh.User);

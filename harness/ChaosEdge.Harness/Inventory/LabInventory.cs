@@ -55,8 +55,17 @@ public sealed record LabInventory(
     /// <summary>The server nodes (those running the control plane and an etcd member).</summary>
     public IEnumerable<NodeSpec> Servers => Nodes.Where(n => n.Role == NodeRole.Server);
 
-    /// <summary>The Kubernetes nodes: servers and agents, in file order (load-balancer nodes run no K3s).</summary>
-    public IEnumerable<NodeSpec> ClusterNodes => Nodes.Where(n => n.Role != NodeRole.LoadBalancer);
+    /// <summary>The Kubernetes nodes: servers and agents, in file order (load-balancer and etcd nodes run no K3s).</summary>
+    public IEnumerable<NodeSpec> ClusterNodes => Nodes.Where(n => n.Role is NodeRole.Server or NodeRole.Agent);
+
+    /// <summary>The external etcd cluster's members, in file order; none when the servers run etcd (K3s's embedded etcd).</summary>
+    public IEnumerable<NodeSpec> EtcdNodes => Nodes.Where(n => n.Role == NodeRole.Etcd);
+
+    /// <summary>Whether the servers keep their data in an external etcd cluster (<see cref="EtcdNodes"/>) rather than an embedded one.</summary>
+    public bool ExternalEtcd => EtcdNodes.Any();
+
+    /// <summary>The nodes that run the etcd members: the external etcd nodes when there are any, else the servers.</summary>
+    public IEnumerable<NodeSpec> EtcdMembers => ExternalEtcd ? EtcdNodes : Servers;
 
     /// <summary>The dedicated load-balancer nodes (keepalived + HAProxy), in file order; none when HAProxy runs on the servers.</summary>
     public IEnumerable<NodeSpec> LoadBalancers => Nodes.Where(n => n.Role == NodeRole.LoadBalancer);
@@ -79,6 +88,12 @@ public enum NodeRole
     /// K3s (the kubeadm HA layout's LB pair). Only with <c>k3s.vip: keepalived</c>.
     /// </summary>
     LoadBalancer,
+
+    /// <summary>
+    /// A member of an external etcd cluster, the K3s servers' datastore (<c>--datastore-endpoint</c>): etcd alone, no
+    /// K3s. With such nodes the servers run no etcd member of their own. Only with real K3s's plan (<c>cluster.runtime: k3s</c>).
+    /// </summary>
+    Etcd,
 }
 
 /// <summary>One node of the lab.</summary>

@@ -495,7 +495,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
     {
         var leader = await ClusterRoles.EtcdLeaderAsync(environment.Inventory, environment.Shells, cancellationToken).ConfigureAwait(false);
         var holder = await ClusterRoles.VipHolderAsync(environment.Inventory, environment.Shells, cancellationToken).ConfigureAwait(false);
-        if (leader != holder || environment.Inventory.Servers.Select(s => s.Name).FirstOrDefault(n => n != holder) is not { } other)
+        if (leader != holder || environment.Inventory.EtcdMembers.Select(s => s.Name).FirstOrDefault(n => n != holder) is not { } other)
         {
             return leader;
         }
@@ -509,7 +509,7 @@ public sealed class ScenarioRunner(ScenarioEnvironment environment)
     {
         var leader = await ClusterRoles.EtcdLeaderAsync(environment.Inventory, environment.Shells, cancellationToken).ConfigureAwait(false);
         var holder = await ClusterRoles.VipHolderAsync(environment.Inventory, environment.Shells, cancellationToken).ConfigureAwait(false);
-        var followers = environment.Inventory.Servers.Select(s => s.Name).Where(n => n != leader).ToList();
+        var followers = environment.Inventory.EtcdMembers.Select(s => s.Name).Where(n => n != leader).ToList();
         return followers.FirstOrDefault(n => n != holder) ?? followers[0];
     }
 

@@ -22,13 +22,25 @@ internal sealed class EtcdCompactedException(long compactRevision) : Exception($
 /// <summary>
 /// An etcd v3 client over etcd's JSON gateway (the gRPC gateway every etcd 3.4 member serves on its client URL), with
 /// mutual TLS: the member's certificate is checked against the etcd CA, and the runtime presents its client certificate.
+/// With several endpoints (an external etcd cluster, K3s's <c>--datastore-endpoint</c>) it uses one at a time and moves
+/// to the next when one cannot be reached or does not answer in time, as etcd's own client balances; a request that
+/// could not connect at all is sent again to the next, one that may have arrived is not.
 /// </summary>
 internal sealed class EtcdClient : IDisposable
 {
     private readonly HttpClient http;
+    private readonly Uri[] endpoints;
+    private int current;
 
     public EtcdClient(Uri endpoint, X509Certificate2 ca, X509Certificate2 clientCertificate, TimeSpan? timeout = null)
+        : this([endpoint], ca, clientCertificate, timeout)
     {
+    }
+
+    public EtcdClient(IReadOnlyList<Uri> endpoints, X509Certificate2 ca, X509Certificate2 clientCertificate, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        this.endpoints = endpoints.Count > 0 ? [.. endpoints] : throw new ArgumentException("At least one etcd endpoint is needed.", nameof(endpoints));
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = TimeSpan.FromSeconds(2),
@@ -38,7 +50,7 @@ internal sealed class EtcdClient : IDisposable
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) => KubeClient.Verify(ca, certificate, errors),
             },
         };
-        http = new HttpClient(handler) { BaseAddress = endpoint, Timeout = Timeout.InfiniteTimeSpan };
+        http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         DefaultTimeout = timeout ?? TimeSpan.FromSeconds(5);
     }
 
@@ -142,8 +154,20 @@ internal sealed class EtcdClient : IDisposable
                 ["start_revision"] = startRevision.ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
         };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v3/watch") { Content = JsonContent.Create(create) };
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        var endpoint = current;
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoints[endpoint], "/v3/watch")) { Content = JsonContent.Create(create) };
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException)
+        {
+            MoveOn(endpoint);
+            throw;
+        }
+
+        using var owned = response;
         response.EnsureSuccessStatusCode();
         using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         using var reader = new StreamReader(stream, Encoding.UTF8);
@@ -174,13 +198,36 @@ internal sealed class EtcdClient : IDisposable
 
     public void Dispose() => http.Dispose();
 
+    /// <summary>The endpoint after <paramref name="failed"/> becomes the current one (unless another call moved on already).</summary>
+    private void MoveOn(int failed) => Interlocked.CompareExchange(ref current, (failed + 1) % endpoints.Length, failed);
+
     private async Task<JsonObject> PostAsync(string path, JsonObject body, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var endpoint = current;
+            try
+            {
+                return await PostToAsync(endpoints[endpoint], path, body, timeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (EtcdUnavailableException e) when (endpoints.Length > 1 && !cancellationToken.IsCancellationRequested)
+            {
+                MoveOn(endpoint);
+                if (!e.NotSent || attempt >= endpoints.Length)
+                {
+                    throw;
+                }
+            }
+        }
+    }
+
+    private async Task<JsonObject> PostToAsync(Uri endpoint, string path, JsonObject body, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout ?? DefaultTimeout);
         try
         {
-            using var response = await http.PostAsJsonAsync(path, body, cts.Token).ConfigureAwait(false);
+            using var response = await http.PostAsJsonAsync(new Uri(endpoint, path), body, cts.Token).ConfigureAwait(false);
             var text = await response.Content.ReadAsStringAsync(cts.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
@@ -195,7 +242,8 @@ internal sealed class EtcdClient : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new EtcdUnavailableException($"etcd is unreachable for {path}: {e.Message}");
+            // No connection (refused, unreachable, TLS refused): the request never reached a member.
+            throw new EtcdUnavailableException($"etcd at {endpoint.Authority} is unreachable for {path}: {e.Message}") { NotSent = e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError };
         }
     }
 
@@ -211,4 +259,8 @@ internal sealed class EtcdClient : IDisposable
 }
 
 /// <summary>etcd did not answer (down, no quorum, timeout): the API answers 500 or 504.</summary>
-internal sealed class EtcdUnavailableException(string message) : Exception(message);
+internal sealed class EtcdUnavailableException(string message) : Exception(message)
+{
+    /// <summary>The request reached no member (no connection): sending it elsewhere cannot apply it twice.</summary>
+    public bool NotSent { get; init; }
+}

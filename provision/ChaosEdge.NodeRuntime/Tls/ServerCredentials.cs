@@ -1,3 +1,4 @@
+using ChaosEdge.Pki;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -44,6 +45,10 @@ internal sealed class ServerCredentials
                 ClientCaPem = ReadIfThere(tls, "client-ca.crt"), ClientCaKeyPem = ReadIfThere(tls, "client-ca.key"),
                 AdminToken = Read(options.ServerDir, "admin.token").Trim(),
             };
+        }
+        else if (options.ExternalDatastore)
+        {
+            credentials = await DatastoreBootstrap.LoadOrCreateAsync(options, time, cancellationToken).ConfigureAwait(false);
         }
         else if (options.ClusterInit)
         {

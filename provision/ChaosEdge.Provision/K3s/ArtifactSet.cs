@@ -13,6 +13,9 @@ public sealed class ArtifactSet
     public const string InstallScript = "install.sh";
     public const string K3sImages = "k3s-airgap-images-amd64.tar.zst";
     public const string Etcdctl = "etcdctl";
+
+    /// <summary>etcd itself (the same release as etcdctl), for an external etcd cluster's nodes.</summary>
+    public const string Etcd = "etcd";
     public const string KubeVipImages = "kube-vip-images.tar";
     public const string MetalLbManifest = "metallb-native.yaml";
     public const string MetalLbImages = "metallb-images.tar";
@@ -33,7 +36,7 @@ public sealed class ArtifactSet
     /// <summary>The artifacts this inventory needs, in install order.</summary>
     public IReadOnlyList<string> Required { get; }
 
-    /// <summary>The artifacts an inventory needs: K3s and its images when air-gapped, etcdctl, MetalLB, Longhorn when set, kube-vip's image.</summary>
+    /// <summary>The artifacts an inventory needs: K3s and its images when air-gapped, etcdctl (and etcd for etcd nodes), MetalLB, Longhorn when set, kube-vip's image.</summary>
     public static IReadOnlyList<string> RequiredFor(LabInventory inventory)
     {
         var k3s = inventory.K3s ?? throw new Errors.ChaosEdgeException($"Inventory '{inventory.SourcePath}' has no k3s: block.");
@@ -45,6 +48,11 @@ public sealed class ArtifactSet
         }
 
         list.Add(Etcdctl);
+        if (inventory.ExternalEtcd)
+        {
+            list.Add(Etcd);
+        }
+
         if (airgap && k3s.Vip == VipProvider.KubeVip)
         {
             list.Add(KubeVipImages);

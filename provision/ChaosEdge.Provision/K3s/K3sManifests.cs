@@ -34,7 +34,15 @@ public sealed class K3sManifests(LabInventory inventory)
         var text = new StringBuilder();
         text.AppendLine(Header($"K3s configuration of node '{node.Name}' ({(node.Role == NodeRole.Server ? "server" : "agent")})"));
         text.AppendLine($"token-file: {TokenPath}");
-        if (node.Role == NodeRole.Server && node == First)
+        if (node.Role == NodeRole.Server && inventory.ExternalEtcd)
+        {
+            // Every server keeps the cluster in the external etcd: none creates an embedded one, none joins another's.
+            text.AppendLine($"datastore-endpoint: {string.Join(',', inventory.EtcdNodes.Select(n => $"https://{n.Address}:2379"))}");
+            text.AppendLine($"datastore-cafile: {DatastoreDirectory}/ca.crt");
+            text.AppendLine($"datastore-certfile: {DatastoreDirectory}/client.crt");
+            text.AppendLine($"datastore-keyfile: {DatastoreDirectory}/client.key");
+        }
+        else if (node.Role == NodeRole.Server && node == First)
         {
             text.AppendLine("cluster-init: true");
         }
@@ -86,6 +94,68 @@ public sealed class K3sManifests(LabInventory inventory)
 
         return text.ToString();
     }
+
+    /// <summary>Where a server keeps the external etcd's CA and its client certificate and key.</summary>
+    public const string DatastoreDirectory = "/etc/rancher/k3s/etcd";
+
+    /// <summary>An etcd node's certificates: its CA, its member certificate (server and peer), and a client certificate for etcdctl.</summary>
+    public const string EtcdPkiDirectory = "/etc/etcd/pki";
+
+    /// <summary>An etcd node's settings, as etcd's ETCD_* environment (the unit reads it; a rejoin rewrites the initial cluster).</summary>
+    public const string EtcdEnvironmentPath = "/etc/etcd/etcd.env";
+
+    public const string EtcdDataDirectory = "/var/lib/etcd";
+
+    /// <summary>
+    /// The external etcd member on <paramref name="node"/>: mutual TLS for clients and peers with the cluster's own CA,
+    /// etcd's default timings (heartbeat 100 ms, election timeout 1 s), pre-vote (a member back from isolation cannot
+    /// depose the leader), all members in the initial cluster.
+    /// </summary>
+    public string EtcdEnvironment(NodeSpec node)
+    {
+        var members = string.Join(',', inventory.EtcdNodes.Select(n => $"{n.Name}=https://{n.Address}:2380"));
+        return $"""
+            {Header($"etcd member '{node.Name}' of the K3s servers' external datastore")}
+            ETCD_NAME={node.Name}
+            ETCD_DATA_DIR={EtcdDataDirectory}
+            ETCD_LISTEN_CLIENT_URLS=https://{node.Address}:2379,https://127.0.0.1:2379
+            ETCD_ADVERTISE_CLIENT_URLS=https://{node.Address}:2379
+            ETCD_LISTEN_PEER_URLS=https://{node.Address}:2380
+            ETCD_INITIAL_ADVERTISE_PEER_URLS=https://{node.Address}:2380
+            ETCD_INITIAL_CLUSTER={members}
+            ETCD_INITIAL_CLUSTER_STATE=new
+            ETCD_INITIAL_CLUSTER_TOKEN={inventory.ClusterName}-etcd
+            ETCD_CERT_FILE={EtcdPkiDirectory}/member.crt
+            ETCD_KEY_FILE={EtcdPkiDirectory}/member.key
+            ETCD_TRUSTED_CA_FILE={EtcdPkiDirectory}/ca.crt
+            ETCD_CLIENT_CERT_AUTH=true
+            ETCD_PEER_CERT_FILE={EtcdPkiDirectory}/member.crt
+            ETCD_PEER_KEY_FILE={EtcdPkiDirectory}/member.key
+            ETCD_PEER_TRUSTED_CA_FILE={EtcdPkiDirectory}/ca.crt
+            ETCD_PEER_CLIENT_CERT_AUTH=true
+            ETCD_PRE_VOTE=true
+
+            """;
+    }
+
+    /// <summary>etcd's systemd unit on an etcd node.</summary>
+    public string EtcdUnit() => $"""
+        {Header("etcd, the K3s servers' external datastore")}
+        [Unit]
+        Description=etcd (external datastore of the K3s servers)
+        After=network-online.target
+
+        [Service]
+        EnvironmentFile={EtcdEnvironmentPath}
+        ExecStart=/usr/local/bin/etcd
+        Restart=on-failure
+        RestartSec=5s
+        LimitNOFILE=65536
+
+        [Install]
+        WantedBy=multi-user.target
+
+        """;
 
     /// <summary>kube-vip's RBAC and DaemonSet (ARP mode, leader election), for K3s's auto-deploy directory on the servers.</summary>
     public string KubeVip()

@@ -1,5 +1,6 @@
 using ChaosEdge.Inventory;
 using ChaosEdge.Measurement.Probes;
+using ChaosEdge.Provision.Cluster;
 
 namespace ChaosEdge.Provision.K3s;
 
@@ -35,6 +36,20 @@ public sealed class K3sPlanner(LabInventory inventory, ArtifactSet artifacts)
             steps.AddRange(LoadBalancerSteps(node));
         }
 
+        // An external etcd cluster next: every member started with the whole initial cluster, then waited for together
+        // (a new cluster has no quorum until a majority runs).
+        foreach (var node in inventory.EtcdNodes)
+        {
+            steps.AddRange(EtcdSteps(node));
+        }
+
+        if (inventory.EtcdNodes.FirstOrDefault() is { } firstEtcd)
+        {
+            steps.Add(new WaitStep(firstEtcd.Name, "The external etcd cluster is healthy",
+                $"ETCDCTL_API=3 etcdctl --endpoints={string.Join(',', inventory.EtcdNodes.Select(n => $"https://{n.Address}:2379"))} {EtcdProbe.ExternalEtcdctlFlags} --command-timeout=3s endpoint health",
+                TimeSpan.FromMinutes(2)));
+        }
+
         foreach (var node in inventory.Servers.Concat(inventory.Nodes.Where(n => n.Role == NodeRole.Agent)))
         {
             // The first server starts with the cluster's token; the others join with the secure token it then writes
@@ -62,7 +77,7 @@ public sealed class K3sPlanner(LabInventory inventory, ArtifactSet artifacts)
 
         steps.Add(new ApplyStep("Sample workload behind a LoadBalancer VIP", "chaosedge-edge-app.yaml", manifests.SampleApp()));
         steps.Add(new ClusterWaitStep("Health gate", ClusterCondition.Healthy, "every node is Ready, every etcd member healthy, DNS answers on every node and the service VIP answers HTTP", TimeSpan.FromMinutes(5)));
-        return new ProvisionPlan($"Provisioning plan for cluster '{inventory.ClusterName}': K3s {K3s.Version} ({(K3s.Install == K3sInstallSource.Airgap ? "air-gapped" : "online")}), control-plane VIP {inventory.ControlPlane.Vip} by {(K3s.Vip == VipProvider.KubeVip ? "kube-vip" : "keepalived + HAProxy")}, {inventory.Servers.Count()} servers, {inventory.Nodes.Count(n => n.Role == NodeRole.Agent)} agents{(inventory.LoadBalancers.Any() ? $", {inventory.LoadBalancers.Count()} load-balancer nodes" : string.Empty)}.", steps);
+        return new ProvisionPlan($"Provisioning plan for cluster '{inventory.ClusterName}': K3s {K3s.Version} ({(K3s.Install == K3sInstallSource.Airgap ? "air-gapped" : "online")}), control-plane VIP {inventory.ControlPlane.Vip} by {(K3s.Vip == VipProvider.KubeVip ? "kube-vip" : "keepalived + HAProxy")}, {inventory.Servers.Count()} servers, {inventory.Nodes.Count(n => n.Role == NodeRole.Agent)} agents{(inventory.LoadBalancers.Any() ? $", {inventory.LoadBalancers.Count()} load-balancer nodes" : string.Empty)}{(inventory.ExternalEtcd ? $", external etcd on {inventory.EtcdNodes.Count()} nodes" : string.Empty)}.", steps);
     }
 
     /// <summary>
@@ -76,6 +91,24 @@ public sealed class K3sPlanner(LabInventory inventory, ArtifactSet artifacts)
         {
             yield return step;
         }
+    }
+
+    /// <summary>An external etcd member: etcd and etcdctl, its certificates, its settings and unit, started.</summary>
+    private IEnumerable<PlanStep> EtcdSteps(NodeSpec node)
+    {
+        yield return new RunStep(node.Name, "Preflight", Preflight(node), Check: true);
+        yield return Upload(node, ArtifactSet.Etcd, "/usr/local/bin/etcd", "0755");
+        yield return Upload(node, ArtifactSet.Etcdctl, "/usr/local/bin/etcdctl", "0755");
+        var pki = K3sManifests.EtcdPkiDirectory;
+        yield return new WriteStep(node.Name, "etcd's CA", $"{pki}/ca.crt", string.Empty, "0644", EtcdPki.Source("ca.crt"));
+        yield return new WriteStep(node.Name, "The member's certificate (server and peer)", $"{pki}/member.crt", string.Empty, "0644", EtcdPki.Source($"member-{node.Name}.crt"));
+        yield return new WriteStep(node.Name, "The member's key", $"{pki}/member.key", string.Empty, "0600", EtcdPki.Source($"member-{node.Name}.key"));
+        yield return new WriteStep(node.Name, "etcdctl's client certificate", $"{pki}/client.crt", string.Empty, "0644", EtcdPki.Source("client.crt"));
+        yield return new WriteStep(node.Name, "etcdctl's client key", $"{pki}/client.key", string.Empty, "0600", EtcdPki.Source("client.key"));
+        yield return new WriteStep(node.Name, "etcd's settings", K3sManifests.EtcdEnvironmentPath, manifests.EtcdEnvironment(node), "0644");
+        yield return new WriteStep(node.Name, "etcd's unit", "/etc/systemd/system/etcd.service", manifests.EtcdUnit(), "0644");
+        yield return new RunStep(node.Name, "Start etcd", $"mkdir -p {K3sManifests.EtcdDataDirectory} && chmod 700 {K3sManifests.EtcdDataDirectory} && systemctl enable etcd && systemctl restart etcd",
+            Unless: "systemctl is-active --quiet etcd");
     }
 
     private IEnumerable<PlanStep> HaProxyAndKeepalived(NodeSpec node)
@@ -106,6 +139,14 @@ public sealed class K3sPlanner(LabInventory inventory, ArtifactSet artifacts)
             steps.Add(new RunStep(node.Name, "Uninstall K3s and remove ChaosEdge's files", command, Unless: "! test -e /usr/local/bin/k3s -o -e /etc/rancher/k3s -o -e /var/lib/rancher/k3s"));
         }
 
+        foreach (var node in inventory.EtcdNodes)
+        {
+            steps.Add(new RunStep(node.Name, "Stop etcd and remove it, its files and its data",
+                // The member's data, not its directory: that is often a mount point of its own (a disk for etcd).
+                $"systemctl disable --now etcd 2>/dev/null; rm -rf {K3sManifests.EtcdDataDirectory}/member /etc/etcd /etc/systemd/system/etcd.service /usr/local/bin/etcd /usr/local/bin/etcdctl",
+                Unless: $"! test -e /etc/etcd -o -e {K3sManifests.EtcdDataDirectory}/member -o -e /usr/local/bin/etcd"));
+        }
+
         foreach (var node in inventory.LoadBalancers)
         {
             steps.Add(new RunStep(node.Name, "Stop keepalived and HAProxy and remove their files", "systemctl disable --now keepalived haproxy 2>/dev/null; rm -f /etc/keepalived/keepalived.conf /etc/haproxy/haproxy.cfg",
@@ -130,9 +171,16 @@ public sealed class K3sPlanner(LabInventory inventory, ArtifactSet artifacts)
             }
         }
 
-        if (server)
+        if (server && !inventory.ExternalEtcd)
         {
             yield return Upload(node, ArtifactSet.Etcdctl, "/usr/local/bin/etcdctl", "0755");
+        }
+
+        if (server && inventory.ExternalEtcd)
+        {
+            yield return new WriteStep(node.Name, "The external etcd's CA", $"{K3sManifests.DatastoreDirectory}/ca.crt", string.Empty, "0644", EtcdPki.Source("ca.crt"));
+            yield return new WriteStep(node.Name, "The datastore client certificate", $"{K3sManifests.DatastoreDirectory}/client.crt", string.Empty, "0644", EtcdPki.Source("client.crt"));
+            yield return new WriteStep(node.Name, "The datastore client key", $"{K3sManifests.DatastoreDirectory}/client.key", string.Empty, "0600", EtcdPki.Source("client.key"));
         }
 
         yield return new WriteStep(node.Name, "Cluster token", K3sManifests.TokenPath, string.Empty, "0600", tokenSource);
@@ -160,7 +208,13 @@ public sealed class K3sPlanner(LabInventory inventory, ArtifactSet artifacts)
             : $"curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION='{K3s.Version}' INSTALL_K3S_EXEC={exec} sh -";
         yield return new RunStep(node.Name, $"Install and start K3s ({exec})", install,
             Unless: $"systemctl is-active --quiet {unit} && /usr/local/bin/k3s --version | grep -qF 'k3s version {K3s.Version} '");
-        if (server)
+        if (server && inventory.ExternalEtcd)
+        {
+            yield return new WaitStep(node.Name, "Ready",
+                $"/usr/local/bin/k3s kubectl get node {node.Name} -o jsonpath='{{.status.conditions[?(@.type==\"Ready\")].status}}' | grep -qx True",
+                TimeSpan.FromMinutes(5));
+        }
+        else if (server)
         {
             yield return new WaitStep(node.Name, "Ready, and its etcd member healthy",
                 $"/usr/local/bin/k3s kubectl get node {node.Name} -o jsonpath='{{.status.conditions[?(@.type==\"Ready\")].status}}' | grep -qx True"
@@ -178,6 +232,12 @@ public sealed class K3sPlanner(LabInventory inventory, ArtifactSet artifacts)
 
     private string Preflight(NodeSpec node)
     {
+        if (node.Role == NodeRole.Etcd)
+        {
+            return "e=0; for p in sha256sum systemctl; do command -v $p >/dev/null || { echo \"program $p is not installed\"; e=1; }; done"
+                + "; systemctl is-active --quiet etcd || ! ss -Hltn | awk '{print $4}' | grep -qE ':(2379|2380)$' || { echo 'ports etcd needs (2379, 2380) are in use by something else'; e=1; }; exit $e";
+        }
+
         if (node.Role == NodeRole.LoadBalancer)
         {
             var port = inventory.ControlPlane.Port;

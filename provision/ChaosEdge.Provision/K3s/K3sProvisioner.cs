@@ -37,7 +37,9 @@ public sealed class K3sProvisioner(LabInventory inventory, ProvisionOptions? opt
         var token = inventory.K3s!.Token?.Resolve() ?? ClusterToken.LoadOrCreate(inventory, out _);
         SecretRedactor.Register(token);
         var plan = new K3sPlanner(inventory, artifacts).Provision(TokenSource);
-        await using var executor = new PlanExecutor(inventory, options.TimeProvider, progress, artifacts) { KubeconfigPath = KubeconfigPath, Secret = () => token };
+        await using var executor = new PlanExecutor(inventory, options.TimeProvider, progress, artifacts) { KubeconfigPath = KubeconfigPath, Secret = () => token,
+            KnownSecrets = inventory.ExternalEtcd ? EtcdPki.LoadOrCreate(inventory, options.TimeProvider) : new Dictionary<string, string>(),
+        };
         await executor.RunAsync(plan, cancellationToken).ConfigureAwait(false);
         var elapsed = options.TimeProvider.GetElapsedTime(started);
         progress?.Report(executor.Changes.Count == 0

@@ -25,6 +25,18 @@ public sealed partial class PlanExecutor(LabInventory inventory, TimeProvider ti
     /// <summary>Where the kubeconfig is written by a <see cref="KubeconfigStep"/>.</summary>
     public string? KubeconfigPath { get; init; }
 
+    /// <summary>Secrets known before the run (the external etcd's certificates and keys), by the source name the plan gives them.</summary>
+    public IReadOnlyDictionary<string, string> KnownSecrets
+    {
+        init
+        {
+            foreach (var (name, secret) in value)
+            {
+                secrets[name] = secret;
+            }
+        }
+    }
+
     /// <summary>The secret written by <see cref="WriteStep"/>s that have a secret source.</summary>
     public Func<string>? Secret { get; init; }
 

@@ -39,10 +39,10 @@ public sealed class NoFaultLeftAfterFailoverAndOtherSuites
             }
         }
 
-        var first = environment.Inventory.Servers.First();
-        var endpoints = string.Join(',', environment.Inventory.Servers.Select(s => $"https://{s.Address}:2379"));
-        var health = await environment.Shells[first.Name].RunAsync($"ETCDCTL_API=3 etcdctl --endpoints={endpoints} {Measurement.Probes.EtcdProbe.K3sEtcdctlFlags} --command-timeout=3s endpoint health 2>&1");
-        Assert.That(health.Stdout.Split('\n').Count(l => l.Contains("is healthy", StringComparison.Ordinal)), Is.EqualTo(environment.Inventory.Servers.Count()), health.Stdout + health.Stderr);
+        var first = environment.Inventory.EtcdMembers.First();
+        var endpoints = string.Join(',', environment.Inventory.EtcdMembers.Select(s => $"https://{s.Address}:2379"));
+        var health = await environment.Shells[first.Name].RunAsync($"ETCDCTL_API=3 etcdctl --endpoints={endpoints} {Measurement.Probes.EtcdProbe.EtcdctlFlags(environment.Inventory)} --command-timeout=3s endpoint health 2>&1");
+        Assert.That(health.Stdout.Split('\n').Count(l => l.Contains("is healthy", StringComparison.Ordinal)), Is.EqualTo(environment.Inventory.EtcdMembers.Count()), health.Stdout + health.Stderr);
         Assert.That(environment.Condition.IsDirty, Is.False, environment.Condition.DirtyReason);
     }
 }

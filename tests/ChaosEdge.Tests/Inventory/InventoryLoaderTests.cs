@@ -82,7 +82,7 @@ public sealed class InventoryLoaderTests
         yield return Case("no way to verify the host key", ("      knownHosts: known_hosts\n", string.Empty),
             "lab.yaml:24:7 nodes[1].ssh.hostKey: is required (or 'knownHosts'): the node's host key must be verified.");
         yield return Case("unknown role", ("role: server", "role: master"),
-            "lab.yaml:9:11 nodes[0].role: 'master' is not a role; use 'server', 'agent' or 'loadbalancer'.");
+            "lab.yaml:9:11 nodes[0].role: 'master' is not a role; use 'server', 'agent', 'loadbalancer' or 'etcd'.");
         yield return Case("subnet with host bits", ("subnet: 198.18.0.0/24", "subnet: 198.18.0.5/24"),
             "lab.yaml:5:11 network.subnet: '198.18.0.5/24' is not a network in CIDR notation (such as '198.18.0.0/24', host bits zero).");
         yield return Case("port out of range", ("user: root", "user: root\n      port: 70000"),
@@ -118,6 +118,8 @@ public sealed class InventoryLoaderTests
             "lab.yaml:33:36 k3s.vip: keepalived + HAProxy runs HAProxy on the servers next to K3s's API server, which holds port 6443 on every address: set controlPlane.port to another port (16443, say) for HAProxy's frontend on the VIP.");
         yield return Case("a load-balancer node on the lab's runtime", ("address: 198.18.0.12", "address: 198.18.0.12\n    role: loadbalancer"),
             "lab.yaml:22:11 nodes[1].role: 'loadbalancer' nodes run keepalived + HAProxy in front of the API servers, and this inventory's cluster.runtime is 'lab', whose keepalived runs on the servers; dedicated load balancers need the K3s plan (cluster.runtime: k3s with k3s.vip: keepalived).");
+        yield return Case("an etcd node on the lab's runtime", ("address: 198.18.0.12", "address: 198.18.0.12\n    role: etcd"),
+            "lab.yaml:22:11 nodes[1].role: 'etcd' nodes are an external etcd cluster for real K3s's servers (--datastore-endpoint), and this inventory's cluster.runtime is 'lab', whose servers run etcd themselves; use the K3s plan (cluster.runtime: k3s).");
         yield return Case("a load-balancer node with kube-vip", [("runtime: lab", "runtime: k3s"), ("address: 198.18.0.12", "address: 198.18.0.12\n    role: loadbalancer"), ("artifacts: artifacts", "artifacts: artifacts\nk3s: { version: v1.36.1+k3s1 }")],
             "lab.yaml:22:11 nodes[1].role: 'loadbalancer' nodes run keepalived + HAProxy in front of the API servers, and this inventory's control-plane VIP is held by kube-vip on the servers (k3s.vip is 'kube-vip', the default); set k3s.vip: keepalived for keepalived + HAProxy on dedicated nodes.");
         yield return Case("kube-vip timings client-go refuses", [("runtime: lab", "runtime: k3s"), ("artifacts: artifacts", "artifacts: artifacts\nk3s:\n  version: v1.36.1+k3s1\n  kubeVip: { leaseDuration: 5s, renewDeadline: 5s }")],
@@ -217,6 +219,27 @@ public sealed class InventoryLoaderTests
             Assert.That(lab.ClusterNodes.Select(n => n.Name), Is.EqualTo(new[] { "edge-1" }));
             Assert.That(lab.Warnings.Select(w => w.ToString()), Has.One.Contains("lab.yaml:22:11 nodes[1].role: one load-balancer node is a single point of failure"));
             Assert.That(again.Node("edge-2").Role, Is.EqualTo(NodeRole.LoadBalancer), "the writer keeps the role");
+        });
+    }
+
+    [Test]
+    public void Etcd_nodes_are_the_etcd_members_run_no_K3s_and_their_count_is_what_the_quorum_warning_counts()
+    {
+        var yaml = Valid.Replace("runtime: lab", "runtime: k3s", StringComparison.Ordinal)
+            .Replace("address: 198.18.0.12", "address: 198.18.0.12\n    role: etcd", StringComparison.Ordinal)
+            .Replace("artifacts: artifacts", "artifacts: artifacts\nk3s: { version: v1.36.1+k3s1 }", StringComparison.Ordinal);
+
+        var lab = Parse(yaml);
+        var again = InventoryLoader.Parse(InventoryWriter.Write(lab, directory), "lab.yaml", directory);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(lab.ExternalEtcd, Is.True);
+            Assert.That(lab.EtcdMembers.Select(n => n.Name), Is.EqualTo(new[] { "edge-2" }));
+            Assert.That(lab.ClusterNodes.Select(n => n.Name), Is.EqualTo(new[] { "edge-1" }));
+            Assert.That(lab.Servers.Select(n => n.Name), Is.EqualTo(new[] { "edge-1" }));
+            Assert.That(lab.Warnings, Is.Empty, "one etcd member is not an even count: no quorum warning (the servers' count no longer matters)");
+            Assert.That(again.Node("edge-2").Role, Is.EqualTo(NodeRole.Etcd), "the writer keeps the role");
         });
     }
 

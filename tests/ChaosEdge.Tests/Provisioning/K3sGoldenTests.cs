@@ -42,6 +42,19 @@ public sealed class K3sGoldenTests
         }
     }
 
+    /// <summary>The reference inventory with its servers' datastore on an external etcd cluster of three nodes.</summary>
+    private static LabInventory ExternalEtcdVariant
+    {
+        get
+        {
+            var reference = Reference;
+            var first = reference.Servers.First();
+            var members = new[] { ("n100-etcd-1", "192.168.50.31"), ("n100-etcd-2", "192.168.50.32"), ("n100-etcd-3", "192.168.50.33") }
+                .Select(b => first with { Name = b.Item1, Address = System.Net.IPAddress.Parse(b.Item2), Role = NodeRole.Etcd, Bmc = null });
+            return reference with { Nodes = [.. reference.Nodes, .. members] };
+        }
+    }
+
     private static IEnumerable<TestCaseData> Artifacts()
     {
         var manifests = new K3sManifests(Reference);
@@ -65,6 +78,12 @@ public sealed class K3sGoldenTests
         yield return Case("keepalived-n100-lb-2.conf", new K3sManifests(LoadBalancerVariant).Keepalived(LoadBalancerVariant.Node("n100-lb-2")));
         yield return Case("plan-load-balancers.txt", new K3sProvisioner(LoadBalancerVariant).Plan().Render());
         yield return Case("reset-plan-load-balancers.txt", new K3sProvisioner(LoadBalancerVariant).ResetPlan().Render());
+        var external = new K3sManifests(ExternalEtcdVariant);
+        yield return Case("config-n100-2-external-etcd.yaml", external.Config(ExternalEtcdVariant.Node("n100-2")));
+        yield return Case("etcd-n100-etcd-1.env", external.EtcdEnvironment(ExternalEtcdVariant.Node("n100-etcd-1")));
+        yield return Case("etcd.service", external.EtcdUnit());
+        yield return Case("plan-external-etcd.txt", new K3sProvisioner(ExternalEtcdVariant).Plan().Render());
+        yield return Case("reset-plan-external-etcd.txt", new K3sProvisioner(ExternalEtcdVariant).ResetPlan().Render());
     }
 
     private static TestCaseData Case(string name, string content) => new TestCaseData(name, content).SetArgDisplayNames(name);

@@ -19,7 +19,7 @@ public sealed class KubeletStopFault(FaultRecord record) : FaultBase(record)
 
     public override string Description => $"kubelet stop on '{Target}'";
 
-    public override IReadOnlyCollection<string> EtcdMembersLost(LabInventory inventory) => ServersAmong(inventory, Record.Targets);
+    public override IReadOnlyCollection<string> EtcdMembersLost(LabInventory inventory) => MembersAmong(inventory, Record.Targets);
 
     public override async Task InjectAsync(FaultContext context, CancellationToken cancellationToken = default)
     {

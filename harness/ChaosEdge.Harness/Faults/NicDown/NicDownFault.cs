@@ -17,7 +17,7 @@ public sealed class NicDownFault(FaultRecord record) : FaultBase(record)
 
     public override IReadOnlyCollection<string> UnreachableNodes => Record.Targets;
 
-    public override IReadOnlyCollection<string> EtcdMembersLost(LabInventory inventory) => ServersAmong(inventory, Record.Targets);
+    public override IReadOnlyCollection<string> EtcdMembersLost(LabInventory inventory) => MembersAmong(inventory, Record.Targets);
 
     private string Marker => $"{NodeStateDirectory}/{Record.Id}.restored";
 

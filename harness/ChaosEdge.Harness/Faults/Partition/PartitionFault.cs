@@ -25,10 +25,10 @@ public sealed class PartitionFault(FaultRecord record) : FaultBase(record)
 
     private string TimerFile => $"{NodeStateDirectory}/{Record.Id}.timer";
 
-    /// <summary>Servers cut off from a majority: those of the side without one (all of them when neither side has one).</summary>
+    /// <summary>etcd members cut off from a majority: those of the side without one (all of them when neither side has one).</summary>
     public override IReadOnlyCollection<string> EtcdMembersLost(LabInventory inventory)
     {
-        var servers = inventory.Servers.Select(s => s.Name).ToList();
+        var servers = inventory.EtcdMembers.Select(s => s.Name).ToList();
         var a = servers.Where(Record.Targets.Contains).ToList();
         var b = servers.Where(s => !Record.Targets.Contains(s)).ToList();
         var quorum = (servers.Count / 2) + 1;

@@ -20,7 +20,7 @@ public sealed class PowerOffFault(FaultRecord record) : FaultBase(record)
 
     public override IReadOnlyCollection<string> UnreachableNodes => Record.Targets;
 
-    public override IReadOnlyCollection<string> EtcdMembersLost(LabInventory inventory) => ServersAmong(inventory, Record.Targets);
+    public override IReadOnlyCollection<string> EtcdMembersLost(LabInventory inventory) => MembersAmong(inventory, Record.Targets);
 
     public override async Task InjectAsync(FaultContext context, CancellationToken cancellationToken = default)
     {

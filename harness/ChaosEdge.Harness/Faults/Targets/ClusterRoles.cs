@@ -57,7 +57,7 @@ public static class ClusterRoles
         return inventory.Servers.Select(s => s.Name).Last(n => n != holder);
     }
 
-    /// <summary>The server whose etcd member is the Raft leader.</summary>
+    /// <summary>The node (a server, or an external etcd node) whose etcd member is the Raft leader.</summary>
     public static async Task<string> EtcdLeaderAsync(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, CancellationToken cancellationToken = default)
     {
         var (leader, _, raw) = await EtcdMembersAsync(inventory, shells, cancellationToken).ConfigureAwait(false);
@@ -78,7 +78,7 @@ public static class ClusterRoles
         }
 
         var from = inventory.Node(leader);
-        await shells[from.Name].RunCheckedAsync($"ETCDCTL_API=3 etcdctl --endpoints=https://{from.Address}:2379 {EtcdProbe.K3sEtcdctlFlags} --command-timeout=5s move-leader {id.ToString("x", CultureInfo.InvariantCulture)}", cancellationToken: cancellationToken).ConfigureAwait(false);
+        await shells[from.Name].RunCheckedAsync($"ETCDCTL_API=3 etcdctl --endpoints=https://{from.Address}:2379 {EtcdProbe.EtcdctlFlags(inventory)} --command-timeout=5s move-leader {id.ToString("x", CultureInfo.InvariantCulture)}", cancellationToken: cancellationToken).ConfigureAwait(false);
         ArgumentNullException.ThrowIfNull(time);
         var started = time.GetTimestamp();
         while (await EtcdLeaderAsync(inventory, shells, cancellationToken).ConfigureAwait(false) != target)
@@ -96,9 +96,9 @@ public static class ClusterRoles
     private static async Task<(string? Leader, Dictionary<string, ulong> Members, string Raw)> EtcdMembersAsync(LabInventory inventory, IReadOnlyDictionary<string, INodeShell> shells, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inventory);
-        var servers = inventory.Servers.ToList();
+        var servers = inventory.EtcdMembers.ToList();
         var endpoints = string.Join(',', servers.Select(s => $"https://{s.Address}:2379"));
-        var result = await shells[servers[0].Name].RunCheckedAsync($"ETCDCTL_API=3 etcdctl --endpoints={endpoints} {EtcdProbe.K3sEtcdctlFlags} --command-timeout=3s endpoint status -w json", cancellationToken: cancellationToken).ConfigureAwait(false);
+        var result = await shells[servers[0].Name].RunCheckedAsync($"ETCDCTL_API=3 etcdctl --endpoints={endpoints} {EtcdProbe.EtcdctlFlags(inventory)} --command-timeout=3s endpoint status -w json", cancellationToken: cancellationToken).ConfigureAwait(false);
         string? leader = null;
         var members = new Dictionary<string, ulong>(StringComparer.Ordinal);
         foreach (var status in (JsonNode.Parse(result.Stdout) as JsonArray ?? []).OfType<JsonObject>())

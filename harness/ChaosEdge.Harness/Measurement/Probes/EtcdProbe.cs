@@ -32,9 +32,25 @@ public sealed class EtcdProbe : IStartableProbe
     /// <summary>etcdctl's TLS flags for K3s's embedded etcd.</summary>
     public const string K3sEtcdctlFlags = $"--cacert {K3sEtcdCaPath} --cert {K3sEtcdClientCertificatePath} --key {K3sEtcdClientKeyPath}";
 
+    /// <summary>etcdctl's TLS flags on an external etcd cluster's node (the K3s plan's <c>/etc/etcd/pki</c>).</summary>
+    public const string ExternalEtcdctlFlags = "--cacert /etc/etcd/pki/ca.crt --cert /etc/etcd/pki/client.crt --key /etc/etcd/pki/client.key";
+
+    /// <summary>The CA, client certificate and key on an external etcd node.</summary>
+    public static readonly (string Ca, string Certificate, string Key) ExternalEtcdFiles = ("/etc/etcd/pki/ca.crt", "/etc/etcd/pki/client.crt", "/etc/etcd/pki/client.key");
+
+    /// <summary>The etcd probe of <paramref name="inventory"/>'s etcd members, its certificate read from <paramref name="shell"/>'s node (one of them).</summary>
+    public static EtcdProbe For(string name, Inventory.LabInventory inventory, INodeShell shell) =>
+        new(name, shell, [.. (inventory ?? throw new ArgumentNullException(nameof(inventory))).EtcdMembers.Select(n => (n.Name, $"https://{n.Address}:2379"))],
+            inventory.ExternalEtcd ? ExternalEtcdFiles : (K3sEtcdCaPath, K3sEtcdClientCertificatePath, K3sEtcdClientKeyPath));
+
+    /// <summary>etcdctl's TLS flags on a node of <paramref name="inventory"/> that runs an etcd member (<see cref="Inventory.LabInventory.EtcdMembers"/>).</summary>
+    public static string EtcdctlFlags(Inventory.LabInventory inventory) =>
+        (inventory ?? throw new ArgumentNullException(nameof(inventory))).ExternalEtcd ? ExternalEtcdctlFlags : K3sEtcdctlFlags;
+
     private static readonly ReadOnlyMemory<byte> StatusRequest = "{}"u8.ToArray();
 
     private readonly INodeShell shell;
+    private readonly (string Ca, string Certificate, string Key) files;
     private readonly IReadOnlyList<(string Name, string Endpoint)> members;
     private readonly int[] busy;
     private HttpClient[] clients = [];
@@ -45,7 +61,19 @@ public sealed class EtcdProbe : IStartableProbe
     /// <param name="interval">Cadence, default 500 ms.</param>
     /// <param name="timeout">Per sample, default 1 s.</param>
     public EtcdProbe(string name, INodeShell shell, IReadOnlyList<(string Name, string Endpoint)> members, TimeSpan? interval = null, TimeSpan? timeout = null)
+        : this(name, shell, members, (K3sEtcdCaPath, K3sEtcdClientCertificatePath, K3sEtcdClientKeyPath), interval, timeout)
     {
+    }
+
+    /// <param name="name">Probe name (<c>etcd</c>).</param>
+    /// <param name="shell">A node the client certificate is read from once, at start.</param>
+    /// <param name="members">Every member's name and client URL, at most 8.</param>
+    /// <param name="files">Where the CA, client certificate and key are on that node (K3s's on a server; the K3s plan's <c>/etc/etcd/pki</c> on an external etcd node).</param>
+    /// <param name="interval">Cadence, default 500 ms.</param>
+    /// <param name="timeout">Per sample, default 1 s.</param>
+    public EtcdProbe(string name, INodeShell shell, IReadOnlyList<(string Name, string Endpoint)> members, (string Ca, string Certificate, string Key) files, TimeSpan? interval = null, TimeSpan? timeout = null)
+    {
+        this.files = files;
         ArgumentNullException.ThrowIfNull(shell);
         ArgumentNullException.ThrowIfNull(members);
         if (members.Count is 0 or > 8)
@@ -68,9 +96,9 @@ public sealed class EtcdProbe : IStartableProbe
     /// <summary>Reads the etcd CA and client certificate from the server (the key only into memory) and opens the clients.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        var ca = (await shell.RunCheckedAsync($"cat {K3sEtcdCaPath}", cancellationToken: cancellationToken).ConfigureAwait(false)).Stdout;
-        var certificate = (await shell.RunCheckedAsync($"cat {K3sEtcdClientCertificatePath}", cancellationToken: cancellationToken).ConfigureAwait(false)).Stdout;
-        var key = (await shell.RunCheckedAsync($"cat {K3sEtcdClientKeyPath}", new NodeCommandOptions { ReadsSecret = true }, cancellationToken).ConfigureAwait(false)).Stdout;
+        var ca = (await shell.RunCheckedAsync($"cat {files.Ca}", cancellationToken: cancellationToken).ConfigureAwait(false)).Stdout;
+        var certificate = (await shell.RunCheckedAsync($"cat {files.Certificate}", cancellationToken: cancellationToken).ConfigureAwait(false)).Stdout;
+        var key = (await shell.RunCheckedAsync($"cat {files.Key}", new NodeCommandOptions { ReadsSecret = true }, cancellationToken).ConfigureAwait(false)).Stdout;
         var authority = X509Certificate2.CreateFromPem(ca);
         using var pem = X509Certificate2.CreateFromPem(certificate, key);
         // Exported and re-imported: an ephemeral key cannot sign a TLS handshake on every platform.

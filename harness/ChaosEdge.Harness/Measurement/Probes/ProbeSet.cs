@@ -49,8 +49,8 @@ public static class ProbeSet
                 probes.Add(new DnsAgentProbe($"dns-{node.Name}", shells[node.Name], inventory.Cluster.DnsServiceIp, maxLifetime: agentLifetime));
             }
 
-            var first = inventory.Servers.FirstOrDefault(s => !faultedNodes.Contains(s.Name)) ?? inventory.Servers.First();
-            probes.Add(new EtcdProbe("etcd", shells[first.Name], [.. inventory.Servers.Select(n => (n.Name, $"https://{n.Address}:2379"))]));
+            var first = inventory.EtcdMembers.FirstOrDefault(s => !faultedNodes.Contains(s.Name)) ?? inventory.EtcdMembers.First();
+            probes.Add(EtcdProbe.For("etcd", inventory, shells[first.Name]));
         }
 
         return probes;

@@ -58,6 +58,9 @@ public static class LabK3sArtifacts
                 case ArtifactSet.Etcdctl:
                     File.Copy(HostPrerequisites.Find("etcdctl") ?? throw new Errors.ChaosEdgeException("etcdctl is not installed on this host (Debian's etcd-client); the lab's K3s artifacts take the host's."), path, overwrite: true);
                     break;
+                case ArtifactSet.Etcd:
+                    File.Copy(HostPrerequisites.Find("etcd") ?? throw new Errors.ChaosEdgeException("etcd is not installed on this host (Debian's etcd-server); the lab's etcd nodes take the host's."), path, overwrite: true);
+                    break;
                 case ArtifactSet.MetalLbManifest:
                     await File.WriteAllTextAsync(path, ClusterProvisioner.LabMetalLbManifest(), cancellationToken).ConfigureAwait(false);
                     break;

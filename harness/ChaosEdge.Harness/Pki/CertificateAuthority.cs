@@ -2,10 +2,10 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace ChaosEdge.NodeRuntime.Tls;
+namespace ChaosEdge.Pki;
 
-/// <summary>A CA the runtime creates at cluster-init (as K3s does) and shares with joining servers; issues leaf certificates.</summary>
-internal sealed class CertificateAuthority
+/// <summary>A certificate authority (ECDSA P-256): the lab runtime's cluster CAs (created at cluster-init, as K3s does), the external etcd cluster's CA; issues leaf certificates.</summary>
+public sealed class CertificateAuthority
 {
     private CertificateAuthority(string certificatePem, string keyPem)
     {
