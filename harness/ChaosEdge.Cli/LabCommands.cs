@@ -44,6 +44,10 @@ internal static class LabCommands
         {
             Description = "Dedicated load-balancer nodes after the cluster's (keepalived + HAProxy in front of the API servers, no K3s; with --k3s --vip keepalived): --lb-nodes 2 adds lb-1 and lb-2, or takes the last 2 of --node-names.",
         };
+        var etcdNodes = new Option<int>("--etcd-nodes")
+        {
+            Description = "An external etcd cluster of N nodes (etcd-1…) as the K3s servers' datastore (--datastore-endpoint), with --k3s: real etcd with TLS, installed by the K3s plan; they come after the cluster's nodes and before the load balancers.",
+        };
         var nodeInterface = new Option<string>("--interface")
         {
             Description = "Each node's network interface name, e.g. enp1s0.",
@@ -66,11 +70,11 @@ internal static class LabCommands
         var json = new Option<bool>("--json") { Description = "Print the status as JSON." };
         var provision = new Option<bool>("--provision") { Description = "Also provision the HA cluster on the lab (as 'chaosedge provision -i <lab inventory>')." };
 
-        var up = new Command("up", "Build the virtual lab (needs root): namespaces on one bridge, an sshd per node, and its inventory.") { name, nodes, agents, loadBalancers, nodeNames, nodeInterface, vip, kubeVipTimings, k3s, provision };
+        var up = new Command("up", "Build the virtual lab (needs root): namespaces on one bridge, an sshd per node, and its inventory.") { name, nodes, agents, loadBalancers, etcdNodes, nodeNames, nodeInterface, vip, kubeVipTimings, k3s, provision };
         up.SetAction((parse, token) => Output.GuardAsync(async () =>
         {
             var lab = new VirtualLab(parse.GetValue(name)!);
-            var shape = Shape(parse.GetValue(nodeNames), parse.GetResult(nodes) is { Implicit: false } ? parse.GetValue(nodes) : null, parse.GetValue(agents), parse.GetValue(loadBalancers), parse.GetValue(nodeInterface)!)
+            var shape = Shape(parse.GetValue(nodeNames), parse.GetResult(nodes) is { Implicit: false } ? parse.GetValue(nodes) : null, parse.GetValue(agents), parse.GetValue(etcdNodes), parse.GetValue(loadBalancers), parse.GetValue(nodeInterface)!)
                 with
                 {
                     // The lab's K3s takes kube-vip unless told otherwise (and refuses keepalived, saying why).
@@ -133,20 +137,26 @@ internal static class LabCommands
     /// 3 servers + N. Whatever is given must agree in count. <paramref name="loadBalancers"/> nodes follow the cluster's:
     /// <c>lb-1</c>… by default, the last names of <paramref name="names"/> when given.
     /// </summary>
-    private static LabShape Shape(string? names, int? count, int? agents, int loadBalancers, string nodeInterface)
+    private static LabShape Shape(string? names, int? count, int? agents, int etcd, int loadBalancers, string nodeInterface)
     {
+        if (etcd < 0)
+        {
+            throw new Errors.ChaosEdgeException($"--etcd-nodes {etcd} is invalid: give 0 or more etcd nodes.");
+        }
+
         if (loadBalancers < 0)
         {
             throw new Errors.ChaosEdgeException($"--lb-nodes {loadBalancers} is invalid: give 0 or more load-balancer nodes.");
         }
 
-        if (loadBalancers > 0)
+        if (loadBalancers > 0 || etcd > 0)
         {
-            var cluster = Shape(names is null ? null : string.Join(',', names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).SkipLast(loadBalancers)), count, agents, 0, nodeInterface);
-            var balancers = names is null
-                ? Enumerable.Range(1, loadBalancers).Select(i => $"lb-{i}")
-                : names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).TakeLast(loadBalancers);
-            return cluster with { NodeNames = [.. cluster.NodeNames, .. balancers], LoadBalancers = loadBalancers };
+            var extra = etcd + loadBalancers;
+            var cluster = Shape(names is null ? null : string.Join(',', names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).SkipLast(extra)), count, agents, 0, 0, nodeInterface);
+            var added = names is null
+                ? Enumerable.Range(1, etcd).Select(i => $"etcd-{i}").Concat(Enumerable.Range(1, loadBalancers).Select(i => $"lb-{i}"))
+                : names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).TakeLast(extra);
+            return cluster with { NodeNames = [.. cluster.NodeNames, .. added], EtcdNodes = etcd, LoadBalancers = loadBalancers };
         }
 
         if (agents is { } wanted)

@@ -35,9 +35,22 @@ public sealed partial record LabShape(IReadOnlyList<string> NodeNames, string In
     /// </summary>
     public int LoadBalancers { get; init; }
 
-    /// <summary>The role of the node at <paramref name="index"/> (1-based): the first three are servers, the last <see cref="LoadBalancers"/> load balancers, the rest agents.</summary>
+    /// <summary>
+    /// How many nodes (before the load balancers) are an external etcd cluster, the servers' datastore (K3s's
+    /// <c>--datastore-endpoint</c>), running real etcd installed by the K3s plan; 0, the default, is K3s's embedded etcd.
+    /// Only with the lab's K3s.
+    /// </summary>
+    public int EtcdNodes { get; init; }
+
+    /// <summary>
+    /// The role of the node at <paramref name="index"/> (1-based): the first three are servers, the last
+    /// <see cref="LoadBalancers"/> load balancers, the <see cref="EtcdNodes"/> before them etcd nodes, the rest agents.
+    /// </summary>
     public Inventory.NodeRole RoleOf(int index) =>
-        index <= 3 ? Inventory.NodeRole.Server : index > NodeCount - LoadBalancers ? Inventory.NodeRole.LoadBalancer : Inventory.NodeRole.Agent;
+        index <= 3 ? Inventory.NodeRole.Server
+        : index > NodeCount - LoadBalancers ? Inventory.NodeRole.LoadBalancer
+        : index > NodeCount - LoadBalancers - EtcdNodes ? Inventory.NodeRole.Etcd
+        : Inventory.NodeRole.Agent;
 
     /// <summary>The inventory's <c>k3s:</c> block for this shape: <c>null</c> for the lab's default (keepalived).</summary>
     public Inventory.K3sSettings? K3s => K3sRuntime
@@ -84,9 +97,16 @@ public sealed partial record LabShape(IReadOnlyList<string> NodeNames, string In
             problems.Add($"Interface name '{Interface}' is invalid: use 1–{LabNames.InterfaceNameLimit} letters, digits, '-', '_' or '.', and not 'lo'.");
         }
 
-        if (K3sRuntime && NodeNames.Count - LoadBalancers < 3)
+        if (K3sRuntime && NodeNames.Count - LoadBalancers - EtcdNodes < 3)
         {
-            problems.Add($"The lab's K3s is an HA cluster of 3 servers (the K3s plan's shape); {NodeNames.Count - LoadBalancers} cluster nodes were asked for.");
+            problems.Add($"The lab's K3s is an HA cluster of 3 servers (the K3s plan's shape); {NodeNames.Count - LoadBalancers - EtcdNodes} cluster nodes were asked for.");
+        }
+
+        if (EtcdNodes < 0 || (EtcdNodes > 0 && !K3sRuntime))
+        {
+            problems.Add(EtcdNodes < 0
+                ? $"{EtcdNodes} etcd nodes is invalid: give 0 or more."
+                : "External etcd nodes are the datastore of the lab's K3s servers: they need the K3s plan (--k3s).");
         }
 
         if (LoadBalancers < 0 || (LoadBalancers > 0 && (!K3sRuntime || ControlPlaneVip != Inventory.VipProvider.Keepalived)))
@@ -123,7 +143,7 @@ public sealed partial record LabShape(IReadOnlyList<string> NodeNames, string In
         other is not null && Interface == other.Interface && NodeNames.SequenceEqual(other.NodeNames, StringComparer.Ordinal);
 
     /// <summary><c>3 nodes (n100-1, n100-2, n100-3) on enp1s0</c>.</summary>
-    public override string ToString() => $"{NodeCount} nodes ({string.Join(", ", NodeNames)}) on {Interface}{(LoadBalancers > 0 ? $", the last {LoadBalancers} load balancers" : string.Empty)}";
+    public override string ToString() => $"{NodeCount} nodes ({string.Join(", ", NodeNames)}) on {Interface}{(EtcdNodes > 0 ? $", {EtcdNodes} etcd nodes" : string.Empty)}{(LoadBalancers > 0 ? $", the last {LoadBalancers} load balancers" : string.Empty)}";
 
     /// <summary>Whether <paramref name="other"/> puts the control-plane VIP on the same provider with the same settings.</summary>
     public bool SameVipAs(LabShape other) => other is not null && ControlPlaneVip == other.ControlPlaneVip && (ControlPlaneVip != Inventory.VipProvider.KubeVip || KubeVip == other.KubeVip);

@@ -7,8 +7,8 @@ namespace ChaosEdge.Provision.VirtualLab;
 /// <list type="bullet">
 /// <item><c>/etc</c> and <c>/usr/local</c> are overlays on the host's, so files the provisioner writes there
 /// (unit files, <c>/etc/rancher</c>, <c>/usr/local/bin/k3s</c>) belong to this node only;</item>
-/// <item><c>/root</c>, <c>/run</c>, <c>/tmp</c>, <c>/var/log</c>, <c>/var/lib/rancher</c> and the K3s plan's
-/// <c>/var/lib/chaosedge/k3s</c> are the node's own
+/// <item><c>/root</c>, <c>/run</c>, <c>/tmp</c>, <c>/var/log</c>, <c>/var/lib/rancher</c>, <c>/var/lib/etcd</c> (an
+/// external etcd node's data) and the K3s plan's <c>/var/lib/chaosedge/k3s</c> are the node's own
 /// directories — its "disk", which survives a power-off as a real disk does.</item>
 /// </list>
 /// Everything lives under the node's directory in the lab, so <c>lab down</c> removes it with the lab.
@@ -21,9 +21,12 @@ internal sealed class NodeFilesystem
     /// <summary>Where the K3s plan keeps its install script (<see cref="K3s.K3sPlanner.InstallDirectory"/>): the node's own, not the host's.</summary>
     public const string K3sInstallMountPoint = K3s.K3sPlanner.InstallDirectory;
 
+    /// <summary>The host directory a node's <c>/var/lib/etcd</c> (an external etcd member's data) is mounted on; created when missing.</summary>
+    public const string EtcdMountPoint = "/var/lib/etcd";
+
     private static readonly (string Mount, string Directory)[] Binds =
     [
-        ("/root", "root"), ("/run", "run"), ("/tmp", "tmp"), ("/var/log", "log"), (RancherMountPoint, "rancher"), (K3sInstallMountPoint, "chaosedge-k3s"),
+        ("/root", "root"), ("/run", "run"), ("/tmp", "tmp"), ("/var/log", "log"), (RancherMountPoint, "rancher"), (K3sInstallMountPoint, "chaosedge-k3s"), (EtcdMountPoint, "etcd"),
     ];
 
     private static readonly (string Mount, string Directory)[] Overlays = [("/etc", "etc"), ("/usr/local", "usr-local")];
@@ -52,6 +55,7 @@ internal sealed class NodeFilesystem
         Directory.CreateDirectory(Path.Combine(filesystem.root, "run", "sshd"));
         Directory.CreateDirectory(RancherMountPoint);
         Directory.CreateDirectory(K3sInstallMountPoint);
+        Directory.CreateDirectory(EtcdMountPoint);
         NodeImage.Install(filesystem.UsrLocalUpper);
         return filesystem;
     }

@@ -56,7 +56,7 @@ public sealed partial class VirtualLab
 
                 var inventoryShape = written?.K3s;
                 if ((inventoryShape?.Vip ?? VipProvider.Keepalived) != shape.ControlPlaneVip || (shape.ControlPlaneVip == VipProvider.KubeVip && inventoryShape?.KubeVip != shape.KubeVip)
-                    || written is null || (written.Cluster.Runtime == ClusterRuntime.K3s) != shape.K3sRuntime || written.LoadBalancers.Count() != shape.LoadBalancers)
+                    || written is null || (written.Cluster.Runtime == ClusterRuntime.K3s) != shape.K3sRuntime || written.LoadBalancers.Count() != shape.LoadBalancers || written.EtcdNodes.Count() != shape.EtcdNodes)
                 {
                     await WriteInventoryAsync(current.State, new LabAddressPlan(current.State.Slot), shape, progress, cancellationToken).ConfigureAwait(false);
                     progress?.Report($"Lab '{Names.Lab}' is already up with {nodeCount} nodes; its inventory now puts the control-plane VIP on {VipName(shape)}{(shape.K3sRuntime ? " on the lab's K3s" : string.Empty)} (provision again to apply it).");
