@@ -1,4 +1,3 @@
-using ChaosEdge.Provision.Runs;
 using ChaosEdge.Provision.VirtualLab;
 using ChaosEdge.Ssh;
 using ChaosEdge.Tests.Support;
@@ -9,7 +8,7 @@ namespace ChaosEdge.Tests.Provisioning;
 /// K3s on an external etcd cluster on the lab's K3s (<c>lab up --k3s --etcd-nodes 3</c>): three etcd nodes run Debian's
 /// real etcd with mutual TLS, installed and started by the K3s plan with the cluster's own etcd CA; the three servers
 /// start with <c>datastore-endpoint</c> and run no etcd member. The Etcd suite's faults take out the external members
-/// (the leader, a follower), and the Failover suite's power-off of the VIP holder passes.
+/// (the leader, a follower), and the Failover suite passes.
 /// </summary>
 [RequiresRoot]
 [NonParallelizable]
@@ -20,34 +19,18 @@ public sealed class ExternalEtcdLabTests
         ControlPlaneVip = ChaosEdge.Inventory.VipProvider.KubeVip, K3sRuntime = true, EtcdNodes = 3,
     };
 
-    private ChaosEdge.Provision.VirtualLab.VirtualLab lab = null!;
+    private ChaosEdge.Provision.VirtualLab.VirtualLab? lab;
 
     [OneTimeSetUp]
-    public async Task BringUpLab()
-    {
-        RequiresRootAttribute.Ensure();
-        lab = new ChaosEdge.Provision.VirtualLab.VirtualLab("ceetd");
-        await lab.DownAsync();
-        await lab.UpAsync(Shape);
-        var inventory = ChaosEdge.Inventory.InventoryLoader.Load(lab.InventoryPath);
-        inventory = inventory with { Cluster = LabSession.LabTimings(inventory.Cluster, servers: 3) };
-        await File.WriteAllTextAsync(lab.InventoryPath, ChaosEdge.Inventory.InventoryWriter.Write(inventory, lab.Directory, ["The external-etcd lab of ExternalEtcdLabTests."]));
-        await ChaosEdge.Provision.Cluster.Provisioning.ProvisionAsync(ChaosEdge.Inventory.InventoryLoader.Load(lab.InventoryPath), null, null);
-    }
+    public async Task BringUpLab() => lab = await ProvisionedLab.UpAsync("ceetd", Shape, "The external-etcd lab of ExternalEtcdLabTests.");
 
     [OneTimeTearDown]
-    public async Task TearDownLab()
-    {
-        if (Environment.IsPrivilegedProcess)
-        {
-            await lab.DownAsync();
-        }
-    }
+    public Task TearDownLab() => ProvisionedLab.DownAsync(lab);
 
     [Test]
     public async Task The_etcd_nodes_hold_the_cluster_and_the_servers_run_no_etcd_member()
     {
-        var inventory = ChaosEdge.Inventory.InventoryLoader.Load(lab.InventoryPath);
+        var inventory = ChaosEdge.Inventory.InventoryLoader.Load(lab!.InventoryPath);
         await using var etcd = new SshNodeShell(inventory.Node("etcd-1"));
         var flags = ChaosEdge.Measurement.Probes.EtcdProbe.ExternalEtcdctlFlags;
         var members = await etcd.RunAsync($"ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 {flags} member list");
@@ -70,15 +53,15 @@ public sealed class ExternalEtcdLabTests
     }
 
     [Test]
-    public async Task Nightly_passes_the_Etcd_suite_on_the_external_members_and_the_VIP_holder_s_power_off()
+    public async Task Nightly_passes_the_Failover_suite_and_the_Etcd_suite_on_the_external_members()
     {
-        var run = await NightlyOnLab.RunAsync(lab.InventoryPath, "Etcd,vip-holder-power-off", "etcd-leader-loss", "etcd-follower-loss");
+        var run = await NightlyOnLab.RunAsync(lab!.InventoryPath, "Failover,Etcd", "etcd-leader-loss", "etcd-follower-loss");
         var status = run.Scenarios.ToDictionary(s => (string)s["name"]!, s => (string?)s["status"]);
 
         Assert.Multiple(() =>
         {
             Assert.That(run.Outcome.ExitCode, Is.Zero, run.Tail);
-            Assert.That(status.Keys, Is.EquivalentTo(new[] { "vip-holder-power-off", "etcd-follower-loss", "etcd-leader-loss" }));
+            Assert.That(status, Has.Count.EqualTo(8));
             Assert.That(status.Values, Is.All.EqualTo("pass"), run.Tail);
             Assert.That(run.Records["etcd-leader-loss"], Does.Match("\"target\": \"etcd-[123]\""), "the leader lost is an external member");
             Assert.That(run.Records["etcd-follower-loss"], Does.Match("\"target\": \"etcd-[123]\""), "the follower lost is an external member");

@@ -1,5 +1,4 @@
 using ChaosEdge.Processes;
-using ChaosEdge.Provision.Runs;
 using ChaosEdge.Provision.VirtualLab;
 using ChaosEdge.Ssh;
 using ChaosEdge.Tests.Support;
@@ -10,41 +9,25 @@ namespace ChaosEdge.Tests.Provisioning;
 /// The K3s plan's other control-plane shape on the lab's K3s (<c>lab up --k3s --vip keepalived</c>): Debian's real
 /// HAProxy on every server with the plan's <c>haproxy.cfg</c> (VIP:16443 to every API server, checked by /readyz), and
 /// keepalived with the plan's configuration, tracking HAProxy, holding the VIP; MetalLB for the service VIPs. The
-/// Failover suite passes on it, judged by the SLA's <c>@keepalived-haproxy</c> entries.
+/// Failover and Etcd suites pass on it, judged by the SLA's <c>@keepalived-haproxy</c> entries.
 /// </summary>
 [RequiresRoot]
 [NonParallelizable]
 public sealed class KeepalivedHaproxyLabTests
 {
     private static readonly LabShape Shape = LabShape.Default(3) with { ControlPlaneVip = ChaosEdge.Inventory.VipProvider.Keepalived, K3sRuntime = true };
-    private ChaosEdge.Provision.VirtualLab.VirtualLab lab = null!;
+    private ChaosEdge.Provision.VirtualLab.VirtualLab? lab;
 
     [OneTimeSetUp]
-    public async Task BringUpLab()
-    {
-        RequiresRootAttribute.Ensure();
-        lab = new ChaosEdge.Provision.VirtualLab.VirtualLab("cehap");
-        await lab.DownAsync();
-        await lab.UpAsync(Shape);
-        var inventory = ChaosEdge.Inventory.InventoryLoader.Load(lab.InventoryPath);
-        inventory = inventory with { Cluster = LabSession.LabTimings(inventory.Cluster, servers: 3) };
-        await File.WriteAllTextAsync(lab.InventoryPath, ChaosEdge.Inventory.InventoryWriter.Write(inventory, lab.Directory, ["The keepalived + HAProxy lab of KeepalivedHaproxyLabTests."]));
-        await ChaosEdge.Provision.Cluster.Provisioning.ProvisionAsync(ChaosEdge.Inventory.InventoryLoader.Load(lab.InventoryPath), null, null);
-    }
+    public async Task BringUpLab() => lab = await ProvisionedLab.UpAsync("cehap", Shape, "The keepalived + HAProxy lab of KeepalivedHaproxyLabTests.");
 
     [OneTimeTearDown]
-    public async Task TearDownLab()
-    {
-        if (Environment.IsPrivilegedProcess)
-        {
-            await lab.DownAsync();
-        }
-    }
+    public Task TearDownLab() => ProvisionedLab.DownAsync(lab);
 
     [Test]
     public async Task HAProxy_and_keepalived_run_the_plans_configuration_and_the_API_answers_through_the_VIP_on_16443()
     {
-        var inventory = ChaosEdge.Inventory.InventoryLoader.Load(lab.InventoryPath);
+        var inventory = ChaosEdge.Inventory.InventoryLoader.Load(lab!.InventoryPath);
         var states = new List<string>();
         var holders = new List<string>();
         foreach (var node in inventory.Servers)
@@ -59,8 +42,8 @@ public sealed class KeepalivedHaproxyLabTests
         }
 
         var kubectl = await ProcessRunner.RunAsync(Prerequisite.Program("kubectl", "kubernetes-client"),
-            ["--kubeconfig", Path.Combine(lab.Directory, "kubeconfig"), "get", "nodes", "--no-headers"], timeout: TimeSpan.FromSeconds(20));
-        var kubeconfig = await File.ReadAllTextAsync(Path.Combine(lab.Directory, "kubeconfig"));
+            ["--kubeconfig", Path.Combine(lab!.Directory, "kubeconfig"), "get", "nodes", "--no-headers"], timeout: TimeSpan.FromSeconds(20));
+        var kubeconfig = await File.ReadAllTextAsync(Path.Combine(lab!.Directory, "kubeconfig"));
 
         Assert.Multiple(() =>
         {
@@ -73,14 +56,14 @@ public sealed class KeepalivedHaproxyLabTests
     }
 
     [Test]
-    public async Task Nightly_passes_the_Failover_suite_judged_by_the_keepalived_haproxy_entries()
+    public async Task Nightly_passes_the_Failover_and_Etcd_suites_judged_by_the_keepalived_haproxy_entries()
     {
-        var run = await NightlyOnLab.RunAsync(lab.InventoryPath, "Failover", "vip-holder-kubelet-stop");
+        var run = await NightlyOnLab.RunAsync(lab!.InventoryPath, "Failover,Etcd", "vip-holder-kubelet-stop");
 
         Assert.Multiple(() =>
         {
             Assert.That(run.Outcome.ExitCode, Is.Zero, run.Tail);
-            Assert.That(run.Scenarios, Has.Count.EqualTo(6));
+            Assert.That(run.Scenarios, Has.Count.EqualTo(8));
             Assert.That(run.Scenarios.Select(s => (string?)s["status"]), Is.All.EqualTo("pass"));
             Assert.That(run.Records["vip-holder-kubelet-stop"], Does.Contain("vip-holder-kubelet-stop@keepalived-haproxy"), "judged by the SLA's keepalived + HAProxy entry");
         });

@@ -1,5 +1,4 @@
 using ChaosEdge.Processes;
-using ChaosEdge.Provision.Runs;
 using ChaosEdge.Provision.VirtualLab;
 using ChaosEdge.Ssh;
 using ChaosEdge.Tests.Support;
@@ -21,34 +20,18 @@ public sealed class LoadBalancerNodesLabTests
         ControlPlaneVip = ChaosEdge.Inventory.VipProvider.Keepalived, K3sRuntime = true, LoadBalancers = 2,
     };
 
-    private ChaosEdge.Provision.VirtualLab.VirtualLab lab = null!;
+    private ChaosEdge.Provision.VirtualLab.VirtualLab? lab;
 
     [OneTimeSetUp]
-    public async Task BringUpLab()
-    {
-        RequiresRootAttribute.Ensure();
-        lab = new ChaosEdge.Provision.VirtualLab.VirtualLab("celbn");
-        await lab.DownAsync();
-        await lab.UpAsync(Shape);
-        var inventory = ChaosEdge.Inventory.InventoryLoader.Load(lab.InventoryPath);
-        inventory = inventory with { Cluster = LabSession.LabTimings(inventory.Cluster, servers: 3) };
-        await File.WriteAllTextAsync(lab.InventoryPath, ChaosEdge.Inventory.InventoryWriter.Write(inventory, lab.Directory, ["The load-balancer-node lab of LoadBalancerNodesLabTests."]));
-        await ChaosEdge.Provision.Cluster.Provisioning.ProvisionAsync(ChaosEdge.Inventory.InventoryLoader.Load(lab.InventoryPath), null, null);
-    }
+    public async Task BringUpLab() => lab = await ProvisionedLab.UpAsync("celbn", Shape, "The load-balancer-node lab of LoadBalancerNodesLabTests.");
 
     [OneTimeTearDown]
-    public async Task TearDownLab()
-    {
-        if (Environment.IsPrivilegedProcess)
-        {
-            await lab.DownAsync();
-        }
-    }
+    public Task TearDownLab() => ProvisionedLab.DownAsync(lab);
 
     [Test]
     public async Task The_load_balancers_run_HAProxy_and_keepalived_and_hold_the_VIP_and_the_servers_run_K3s_alone()
     {
-        var inventory = ChaosEdge.Inventory.InventoryLoader.Load(lab.InventoryPath);
+        var inventory = ChaosEdge.Inventory.InventoryLoader.Load(lab!.InventoryPath);
         var states = new Dictionary<string, string>(StringComparer.Ordinal);
         var holders = new List<string>();
         foreach (var node in inventory.Nodes)
@@ -63,7 +46,7 @@ public sealed class LoadBalancerNodesLabTests
         }
 
         var kubectl = await ProcessRunner.RunAsync(Prerequisite.Program("kubectl", "kubernetes-client"),
-            ["--kubeconfig", Path.Combine(lab.Directory, "kubeconfig"), "get", "nodes", "--no-headers"], timeout: TimeSpan.FromSeconds(20));
+            ["--kubeconfig", Path.Combine(lab!.Directory, "kubeconfig"), "get", "nodes", "--no-headers"], timeout: TimeSpan.FromSeconds(20));
 
         Assert.Multiple(() =>
         {
@@ -80,7 +63,7 @@ public sealed class LoadBalancerNodesLabTests
     [Test]
     public async Task Nightly_passes_the_Failover_and_Etcd_suites_with_the_VIP_on_the_load_balancers()
     {
-        var run = await NightlyOnLab.RunAsync(lab.InventoryPath, "Failover,Etcd", "vip-holder-power-off", "non-holder-power-off");
+        var run = await NightlyOnLab.RunAsync(lab!.InventoryPath, "Failover,Etcd", "vip-holder-power-off", "non-holder-power-off");
         var status = run.Scenarios.ToDictionary(s => (string)s["name"]!, s => (string?)s["status"]);
 
         Assert.Multiple(() =>
