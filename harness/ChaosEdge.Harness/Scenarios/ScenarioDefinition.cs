@@ -34,6 +34,18 @@ public enum TargetRole
 
     /// <summary>The node answering for the sample workload's service VIP (carrying it, or announcing it by ARP).</summary>
     ServiceVipHolder,
+
+    /// <summary>A node named in the scenario (<see cref="ScenarioDefinition.TargetNode"/>).</summary>
+    Node,
+
+    /// <summary>The node running a Ready pod that matches <see cref="ScenarioDefinition.TargetPods"/> (the first by node name).</summary>
+    PodNode,
+}
+
+/// <summary>Pods chosen by a label selector in one namespace (<c>app=node-red</c> in <c>default</c>).</summary>
+public sealed record PodSelector(string Namespace, string Selector)
+{
+    public override string ToString() => $"{Namespace}/{Selector}";
 }
 
 /// <summary>One scenario: one fault against one role, with the windows around it.</summary>
@@ -45,6 +57,18 @@ public sealed record ScenarioDefinition
     public required FaultKind Fault { get; init; }
 
     public required TargetRole Target { get; init; }
+
+    /// <summary>With <see cref="TargetRole.Node"/>: the node's name in the inventory.</summary>
+    public string? TargetNode { get; init; }
+
+    /// <summary>With <see cref="TargetRole.PodNode"/>: the pods whose node is faulted.</summary>
+    public PodSelector? TargetPods { get; init; }
+
+    /// <summary>The campaign's own probes this scenario adds (TCP connect, HTTP GET, request/response), measured and judged like the built-in ones.</summary>
+    public IReadOnlyList<Measurement.Probes.ApplicationProbeSpec> ApplicationProbes { get; init; } = [];
+
+    /// <summary>How many times the scenario runs (with a recovery gate between trials); its verdicts are judged on the distribution when more than one.</summary>
+    public int Trials { get; init; } = 1;
 
     /// <summary>Probing before the fault, as the baseline.</summary>
     public TimeSpan Baseline { get; init; } = TimeSpan.FromSeconds(3);

@@ -29,6 +29,12 @@ public sealed record CatalogScenario(string Suite, string Title, ScenarioDefinit
 
     public WorkloadKind Workload { get; init; }
 
+    /// <summary>
+    /// Thresholds the campaign gives this scenario (its <c>sla:</c> block, same form as an SLA file's entry); null: the
+    /// SLA file's entry for its name. When set they replace the SLA file's entry for this scenario.
+    /// </summary>
+    public IReadOnlyList<Measurement.Sla.SlaThreshold>? Sla { get; init; }
+
     /// <summary>Servers of the lab it needs; 3 is the run's lab, 2 a virtual 2-node lab of its own.</summary>
     public int LabServers { get; init; } = 3;
 
