@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ChaosEdge.Cli.Terminal;
 using ChaosEdge.Processes;
-using ChaosEdge.Provision.Runs;
+using ChaosEdge.Runs;
 using ChaosEdge.Scenarios;
 using ChaosEdge.Scenarios.Catalog;
 using ChaosEdge.Secrets;

@@ -1,5 +1,5 @@
 using ChaosEdge.Inventory;
-using ChaosEdge.Provision.Runs;
+using ChaosEdge.Runs;
 
 namespace ChaosEdge.Scenarios.Support;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using ChaosEdge.Inventory;
-using ChaosEdge.Provision.Runs;
+using ChaosEdge.Runs;
 using ChaosEdge.Provision.VirtualLab;
 using ChaosEdge.Scenarios;
 
@@ -42,7 +42,7 @@ public static class VipShapeComparison
                 Console.WriteLine($"== {shape.Name}: lab up and provision");
                 await lab.UpAsync(LabShape.Default(3) with { ControlPlaneVip = shape.Provider, KubeVip = shape.KubeVip, K3sRuntime = shape.Provider == VipProvider.KubeVip });
                 var inventory = InventoryLoader.Load(lab.InventoryPath);
-                inventory = inventory with { Cluster = ChaosEdge.Provision.Runs.LabSession.LabTimings(inventory.Cluster, servers: 3) };
+                inventory = inventory with { Cluster = ChaosEdge.Runs.LabSession.LabTimings(inventory.Cluster, servers: 3) };
                 await File.WriteAllTextAsync(lab.InventoryPath, InventoryWriter.Write(inventory, lab.Directory, [$"vip-shapes comparison: {shape.Name}"]));
                 for (var trial = 1; trial <= trials; trial++)
                 {

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
-using ChaosEdge.Provision.Runs;
+using ChaosEdge.Runs;
 using ChaosEdge.Scenarios;
 using ChaosEdge.Tests.Support;
 

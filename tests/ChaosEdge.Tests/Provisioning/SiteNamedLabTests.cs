@@ -36,7 +36,7 @@ public sealed class SiteNamedLabTests
         // The example inventory's DNS shape (3 replicas, spread, with a budget) with the lab's timings, the ones the lab's
         // SLA is written for (as the built-in lab's session sets them): the inventory a site would write for this lab.
         var inventory = ChaosEdge.Inventory.InventoryLoader.Load(lab.InventoryPath);
-        inventory = inventory with { Cluster = ChaosEdge.Provision.Runs.LabSession.LabTimings(inventory.Cluster, servers: 3) };
+        inventory = inventory with { Cluster = ChaosEdge.Runs.LabSession.LabTimings(inventory.Cluster, servers: 3) };
         await File.WriteAllTextAsync(lab.InventoryPath, ChaosEdge.Inventory.InventoryWriter.Write(inventory, lab.Directory, ["The site-named kube-vip lab of SiteNamedLabTests."]));
         await ChaosEdge.Provision.Cluster.Provisioning.ProvisionAsync(ChaosEdge.Inventory.InventoryLoader.Load(lab.InventoryPath), null, null);
     }

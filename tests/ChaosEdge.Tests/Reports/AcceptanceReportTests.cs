@@ -142,7 +142,7 @@ public sealed partial class AcceptanceReportTests
             _ => new InvalidOperationException("Collection was modified."),
         };
 
-        Assert.That(ChaosEdge.Provision.Runs.NightlyRun.ErrorSummary(error, dirty), Is.EqualTo(expected));
+        Assert.That(ChaosEdge.Runs.NightlyRun.ErrorSummary(error, dirty), Is.EqualTo(expected));
     }
 
     [GeneratedRegex("<tr>")]

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using ChaosEdge.Provision.Runs;
+using ChaosEdge.Runs;
 
 namespace ChaosEdge.Tests.Support;
 

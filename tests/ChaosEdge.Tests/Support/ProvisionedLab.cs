@@ -1,4 +1,4 @@
-using ChaosEdge.Provision.Runs;
+using ChaosEdge.Runs;
 using ChaosEdge.Provision.VirtualLab;
 
 namespace ChaosEdge.Tests.Support;

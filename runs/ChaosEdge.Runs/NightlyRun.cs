@@ -8,7 +8,7 @@ using ChaosEdge.Scenarios;
 using ChaosEdge.Scenarios.Catalog;
 using ChaosEdge.Secrets;
 
-namespace ChaosEdge.Provision.Runs;
+namespace ChaosEdge.Runs;
 
 /// <summary>What <c>chaosedge nightly</c> runs and where it writes.</summary>
 public sealed record NightlyOptions

@@ -6,7 +6,7 @@ using ChaosEdge.Provision.Cluster;
 using ChaosEdge.Scenarios;
 using ChaosEdge.Ssh;
 
-namespace ChaosEdge.Provision.Runs;
+namespace ChaosEdge.Runs;
 
 /// <summary>
 /// The lab a run of scenarios uses. Given an inventory: that lab, provisioned (idempotently) when asked, otherwise
@@ -17,10 +17,10 @@ namespace ChaosEdge.Provision.Runs;
 public sealed class LabSession : IAsyncDisposable
 {
     private readonly Dictionary<string, INodeShell> shells;
-    private readonly VirtualLab.VirtualLab? virtualLab;
+    private readonly ChaosEdge.Provision.VirtualLab.VirtualLab? virtualLab;
     private readonly IProgress<string> progress;
 
-    private LabSession(LabInventory inventory, KubeConfig kubeConfig, VirtualLab.VirtualLab? virtualLab, string output, string? slaPath, IProgress<string> progress)
+    private LabSession(LabInventory inventory, KubeConfig kubeConfig, ChaosEdge.Provision.VirtualLab.VirtualLab? virtualLab, string output, string? slaPath, IProgress<string> progress)
     {
         this.virtualLab = virtualLab;
         this.progress = progress;
@@ -97,7 +97,7 @@ public sealed class LabSession : IAsyncDisposable
 
     private static async Task<LabSession> OpenVirtualAsync(string labName, int servers, int agents, string output, IProgress<string> progress, string? slaPath, CancellationToken cancellationToken)
     {
-        var lab = new VirtualLab.VirtualLab(labName);
+        var lab = new ChaosEdge.Provision.VirtualLab.VirtualLab(labName);
         await lab.DownAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         try
         {
