@@ -1,0 +1,92 @@
+using ChaosEdge.Errors;
+using ChaosEdge.Inventory;
+using ChaosEdge.Measurement.Probes;
+using ChaosEdge.Scenarios.Catalog;
+using YamlDotNet.RepresentationModel;
+
+namespace ChaosEdge.Campaigns;
+
+/// <summary>
+/// Reads a campaign file (version 1, documented at the top of <c>campaigns/default.yaml</c>): <c>version</c>,
+/// <c>name</c>, optional default <c>trials</c>, optional application <c>probes</c> by name, and <c>scenarios</c>, each
+/// a fault against a target with its windows, probes, lab needs and SLA thresholds. Every problem is reported at once
+/// with file, line, column and field.
+/// </summary>
+public static partial class CampaignLoader
+{
+    /// <summary>The most trials a scenario may ask for.</summary>
+    public const int MaximumTrials = 100;
+
+    public static Campaign Load(string path) => Parse(InventoryLoader.ReadText(path), path, Path.GetFullPath(path));
+
+    public static Campaign Parse(string yaml, string displayName, string? sourcePath = null)
+    {
+        var problems = new YamlProblems(displayName);
+        var root = InventoryLoader.ReadRoot(yaml, problems, "must be a mapping with keys 'version', 'name' and 'scenarios'.");
+        var name = string.Empty;
+        var scenarios = new List<CatalogScenario>();
+        if (root is not null && YamlScope.Open(root, string.Empty, problems) is { } top)
+        {
+            var reader = new Reader(problems);
+            if (top.Scalar("version", required: true) is { } version && version != "1")
+            {
+                problems.Add(top.NodeOf("version")!, "version", $"'{version}' is not a supported campaign version; this ChaosEdge reads version '1'.");
+            }
+
+            name = top.Scalar("name", required: true) ?? string.Empty;
+            var trials = reader.ReadInt(top, "trials", 1, 1, MaximumTrials);
+            var probes = top.Mapping("probes", required: false) is { } declared ? reader.ReadProbeDeclarations(declared) : [];
+            scenarios = ReadScenarios(top, reader, probes, trials);
+            top.RejectUnknownKeys();
+        }
+
+        if (problems.All.Count > 0)
+        {
+            throw new ConfigurationInvalidException(displayName, [.. problems.All.OrderBy(p => p.Line).ThenBy(p => p.Column)]);
+        }
+
+        return new Campaign(name, sourcePath ?? displayName, scenarios);
+    }
+
+    private static List<CatalogScenario> ReadScenarios(YamlScope top, Reader reader, IReadOnlyDictionary<string, ApplicationProbeSpec> probes, int trials)
+    {
+        var scenarios = new List<CatalogScenario>();
+        var value = top.Required("scenarios");
+        if (value is null)
+        {
+            return scenarios;
+        }
+
+        if (value is not YamlSequenceNode list || list.Children.Count == 0)
+        {
+            top.Problems.Add(value, "scenarios", "must be a list of one or more scenarios, each starting '- name: ...'.");
+            return scenarios;
+        }
+
+        var seen = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        for (var i = 0; i < list.Children.Count; i++)
+        {
+            if (YamlScope.Open(list.Children[i], $"scenarios[{i}]", top.Problems) is not { } scope)
+            {
+                continue;
+            }
+
+            var scenario = reader.ReadScenario(scope, probes, trials);
+            if (scenario is null)
+            {
+                continue;
+            }
+
+            if (seen.TryGetValue(scenario.Name, out var first))
+            {
+                top.Problems.Add(scope.NodeOf("name")!, scope.FieldPath("name"), $"'{scenario.Name}' already names the scenario at line {first.Start.Line}; scenario names are unique (each is its SLA key).");
+                continue;
+            }
+
+            seen[scenario.Name] = scope.NodeOf("name")!;
+            scenarios.Add(scenario);
+        }
+
+        return scenarios;
+    }
+}
