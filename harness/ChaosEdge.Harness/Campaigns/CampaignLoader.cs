@@ -71,20 +71,25 @@ public static partial class CampaignLoader
                 continue;
             }
 
-            var scenario = reader.ReadScenario(scope, probes, trials);
-            if (scenario is null)
+            // Checked apart from the scenario's other keys, so a repeated name is reported even where both have other mistakes.
+            var duplicate = false;
+            if (scope.NodeOf("name") is YamlScalarNode { Value: { } name } node)
             {
-                continue;
+                if (seen.TryGetValue(name, out var first))
+                {
+                    top.Problems.Add(node, scope.FieldPath("name"), $"'{name}' already names the scenario at line {first.Start.Line}; scenario names are unique (each is its SLA key).");
+                    duplicate = true;
+                }
+                else
+                {
+                    seen[name] = node;
+                }
             }
 
-            if (seen.TryGetValue(scenario.Name, out var first))
+            if (reader.ReadScenario(scope, probes, trials) is { } scenario && !duplicate)
             {
-                top.Problems.Add(scope.NodeOf("name")!, scope.FieldPath("name"), $"'{scenario.Name}' already names the scenario at line {first.Start.Line}; scenario names are unique (each is its SLA key).");
-                continue;
+                scenarios.Add(scenario);
             }
-
-            seen[scenario.Name] = scope.NodeOf("name")!;
-            scenarios.Add(scenario);
         }
 
         return scenarios;
