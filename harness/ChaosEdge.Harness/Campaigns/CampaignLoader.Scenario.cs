@@ -125,6 +125,13 @@ public static partial class CampaignLoader
                 return null;
             }
 
+            var key = target.NodeOf("node") is null ? "pods" : "node";
+            if ((key == "node" ? node : selector) is null && target.NodeOf(key) is not YamlScalarNode)
+            {
+                // Reported already by Scalar: a list or mapping where one value belongs.
+                return null;
+            }
+
             if (target.NodeOf("node") is not null)
             {
                 if (ns is not null)
@@ -132,19 +139,19 @@ public static partial class CampaignLoader
                     problems.Add(target.NodeOf("namespace")!, target.FieldPath("namespace"), "goes with 'pods', not with 'node'.");
                 }
 
-                if (node is not null && !ValueParsers.IsDnsLabel(node))
+                if (node is null || !ValueParsers.IsDnsLabel(node))
                 {
-                    problems.Add(target.NodeOf("node")!, target.FieldPath("node"), $"'{node}' is not a node name: lower-case letters, digits and '-'.");
+                    problems.Add(target.NodeOf("node")!, target.FieldPath("node"), node is null ? "must name a node of the inventory." : $"'{node}' is not a node name: lower-case letters, digits and '-', as the inventory names it.");
                     return null;
                 }
 
-                return node is null ? null : (TargetRole.Node, node, null);
+                return (TargetRole.Node, node, null);
             }
 
             var valid = true;
-            if (selector is not null && !IsLabelSelector(selector))
+            if (selector is null || !IsLabelSelector(selector))
             {
-                problems.Add(target.NodeOf("pods")!, target.FieldPath("pods"), $"'{selector}' is not a label selector: comma-separated key=value, key!=value, key or !key (such as app=edge-app).");
+                problems.Add(target.NodeOf("pods")!, target.FieldPath("pods"), $"{(selector is null ? "must be" : $"'{selector}' is not")} a label selector: comma-separated key=value, key!=value, key or !key (such as app=edge-app).");
                 valid = false;
             }
 
@@ -154,7 +161,7 @@ public static partial class CampaignLoader
                 valid = false;
             }
 
-            return valid && selector is not null ? (TargetRole.PodNode, null, new PodSelector(ns ?? "default", selector)) : null;
+            return valid && selector is { } pods ? (TargetRole.PodNode, null, new PodSelector(ns ?? "default", pods)) : null;
         }
 
         private (TimeSpan Minimum, TimeSpan Maximum) ReadHold(YamlScope scope)

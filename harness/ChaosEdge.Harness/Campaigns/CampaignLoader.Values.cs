@@ -136,11 +136,18 @@ public static partial class CampaignLoader
         where T : struct, Enum =>
         values.ToDictionary(v => Kebab(v.ToString()), StringComparer.Ordinal);
 
-    private static string Describe(TimeSpan value) => value switch
+    /// <summary>A duration as a campaign file writes it: <c>90s</c> is <c>1m30s</c>, <c>0.25s</c> is <c>250ms</c>.</summary>
+    private static string Describe(TimeSpan value)
     {
-        { TotalMilliseconds: < 1000 } => $"{value.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms",
-        { TotalSeconds: < 60 } when value.Milliseconds == 0 => $"{value.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s",
-        _ when value.Seconds == 0 && value.Milliseconds == 0 => $"{value.TotalMinutes.ToString(CultureInfo.InvariantCulture)}m",
-        _ => value.ToString(),
-    };
+        var parts = new StringBuilder();
+        foreach (var (amount, unit) in new[] { ((int)value.TotalHours, "h"), (value.Minutes, "m"), (value.Seconds, "s"), (value.Milliseconds, "ms") })
+        {
+            if (amount > 0)
+            {
+                parts.Append(CultureInfo.InvariantCulture, $"{amount}{unit}");
+            }
+        }
+
+        return parts.Length == 0 ? "0s" : parts.ToString();
+    }
 }

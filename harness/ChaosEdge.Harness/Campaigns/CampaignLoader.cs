@@ -17,8 +17,15 @@ public static partial class CampaignLoader
     /// <summary>The most trials a scenario may ask for.</summary>
     public const int MaximumTrials = 100;
 
+    /// <summary>Reads the campaign file at <paramref name="path"/>; its problems name the path as given.</summary>
+    /// <exception cref="ConfigurationInvalidException">The file cannot be read, or has mistakes (all of them listed).</exception>
     public static Campaign Load(string path) => Parse(InventoryLoader.ReadText(path), path, Path.GetFullPath(path));
 
+    /// <summary>Reads a campaign from <paramref name="yaml"/>; problems name <paramref name="displayName"/> with line and column.</summary>
+    /// <param name="yaml">The campaign file's text.</param>
+    /// <param name="displayName">The file as problems name it (<c>campaign.yaml</c>).</param>
+    /// <param name="sourcePath">The campaign's <see cref="Campaign.SourcePath"/>; <paramref name="displayName"/> when null.</param>
+    /// <exception cref="ConfigurationInvalidException">The text has mistakes (all of them listed, in file order).</exception>
     public static Campaign Parse(string yaml, string displayName, string? sourcePath = null)
     {
         var problems = new YamlProblems(displayName);

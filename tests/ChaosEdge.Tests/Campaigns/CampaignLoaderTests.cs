@@ -162,7 +162,13 @@ public sealed class CampaignLoaderTests
     [TestCase("target: { node: edge-2, pods: app=x }", "names both a node and pods")]
     [TestCase("target: { namespace: default }", "names neither a node nor pods")]
     [TestCase("workload: write-markers", "'write-markers' is not a workload; workloads are none, write-markers-through-vip, write-markers-on-every-side.")]
+    [TestCase("target: { node: }", "must name a node of the inventory.")]
+    [TestCase("target: { pods: app=x y }", "'app=x y' is not a label selector")]
+    [TestCase("target: { node: edge-2, namespace: default }", "goes with 'pods', not with 'node'.")]
     [TestCase("hold: { max: 5s }", "8s (the default) is longer than max 5s")]
+    [TestCase("hold: { min: 2m, max: 90s }", "2m is longer than max 1m30s")]
+    [TestCase("lab: { dns: { replicas: 0 } }", "'0' is not a whole number from 1 to 16.")]
+    [TestCase("quorumLossIntended: yes", "'yes' is not 'true' or 'false'.")]
     [TestCase("volumeProbeInterval: 1m", "'1m' is not a duration from 1ms to 10s.")]
     [TestCase("sla: { edge-http: { takeover: soon } }", "'soon' is not a duration such as 5s, 250ms or 1m30s.")]
     public void A_scenario_mistake_is_reported_in_the_users_words(string line, string message)
@@ -188,6 +194,18 @@ public sealed class CampaignLoaderTests
         var error = Assert.Throws<ConfigurationInvalidException>(() => CampaignLoader.Parse(yaml, "c.yaml"))!;
 
         Assert.That(error.Problems.Select(p => p.ToString()), Has.One.Contains(message));
+    }
+
+    [TestCase("app=edge-app", "app=edge-app")]
+    [TestCase("tier!=cache,app", "tier!=cache,app")]
+    [TestCase("app.kubernetes.io/name==node-red, !canary", "app.kubernetes.io/name==node-red, !canary")]
+    public void A_pod_selector_is_taken_as_written(string selector, string expected)
+    {
+        var yaml = $"version: 1\nname: t\nscenarios:\n  - name: s\n    suite: S\n    title: T\n    fault: power-off\n    target: {{ pods: \"{selector}\", namespace: plant }}\n";
+
+        var definition = CampaignLoader.Parse(yaml, "c.yaml").Scenarios.Single().Definition;
+
+        Assert.That(definition.TargetPods, Is.EqualTo(new PodSelector("plant", expected)));
     }
 
     [Test]
