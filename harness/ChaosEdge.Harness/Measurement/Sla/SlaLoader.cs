@@ -63,7 +63,11 @@ public static class SlaLoader
         return new SlaDocument(sourcePath ?? displayName, scenarios);
     }
 
-    private static List<SlaThreshold> ReadProbes(YamlScope probes, string file, YamlProblems problems, string entry)
+    /// <summary>
+    /// One entry's probes and their metric thresholds, each threshold carrying its place (<paramref name="file"/>:line:column)
+    /// and <paramref name="entry"/>; campaigns read a scenario's <c>sla:</c> block with it.
+    /// </summary>
+    internal static List<SlaThreshold> ReadProbes(YamlScope probes, string file, YamlProblems problems, string entry)
     {
         var thresholds = new List<SlaThreshold>();
         foreach (var (key, value) in probes.Node.Children)

@@ -20,7 +20,7 @@ public enum WorkloadKind
 /// One scenario of a suite, as the NUnit suites and <c>chaosedge nightly</c> both run it: its definition, what it
 /// writes, and what it needs of the lab.
 /// </summary>
-/// <param name="Suite">Failover, Etcd, SplitBrain, Dns, Storage or Workload.</param>
+/// <param name="Suite">A built-in suite (<see cref="ScenarioCatalog.Suites"/>) or a campaign's own, such as Customer.</param>
 /// <param name="Title">What it shows, as a sentence.</param>
 /// <param name="Definition">Fault, target role and windows; <see cref="ScenarioDefinition.Name"/> is its SLA key.</param>
 public sealed record CatalogScenario(string Suite, string Title, ScenarioDefinition Definition)
