@@ -68,7 +68,8 @@ public sealed partial class ScenarioRunner
                 probes = [.. probes, new WorkloadReadyProbe(WorkloadProbeName, environment.KubeConfig, SampleWorkload.Namespace, SampleWorkload.Name, timeline, targets)];
             }
 
-            // The scenario's own probes join here, the one place probes are added beyond the defaults.
+            // Scenario's extra probes: the one place the scenario's own probes join the defaults (the campaign's
+            // application probes belong here), before the client's, which need the switch.
             switchClient = scenario.ClientProbe ? await runner.AttachClientAsync(scenario, service, observer, cancellationToken).ConfigureAwait(false) : null;
             if (switchClient is not null)
             {
