@@ -15,12 +15,13 @@ public static class FaultFactory
     {
         ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(time);
-        if (targets.Count == 0 || (kind != FaultKind.Partition && targets.Count != 1))
+        var needsPeers = FaultTraits.For(kind).NeedsPeers;
+        if (targets.Count == 0 || (!needsPeers && targets.Count != 1))
         {
-            throw new ArgumentException($"A {kind} fault has {(kind == FaultKind.Partition ? "one or more targets" : "exactly one target")}.", nameof(targets));
+            throw new ArgumentException($"A {kind} fault has {(needsPeers ? "one or more targets" : "exactly one target")}.", nameof(targets));
         }
 
-        if (kind == FaultKind.Partition && (peers is null || peers.Count == 0 || peers.Intersect(targets).Any()))
+        if (needsPeers && (peers is null || peers.Count == 0 || peers.Intersect(targets).Any()))
         {
             throw new ArgumentException("A partition needs a second, disjoint group of nodes.", nameof(peers));
         }

@@ -62,7 +62,8 @@ public sealed record CatalogScenario(string Suite, string Title, ScenarioDefinit
     /// <summary>
     /// Why its fault has no target on a cluster of <paramref name="inventory"/>'s shape, or <c>null</c> when it has one:
     /// with dedicated load-balancer nodes the control-plane VIP's holder runs no K3s, so there is no K3s to stop on it
-    /// (stopping K3s on a server is the non-holder scenario's fault there).
+    /// (stopping K3s on a server is the non-holder scenario's fault there); likewise a named node
+    /// (<see cref="TargetRole.Node"/>) without K3s for a K3s stop, or outside etcd for an etcd member's loss.
     /// </summary>
     public string? TargetMissing(LabInventory inventory)
     {
@@ -70,6 +71,21 @@ public sealed record CatalogScenario(string Suite, string Title, ScenarioDefinit
         if (inventory.LoadBalancers.Any() && Definition.Target == TargetRole.VipHolder && Definition.Fault is FaultKind.KubeletStop or FaultKind.EtcdMemberLoss)
         {
             return $"'{Name}' stops K3s on the control-plane VIP's holder; in this cluster the VIP is held by its load-balancer nodes ({string.Join(", ", inventory.LoadBalancers.Select(n => n.Name))}), which run keepalived and HAProxy, not K3s.";
+        }
+
+        // A named node that is not in the inventory is a mistake in the scenario, not a shape of the cluster: the
+        // target resolver refuses it, naming the inventory's nodes.
+        if (Definition.Target == TargetRole.Node && inventory.Nodes.FirstOrDefault(n => n.Name == Definition.TargetNode) is { } node)
+        {
+            if (Definition.Fault == FaultKind.KubeletStop && !inventory.ClusterNodes.Contains(node))
+            {
+                return $"'{Name}' stops K3s on '{node.Name}', a {node.Role} node that runs no K3s.";
+            }
+
+            if (Definition.Fault == FaultKind.EtcdMemberLoss && !inventory.EtcdMembers.Contains(node))
+            {
+                return $"'{Name}' removes the etcd member of '{node.Name}', which is not one of this cluster's etcd members ({string.Join(", ", inventory.EtcdMembers.Select(n => n.Name))}).";
+            }
         }
 
         return null;
