@@ -246,6 +246,45 @@ public sealed class ApplicationProbeTests
         Assert.That(error.Message, Does.Contain("'edge-tcp'").And.Contain("neither"));
     }
 
+    [Test]
+    public async Task A_service_resolves_to_its_load_balancer_address_with_its_first_port_or_the_spec_port()
+    {
+        await using var api = new FakeApiServer(new Dictionary<string, string>
+        {
+            ["/api/v1/namespaces/plant/services/edge-app"] = Service("edge-app", """{"ingress":[{"ip":"127.0.0.1"}]}"""),
+        });
+        using var client = api.Client();
+        var spec = new ApplicationProbeSpec("edge-http", ApplicationProbeKind.Http) { Service = new ServiceReference("plant", "edge-app") };
+
+        var first = await ApplicationProbes.ResolveAsync(spec, client);
+        var given = await ApplicationProbes.ResolveAsync(spec with { Port = 8443 }, client);
+
+        Assert.That((first, given), Is.EqualTo((new IPEndPoint(IPAddress.Loopback, 8080), new IPEndPoint(IPAddress.Loopback, 8443))));
+    }
+
+    [Test]
+    public async Task A_service_that_does_not_exist_or_has_no_load_balancer_address_yet_is_an_error_naming_the_probe_and_the_service()
+    {
+        await using var api = new FakeApiServer(new Dictionary<string, string>
+        {
+            ["/api/v1/namespaces/plant/services/pending"] = Service("pending", "{}"),
+        });
+        using var client = api.Client();
+        var spec = new ApplicationProbeSpec("edge-http", ApplicationProbeKind.Http) { Service = new ServiceReference("plant", "missing"), Source = "campaign.yaml:7:5" };
+
+        var missing = (await Assert.ThrowsAsync<ChaosEdgeException>(() => ApplicationProbes.ResolveAsync(spec, client)))!;
+        var pending = (await Assert.ThrowsAsync<ChaosEdgeException>(() => ApplicationProbes.ResolveAsync(spec with { Service = new ServiceReference("plant", "pending") }, client)))!;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(missing.Message, Does.Contain("'edge-http' (campaign.yaml:7:5)").And.Contain("'plant/missing'").And.Contain("does not exist"));
+            Assert.That(pending.Message, Does.Contain("'edge-http' (campaign.yaml:7:5)").And.Contain("'plant/pending'").And.Contain("no load-balancer address yet"));
+        });
+    }
+
+    private static string Service(string name, string status) =>
+        $$$"""{"kind":"Service","apiVersion":"v1","metadata":{"name":"{{{name}}}","namespace":"plant"},"spec":{"type":"LoadBalancer","ports":[{"port":8080,"protocol":"TCP"},{"port":9090,"protocol":"TCP"}]},"status":{"loadBalancer":{{{status}}}}}""";
+
     private static ApplicationProbeSpec PlcPoll() =>
         new("plc-poll", ApplicationProbeKind.RequestResponse) { Send = "READ 40001\r\n", Expect = "VALUE=", Timeout = TimeSpan.FromSeconds(2) };
 
