@@ -19,6 +19,7 @@ public sealed class RequestResponseProbe : IProbe
     private readonly byte[] request;
     private readonly byte[] expect;
     private readonly Func<ReadOnlySpan<byte>, bool> answered;
+    private readonly Func<ReadOnlySpan<byte>, bool, bool> judge;
 
     /// <param name="name">The probe's name in figures and verdicts.</param>
     /// <param name="endpoint">The address and port probed.</param>
@@ -39,7 +40,9 @@ public sealed class RequestResponseProbe : IProbe
             throw new ArgumentException($"The expected text is longer than the {ProbeExchange.BufferSize} bytes a sample reads.", nameof(expect));
         }
 
+        // Made once: a sample allocates no delegate of its own.
         answered = Answered;
+        judge = (reply, _) => Answered(reply);
         Series = new ProbeSeries(name, ProbeKinds.RequestResponse, $"tcp://{endpoint} send \"{Escape(send)}\" expect \"{Escape(expect)}\"",
             interval ?? TimeSpan.FromMilliseconds(100), timeout ?? TimeSpan.FromMilliseconds(500));
     }
@@ -53,7 +56,7 @@ public sealed class RequestResponseProbe : IProbe
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
         try
         {
-            var ok = await ProbeExchange.RunAsync(endpoint, request, answered, (reply, _) => Answered(reply), linked.Token).ConfigureAwait(false);
+            var ok = await ProbeExchange.RunAsync(endpoint, request, answered, judge, linked.Token).ConfigureAwait(false);
             return new Sample(sentAt, ProbeErrors.Latency(clock, sentAt), ok ? ProbeOutcome.Success : ProbeOutcome.Error, 0);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
