@@ -133,6 +133,36 @@ public sealed class ApplicationProbeTests
         Assert.That(sample.Outcome, Is.EqualTo(ProbeOutcome.Error));
     }
 
+    [TestCase(ApplicationProbeKind.Http)]
+    [TestCase(ApplicationProbeKind.RequestResponse)]
+    public async Task A_sample_resets_its_connection_when_it_ends(ApplicationProbeKind kind)
+    {
+        var end = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = new LoopbackServer(async (s, t) =>
+        {
+            await LoopbackServer.ReadUntilAsync(s, "\n", t);
+            await s.SendAsync(Encoding.ASCII.GetBytes("HTTP/1.0 200 OK\r\n\r\nVALUE=1\r\n"), SocketFlags.None, t);
+            try
+            {
+                end.TrySetResult(await s.ReceiveAsync(new byte[64], SocketFlags.None, t) == 0 ? "closed" : "more data");
+            }
+            catch (SocketException e)
+            {
+                end.TrySetResult(e.SocketErrorCode.ToString());
+            }
+        });
+        await using var probe = ApplicationProbes.Create(PlcPoll() with { Kind = kind }, server.Endpoint);
+
+        var sample = await SampleAsync(probe);
+        var seen = await end.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(sample.Outcome, Is.EqualTo(ProbeOutcome.Success));
+            Assert.That(seen, Is.EqualTo(nameof(SocketError.ConnectionReset)), "the server saw a reset, not a FIN");
+        });
+    }
+
     [TestCase(ApplicationProbeKind.Tcp)]
     [TestCase(ApplicationProbeKind.Http)]
     [TestCase(ApplicationProbeKind.RequestResponse)]
