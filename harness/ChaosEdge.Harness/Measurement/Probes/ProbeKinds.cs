@@ -11,4 +11,5 @@ public static class ProbeKinds
     public const string Etcd = "etcd";
     public const string VolumeWrite = "volume-write";
     public const string WorkloadReady = "workload-ready";
+    public const string RequestResponse = "request-response";
 }
