@@ -30,10 +30,10 @@ public static class TrialJudge
             }
         }
 
-        return [.. keys.Select(k => Judge(k.Threshold, trials))];
+        return [.. keys.Select(k => JudgeOne(k.Threshold, trials))];
     }
 
-    private static TrialMetric Judge(SlaThreshold threshold, IReadOnlyList<(IReadOnlyList<ProbeFigures> Figures, IReadOnlyList<SlaVerdict> Verdicts)> trials)
+    private static TrialMetric JudgeOne(SlaThreshold threshold, IReadOnlyList<(IReadOnlyList<ProbeFigures> Figures, IReadOnlyList<SlaVerdict> Verdicts)> trials)
     {
         var verdicts = trials.Select(t => t.Verdicts.FirstOrDefault(v => v.Threshold.Probe == threshold.Probe && v.Threshold.Metric == threshold.Metric)).ToList();
         var values = trials.Select(t => MetricValue.Of(t.Figures.FirstOrDefault(f => f.Probe == threshold.Probe), threshold.Metric)).ToList();
