@@ -1,3 +1,4 @@
+using System.Globalization;
 using ChaosEdge.Measurement.Analysis;
 using ChaosEdge.Measurement.Sla;
 
@@ -30,6 +31,10 @@ public static class MetricValue
         };
         return metric == SlaMetric.Availability ? figures.Availability * 100 : time?.TotalMilliseconds;
     }
+
+    /// <summary>A value in its unit as verdicts write it: <c>3012.4 ms</c>, <c>99.950 %</c>, <c>+0.120 pp</c>.</summary>
+    public static string Format(double value, string unit) =>
+        value.ToString(unit == "ms" ? "0.0" : "0.000", CultureInfo.InvariantCulture) + " " + unit;
 
     /// <summary>The unit <see cref="Of"/> gives <paramref name="metric"/> in: <c>%</c> for availability, else <c>ms</c>.</summary>
     public static string Unit(SlaMetric metric) => metric == SlaMetric.Availability ? "%" : "ms";

@@ -59,16 +59,16 @@ public static class TrialJudge
 
         if (statistics is not { CiLow: { } low, CiHigh: { } high } s)
         {
-            return new SlaVerdict(threshold, SlaOutcome.Inconclusive, statistics is null ? "-" : Format(statistics.Mean, unit), "-", string.Create(CultureInfo.InvariantCulture,
+            return new SlaVerdict(threshold, SlaOutcome.Inconclusive, statistics is null ? "-" : MetricValue.Format(statistics.Mean, unit), "-", string.Create(CultureInfo.InvariantCulture,
                 $"Only {withValue} of {verdicts.Count} trials have a {threshold.Metric} figure for probe '{threshold.Probe}'; a confidence interval needs at least 2."));
         }
 
         var limit = MetricValue.Limit(threshold);
         var higherIsBetter = MetricValue.HigherIsBetter(threshold.Metric);
-        var measured = string.Create(CultureInfo.InvariantCulture, $"mean {Format(s.Mean, unit)}, 95 % CI [{Format(low, unit)}, {Format(high, unit)}], n {s.N}");
-        var interval = $"the 95 % confidence interval of the mean [{Format(low, unit)}, {Format(high, unit)}]";
+        var measured = string.Create(CultureInfo.InvariantCulture, $"mean {MetricValue.Format(s.Mean, unit)}, 95 % CI [{MetricValue.Format(low, unit)}, {MetricValue.Format(high, unit)}], n {s.N}");
+        var interval = $"the 95 % confidence interval of the mean [{MetricValue.Format(low, unit)}, {MetricValue.Format(high, unit)}]";
         var (pass, fail, margin) = higherIsBetter ? (low >= limit, high < limit, low - limit) : (high <= limit, low > limit, limit - high);
-        var marginText = (margin >= 0 ? "+" : string.Empty) + Format(margin, unit == "%" ? "pp" : unit);
+        var marginText = (margin >= 0 ? "+" : string.Empty) + MetricValue.Format(margin, unit == "%" ? "pp" : unit);
         if (pass)
         {
             return new SlaVerdict(threshold, SlaOutcome.Pass, measured, marginText,
@@ -81,7 +81,4 @@ public static class TrialJudge
     }
 
     private static string Capital(string text) => char.ToUpperInvariant(text[0]) + text[1..];
-
-    internal static string Format(double value, string unit) =>
-        value.ToString(unit == "ms" ? "0.0" : "0.000", CultureInfo.InvariantCulture) + " " + unit;
 }
