@@ -57,12 +57,15 @@ public sealed record TrendSeries(string Scenario, string Probe, string Metric, s
 
             return Shift() is { } shift
                 ? string.Create(CultureInfo.InvariantCulture,
-                    $"the latest {shift.Nights} night{(shift.Nights == 1 ? string.Empty : "s")} ({string.Join(", ", Points.Skip(Points.Count - shift.Nights).Select(p => p.RunId))}) are worse than the {Points.Count - shift.Nights} before them by {shift.Result.Shift * (Unit == "%" ? -1 : 1):0.###} {(Unit == "%" ? "pp" : Unit)} (Hodges–Lehmann shift; one-sided Mann–Whitney p = {shift.Result.P:0.####})")
+                    $"{(shift.Nights == 1 ? "the latest night" : $"the latest {shift.Nights} nights")} ({string.Join(", ", Points.Skip(Points.Count - shift.Nights).Select(p => p.RunId))}) {(shift.Nights == 1 ? "is" : "are")} worse than the {Points.Count - shift.Nights} before {(shift.Nights == 1 ? "it" : "them")} by {shift.Result.Shift:0.###} {(Unit == "%" ? "pp" : Unit)} (Hodges–Lehmann shift; one-sided Mann–Whitney p = {shift.Result.P:0.####}, k = {shift.Nights})")
                 : null;
         }
     }
 
-    /// <summary>The smallest k (latest nights) whose values are significantly and materially worse than the nights before them.</summary>
+    /// <summary>
+    /// The smallest k (latest nights) whose values are significantly and materially worse than the nights before them,
+    /// with the test's result; its shift is positive in the worse direction (slower, or less available).
+    /// </summary>
     public (int Nights, RankTestResult Result)? Shift()
     {
         // Worse is larger for times and smaller for availability: negate availability so one test serves both.

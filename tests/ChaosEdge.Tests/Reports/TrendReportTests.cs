@@ -28,7 +28,7 @@ public sealed class TrendReportTests
         Assert.That(steady.Points[^1].Limit, Is.EqualTo(12000));
         Assert.That(steady.Regression, Is.Null);
         Assert.That(slower.Shift()?.Nights, Is.EqualTo(2));
-        Assert.That(slower.Regression, Is.EqualTo("the latest 2 nights (run-7, run-8) are worse than the 6 before them by 760 ms (Hodges–Lehmann shift; one-sided Mann–Whitney p = 0.0357)"));
+        Assert.That(slower.Regression, Is.EqualTo("the latest 2 nights (run-7, run-8) are worse than the 6 before them by 760 ms (Hodges–Lehmann shift; one-sided Mann–Whitney p = 0.0357, k = 2)"));
     }
 
     [Test]
@@ -85,7 +85,7 @@ public sealed class TrendReportTests
         Assert.That(steady.Points[^1].Samples, Has.Count.EqualTo(5));
         Assert.That(steady.Regression, Is.Null);
         Assert.That(shifted.Shift()?.Nights, Is.EqualTo(1));
-        Assert.That(shifted.Regression, Does.StartWith("the latest 1 night (run-7) are worse than the 6 before them by"));
+        Assert.That(shifted.Regression, Does.StartWith("the latest night (run-7) is worse than the 6 before it by"));
     }
 
     [Test]

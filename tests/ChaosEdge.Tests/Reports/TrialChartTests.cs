@@ -47,10 +47,12 @@ public sealed class TrialChartTests
     public void The_rank_test_is_exact_for_small_samples_and_normal_for_large_ones()
     {
         var separated = RankTest.Greater([10, 11], [1, 2, 3, 4, 5, 6]);
+        var manyLater = RankTest.Greater([10, 11, 12, 13, 14, 15], [1, 2]);
         var tied = RankTest.Greater([5, 5], [5, 5, 5]);
         var large = RankTest.Greater([.. Enumerable.Range(0, 30).Select(i => i + 10.0)], [.. Enumerable.Range(0, 30).Select(i => (double)i)]);
 
         Assert.That((separated.P, separated.Exact, separated.U, separated.Shift), Is.EqualTo((1 / 28.0, true, 12.0, 7.0)));
+        Assert.That(manyLater.P, Is.EqualTo(1 / 28.0).Within(1e-12), "counted over the smaller side");
         Assert.That(tied.P, Is.EqualTo(1.0), "all tied: every arrangement is as extreme");
         Assert.That(large.Exact, Is.False);
         Assert.That((large.Shift, large.U), Is.EqualTo((10.0, 700.0)));

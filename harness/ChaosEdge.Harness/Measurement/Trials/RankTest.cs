@@ -9,10 +9,11 @@ public sealed record RankTestResult(double U, double P, bool Exact, double Shift
 
 /// <summary>
 /// A one-sided Mann–Whitney U (Wilcoxon rank-sum) test: are the later values larger than the earlier? It assumes no
-/// distribution — outage times are skewed and bounded below, so a t-test's normality would be a guess. Below
-/// <see cref="NormalAbove"/> values on either side the p-value is exact: the rank sum's distribution over every way to
-/// pick the later sample from the pooled values, counted with mid-ranks, so ties are exact too. Above, the normal
-/// approximation with tie correction and continuity correction.
+/// distribution — outage times are skewed and bounded below, so a t-test's normality would be a guess. With at most
+/// <see cref="NormalAbove"/> values on one side the p-value is exact: the rank sum's distribution over every way to
+/// pick that side from the pooled values, counted with mid-ranks, so ties are exact too (unless the count would be too
+/// long, see <see cref="ExactBudget"/>). With more on both sides, the normal approximation with tie correction and
+/// continuity correction.
 /// </summary>
 public static class RankTest
 {
@@ -59,17 +60,53 @@ public static class RankTest
         var shift = Median([.. later.SelectMany(a => earlier.Select(b => a - b))]);
         if (m > NormalAbove && n > NormalAbove)
         {
-            var total = m + n;
-            var variance = m * n / 12.0 * (total + 1 - (tieTerm / (total * (total - 1.0))));
-            var p = variance <= 0 ? (u > m * n / 2.0 ? 0 : 1) : UpperNormal((u - (m * n / 2.0) - 0.5) / Math.Sqrt(variance));
-            return new RankTestResult(u, p, false, shift);
+            return new RankTestResult(u, Normal(u, m, n, tieTerm), false, shift);
         }
 
-        return new RankTestResult(u, ExactUpper(ranks2, m, observed2), true, shift);
+        // Count over the smaller side: the later values' rank sum is large exactly when the earlier values' is small.
+        var small = Math.Min(m, n);
+        var maxSum = 2L * pooled.Count * small;
+        if ((long)pooled.Count * small * maxSum > ExactBudget)
+        {
+            return new RankTestResult(u, Normal(u, m, n, tieTerm), false, shift);
+        }
+
+        var exact = m <= n
+            ? ExactAtLeast(ranks2, m, observed2)
+            : ExactAtMost(ranks2, n, pooled.Select((x, i) => x.Later ? 0 : ranks2[i]).Sum());
+        return new RankTestResult(u, exact, true, shift);
+    }
+
+    /// <summary>
+    /// The most steps (values × side × rank sums) the exact count may take, 50 million: past it — a year of nights with
+    /// several trials each — the normal approximation is used even with a small side, where it is already close.
+    /// </summary>
+    private const long ExactBudget = 50_000_000;
+
+    /// <summary>P(U ≥ u) by the normal approximation, with the variance corrected for ties and a continuity correction.</summary>
+    private static double Normal(double u, int m, int n, double tieTerm)
+    {
+        var total = m + n;
+        var variance = m * n / 12.0 * (total + 1 - (tieTerm / (total * (total - 1.0))));
+        return variance <= 0 ? (u > m * n / 2.0 ? 0 : 1) : UpperNormal((u - (m * n / 2.0) - 0.5) / Math.Sqrt(variance));
     }
 
     /// <summary>P(rank sum of m values drawn from the pooled ranks ≥ observed), by counting every choice.</summary>
-    private static double ExactUpper(int[] ranks2, int m, int observed2)
+    private static double ExactAtLeast(int[] ranks2, int m, int observed2)
+    {
+        var counts = Counts(ranks2, m);
+        return Share(counts, m, s => s >= observed2);
+    }
+
+    /// <summary>P(rank sum of m values drawn from the pooled ranks ≤ observed), by counting every choice.</summary>
+    private static double ExactAtMost(int[] ranks2, int m, int observed2)
+    {
+        var counts = Counts(ranks2, m);
+        return Share(counts, m, s => s <= observed2);
+    }
+
+    /// <summary>How many ways each (doubled) rank sum arises from choosing j of the pooled ranks, for j up to m.</summary>
+    private static double[,] Counts(int[] ranks2, int m)
     {
         var maxSum = ranks2.OrderDescending().Take(m).Sum();
         var counts = new double[m + 1, maxSum + 1];
@@ -85,17 +122,22 @@ public static class RankTest
             }
         }
 
-        double all = 0, atLeast = 0;
-        for (var s = 0; s <= maxSum; s++)
+        return counts;
+    }
+
+    private static double Share(double[,] counts, int m, Func<int, bool> counted)
+    {
+        double all = 0, matching = 0;
+        for (var s = 0; s < counts.GetLength(1); s++)
         {
             all += counts[m, s];
-            if (s >= observed2)
+            if (counted(s))
             {
-                atLeast += counts[m, s];
+                matching += counts[m, s];
             }
         }
 
-        return atLeast / all;
+        return matching / all;
     }
 
     private static double Median(double[] values)
