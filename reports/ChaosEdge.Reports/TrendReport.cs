@@ -2,22 +2,44 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using ChaosEdge.Inventory;
+using ChaosEdge.Measurement.Trials;
 
 namespace ChaosEdge.Reports;
 
-/// <summary>One judged metric's value in one nightly run.</summary>
-public sealed record TrendPoint(string RunId, string StartedAt, double Value, double? Limit, string Outcome);
+/// <summary>One judged metric in one nightly run: its value (the median of the night's trials), and each trial's value.</summary>
+/// <param name="RunId">The nightly run.</param>
+/// <param name="StartedAt">When it started (ISO 8601).</param>
+/// <param name="Value">The night's value: the single run's, or the median of its trials.</param>
+/// <param name="Limit">The threshold in the series' unit.</param>
+/// <param name="Outcome">The night's verdict (over all its trials).</param>
+/// <param name="Values">Every trial's value; <c>null</c> means the one <paramref name="Value"/>.</param>
+public sealed record TrendPoint(string RunId, string StartedAt, double Value, double? Limit, string Outcome, IReadOnlyList<double>? Values = null)
+{
+    /// <summary>The night's values: each trial's, or the one value.</summary>
+    public IReadOnlyList<double> Samples => Values ?? [Value];
+}
 
-/// <summary>One scenario's metric (probe + metric) over the nightly runs, oldest first, and whether its latest value regressed.</summary>
+/// <summary>One scenario's metric (probe + metric) over the nightly runs, oldest first, and whether its latest nights regressed.</summary>
 public sealed record TrendSeries(string Scenario, string Probe, string Metric, string Unit, IReadOnlyList<TrendPoint> Points)
 {
-    /// <summary>Runs needed before the latest value is compared with the historical p95.</summary>
+    /// <summary>Values needed before the latest nights before they are compared with them: 3.</summary>
     public const int MinimumHistory = 3;
 
-    /// <summary>The 95th percentile of every run before the latest (nearest rank); null with too little history.</summary>
-    public double? HistoricalP95 => Points.Count - 1 < MinimumHistory ? null : Percentile95([.. Points.Take(Points.Count - 1).Select(p => p.Value)]);
+    /// <summary>The most latest nights pooled against the nights before them: 3.</summary>
+    public const int MaximumRecentNights = 3;
 
-    /// <summary>Why the latest value is a regression, or null: it failed its verdict, or it is worse than the historical p95.</summary>
+    /// <summary>The p-value below which a shift counts: 0.05.</summary>
+    public const double Significance = 0.05;
+
+    /// <summary>The least shift that counts: 100 ms, or 0.1 percentage points of availability.</summary>
+    public double MinimumShift => Unit == "%" ? 0.1 : 100;
+
+    /// <summary>
+    /// Why the latest night is a regression, or null: it failed its verdict; or, for the latest k = 1, 2, 3 nights
+    /// pooled against every night before them (at least <see cref="MinimumHistory"/> values), a one-sided
+    /// Mann–Whitney U test finds them worse with p &lt; 0.05 and the Hodges–Lehmann shift is at least
+    /// <see cref="MinimumShift"/>. The smallest such k is named.
+    /// </summary>
     public string? Regression
     {
         get
@@ -33,30 +55,47 @@ public sealed record TrendSeries(string Scenario, string Probe, string Metric, s
                 return $"failed its SLA in run {latest.RunId}";
             }
 
-            var higherIsBetter = Unit == "%";
-            return HistoricalP95 is { } p95 && (higherIsBetter ? latest.Value < Percentile5() : latest.Value > p95)
-                ? string.Create(CultureInfo.InvariantCulture, $"{latest.Value:0.###} {Unit} in run {latest.RunId} is worse than the historical {(higherIsBetter ? "p5" : "p95")} {(higherIsBetter ? Percentile5() : p95):0.###} {Unit}")
+            return Shift() is { } shift
+                ? string.Create(CultureInfo.InvariantCulture,
+                    $"{(shift.Nights == 1 ? "the latest night" : $"the latest {shift.Nights} nights")} ({string.Join(", ", Points.Skip(Points.Count - shift.Nights).Select(p => p.RunId))}) {(shift.Nights == 1 ? "is" : "are")} worse than the {Points.Count - shift.Nights} before {(shift.Nights == 1 ? "it" : "them")} by {shift.Result.Shift:0.###} {(Unit == "%" ? "pp" : Unit)} (Hodges–Lehmann shift; one-sided Mann–Whitney p = {shift.Result.P:0.####}, k = {shift.Nights})")
                 : null;
         }
     }
 
-    private double Percentile5()
+    /// <summary>
+    /// The smallest k (latest nights) whose values are significantly and materially worse than the nights before them,
+    /// with the test's result; its shift is positive in the worse direction (slower, or less available).
+    /// </summary>
+    public (int Nights, RankTestResult Result)? Shift()
     {
-        var values = Points.Take(Points.Count - 1).Select(p => p.Value).Order().ToList();
-        return values[Math.Max(0, (int)Math.Ceiling(0.05 * values.Count) - 1)];
-    }
+        // Worse is larger for times and smaller for availability: negate availability so one test serves both.
+        var sign = Unit == "%" ? -1 : 1;
+        for (var k = 1; k <= MaximumRecentNights && k < Points.Count; k++)
+        {
+            var before = Points.Take(Points.Count - k).SelectMany(p => p.Samples).Select(v => sign * v).ToList();
+            var recent = Points.Skip(Points.Count - k).SelectMany(p => p.Samples).Select(v => sign * v).ToList();
+            if (before.Count < MinimumHistory || recent.Count == 0)
+            {
+                continue;
+            }
 
-    private static double Percentile95(List<double> values)
-    {
-        values.Sort();
-        return values[Math.Max(0, (int)Math.Ceiling(0.95 * values.Count) - 1)];
+            var result = RankTest.Greater(recent, before);
+            if (result.P < Significance && result.Shift >= MinimumShift)
+            {
+                return (k, result);
+            }
+        }
+
+        return null;
     }
 }
 
 /// <summary>
 /// Trends across nightly runs: every judged metric of every scenario over the runs found under a history directory
 /// (each run's output directory with its <c>nightly.json</c> and run records), its threshold, and regressions flagged —
-/// a failed verdict, or a value worse than the 95th percentile of the runs before it.
+/// a failed verdict, or the latest one to three nights worse than the nights before them by a rank test (see
+/// <see cref="TrendSeries.Regression"/>). A scenario that ran several trials a night (<c>"trials"</c> in
+/// <c>nightly.json</c>) brings every trial's value.
 /// </summary>
 public static class TrendReport
 {
@@ -73,6 +112,19 @@ public static class TrendReport
         {
             foreach (var scenario in (summary!["scenarios"] as JsonArray ?? []).OfType<JsonObject>())
             {
+                if ((string?)scenario["trials"] is { } trialsRelative && Path.Combine(Path.GetDirectoryName(path)!, trialsRelative) is var trialsFile && File.Exists(trialsFile))
+                {
+                    var trials = TrialsDocument.Read((JsonObject)JsonNode.Parse(File.ReadAllText(trialsFile))!);
+                    foreach (var metric in trials.Metrics.Where(m => m.Values.Any(v => v is not null)))
+                    {
+                        var values = metric.Values.OfType<double>().ToList();
+                        Add(series, ((string)scenario["name"]!, metric.Threshold.Probe, metric.Threshold.Metric.ToString()), metric.Unit,
+                            new TrendPoint((string?)summary["runId"] ?? "?", (string?)summary["startedAt"] ?? "?", metric.Statistics!.Median, metric.LimitValue, metric.Outcome.ToString(), values));
+                    }
+
+                    continue;
+                }
+
                 if ((string?)scenario["record"] is not { } relative || Path.Combine(Path.GetDirectoryName(path)!, relative) is var file && !File.Exists(file))
                 {
                     continue;
@@ -89,19 +141,24 @@ public static class TrendReport
                         continue;
                     }
 
-                    var key = ((string)scenario["name"]!, probe, metric);
-                    if (!series.TryGetValue(key, out var entry))
-                    {
-                        entry = (metric == "Availability" ? "%" : "ms", []);
-                        series[key] = entry;
-                    }
-
-                    entry.Points.Add(new TrendPoint((string?)summary["runId"] ?? "?", (string?)summary["startedAt"] ?? "?", value, Limit((string?)verdict["limit"]), (string?)verdict["outcome"] ?? "?"));
+                    Add(series, ((string)scenario["name"]!, probe, metric), metric == "Availability" ? "%" : "ms",
+                        new TrendPoint((string?)summary["runId"] ?? "?", (string?)summary["startedAt"] ?? "?", value, Limit((string?)verdict["limit"]), (string?)verdict["outcome"] ?? "?"));
                 }
             }
         }
 
         return [.. series.Select(s => new TrendSeries(s.Key.Item1, s.Key.Item2, s.Key.Item3, s.Value.Unit, s.Value.Points)).OrderBy(s => s.Scenario, StringComparer.Ordinal).ThenBy(s => s.Probe, StringComparer.Ordinal).ThenBy(s => s.Metric, StringComparer.Ordinal)];
+    }
+
+    private static void Add(Dictionary<(string, string, string), (string Unit, List<TrendPoint> Points)> series, (string, string, string) key, string unit, TrendPoint point)
+    {
+        if (!series.TryGetValue(key, out var entry))
+        {
+            entry = (unit, []);
+            series[key] = entry;
+        }
+
+        entry.Points.Add(point);
     }
 
     /// <summary>The trend page: a chart per series (value per run, the threshold as a dashed line) and the regressions first.</summary>
@@ -134,7 +191,7 @@ public static class TrendReport
     private static string Chart(TrendSeries s)
     {
         const int W = 900, H = 160, L = 70, R = 20, T = 12, B = 30;
-        var values = s.Points.Select(p => p.Value).Concat(s.Points.Select(p => p.Limit).OfType<double>()).ToList();
+        var values = s.Points.SelectMany(p => p.Samples).Concat(s.Points.Select(p => p.Limit).OfType<double>()).ToList();
         var max = values.Count == 0 ? 1 : values.Max() * 1.1;
         var min = s.Unit == "%" ? Math.Min(values.DefaultIfEmpty(0).Min() - 0.5, 99) : 0;
         max = Math.Max(max, min + 1);
@@ -149,12 +206,19 @@ public static class TrendReport
             svg.Append(CultureInfo.InvariantCulture, $"""<line class="threshold" x1="{L}" x2="{W - R}" y1="{Y(limit):0.0}" y2="{Y(limit):0.0}" stroke="#000" stroke-dasharray="6,3"/><text x="{W - R}" y="{Y(limit) - 3:0.0}" text-anchor="end">SLA {limit:0.###} {s.Unit}</text>""");
         }
 
-        svg.Append(CultureInfo.InvariantCulture, $"""<polyline fill="none" stroke="#000" stroke-width="1.5" points="{string.Join(' ', s.Points.Select((p, i) => $"{X(i):0.0},{Y(p.Value):0.0}"))}"/>""");
+        svg.Append(CultureInfo.InvariantCulture, $"""<polyline class="median" fill="none" stroke="#555" stroke-width="1.5" points="{string.Join(' ', s.Points.Select((p, i) => $"{X(i):0.0},{Y(p.Value):0.0}"))}"/>""");
         for (var i = 0; i < s.Points.Count; i++)
         {
             var p = s.Points[i];
-            var shape = p.Outcome == "Pass" ? $"""<circle class="point" cx="{X(i):0.0}" cy="{Y(p.Value):0.0}" r="3.5" fill="#000"/>""" : $"""<rect class="point" x="{X(i) - 4:0.0}" y="{Y(p.Value) - 4:0.0}" width="8" height="8" fill="#fff" stroke="#000" stroke-width="1.5"/>""";
-            svg.Append(CultureInfo.InvariantCulture, $"<g>{shape}<title>{TimelineChart.Escape($"{p.RunId}: {p.Value:0.###} {s.Unit} ({p.Outcome})")}</title></g>");
+            for (var j = 0; j < p.Samples.Count; j++)
+            {
+                // A night's trials spread a little sideways (deterministically) so equal values stay countable.
+                var x = X(i) + (p.Samples.Count == 1 ? 0 : (((j * 0.618034) % 1) - 0.5) * 10);
+                var v = p.Samples[j];
+                var shape = p.Outcome == "Pass" ? $"""<circle class="point" cx="{x:0.0}" cy="{Y(v):0.0}" r="3" fill="#000"/>""" : $"""<rect class="point" x="{x - 3.5:0.0}" y="{Y(v) - 3.5:0.0}" width="7" height="7" fill="#fff" stroke="#000" stroke-width="1.5"/>""";
+                svg.Append(CultureInfo.InvariantCulture, $"<g>{shape}<title>{TimelineChart.Escape($"{p.RunId}: {v:0.###} {s.Unit} ({p.Outcome})")}</title></g>");
+            }
+
             svg.Append(CultureInfo.InvariantCulture, $"""<text x="{X(i):0.0}" y="{H - B + 14}" text-anchor="middle">{TimelineChart.Escape(p.RunId.Length > 13 ? p.RunId[..13] : p.RunId)}</text>""");
         }
 
