@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChaosEdge.Secrets;
 
@@ -28,44 +29,51 @@ public static class AcceptanceReport
         </style>
         """;
 
-    public static string Render(JsonObject summary, Func<string, JsonObject?> record)
+    public static string Render(NightlySummary summary, Func<string, JsonObject?> record)
     {
         ArgumentNullException.ThrowIfNull(summary);
         ArgumentNullException.ThrowIfNull(record);
-        var lab = summary["lab"] as JsonObject ?? [];
-        var scenarios = (summary["scenarios"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        var lab = summary.Lab ?? new LabSummary(string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, []);
+        var scenarios = summary.Scenarios;
         var html = new StringBuilder();
         html.Append($$"""
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
-            <title>ChaosEdge acceptance report — {{TimelineChart.Escape(Text(lab, "cluster"))}} — {{TimelineChart.Escape(Text(summary, "runId"))}}</title>
+            <title>ChaosEdge acceptance report — {{TimelineChart.Escape(lab.Cluster)}} — {{TimelineChart.Escape(summary.RunId)}}</title>
             {{Style}}</head><body>
             <div class="cover-page">
-            <h1>Acceptance report: HA failover of {{TimelineChart.Escape(Text(lab, "cluster"))}}</h1>
-            <p>Measured by ChaosEdge {{TimelineChart.Escape(Text(summary, "harness"))}}</p>
+            <h1>Acceptance report: HA failover of {{TimelineChart.Escape(lab.Cluster)}}</h1>
+            <p>Measured by ChaosEdge {{TimelineChart.Escape(summary.Harness)}}</p>
             <table class="cover">
-            <tr><td>Customer</td><td id="customer">{{TimelineChart.Escape(Text(summary, "customer"))}}</td></tr>
-            <tr><td>Cluster</td><td>{{TimelineChart.Escape(Text(lab, "cluster"))}} ({{TimelineChart.Escape(Text(lab, "description"))}})</td></tr>
-            <tr><td>Control-plane VIP</td><td>{{TimelineChart.Escape(Text(lab, "vip"))}}</td></tr>
-            <tr><td>Nodes and hardware</td><td>{{string.Join("<br>", (lab["nodes"] as JsonArray ?? []).OfType<JsonObject>().Select(n => TimelineChart.Escape($"{Text(n, "name")} {Text(n, "address")} {Text(n, "role")}{(Text(n, "bmc") is { Length: > 0 } b ? ", BMC " + b : string.Empty)}{(Text(n, "hardware") is { Length: > 0 } h ? " — " + h : string.Empty)}")))}}</td></tr>
-            <tr><td>Versions</td><td>{{TimelineChart.Escape(Text(lab, "versions"))}}</td></tr>
-            <tr><td>Date</td><td>{{TimelineChart.Escape(Text(summary, "startedAt"))}} to {{TimelineChart.Escape(Text(summary, "finishedAt"))}}</td></tr>
-            <tr><td>Run id</td><td id="run-id">{{TimelineChart.Escape(Text(summary, "runId"))}}</td></tr>
-            <tr><td>SLA file</td><td>{{TimelineChart.Escape(Text(lab, "sla"))}}</td></tr>
+            <tr><td>Customer</td><td id="customer">{{TimelineChart.Escape(summary.Customer)}}</td></tr>
+            <tr><td>Cluster</td><td>{{TimelineChart.Escape(lab.Cluster)}} ({{TimelineChart.Escape(lab.Description)}})</td></tr>
+            <tr><td>Control-plane VIP</td><td>{{TimelineChart.Escape(lab.Vip)}}</td></tr>
+            <tr><td>Nodes and hardware</td><td>{{string.Join("<br>", lab.Nodes.Select(n => TimelineChart.Escape($"{n.Name} {n.Address} {n.Role}{(n.Bmc is { Length: > 0 } b ? ", BMC " + b : string.Empty)}{(n.Hardware is { Length: > 0 } h ? " — " + h : string.Empty)}")))}}</td></tr>
+            <tr><td>Versions</td><td>{{TimelineChart.Escape(lab.Versions)}}</td></tr>
+            <tr><td>Date</td><td>{{TimelineChart.Escape(summary.StartedAt)}} to {{TimelineChart.Escape(summary.FinishedAt ?? string.Empty)}}</td></tr>
+            <tr><td>Run id</td><td id="run-id">{{TimelineChart.Escape(summary.RunId)}}</td></tr>
+            <tr><td>SLA file</td><td>{{TimelineChart.Escape(lab.Sla)}}</td></tr>
             </table>
             </div>
             <h2>Executive summary</h2>
             <p class="overall" id="overall">Overall: {{TimelineChart.Escape(Overall(summary))}}</p>
-            <p>{{TimelineChart.Escape(Text(summary, "reason"))}}</p>
+            <p>{{TimelineChart.Escape(summary.Reason ?? string.Empty)}}</p>
             <table id="matrix"><tr><th>Scenario</th><th>Probe</th><th>Metric</th><th class="num">Measured</th><th class="num">Threshold</th><th>Verdict</th><th class="num">Margin</th></tr>
             """);
         foreach (var scenario in scenarios)
         {
-            var name = Text(scenario, "name");
-            var verdicts = Verdicts(scenario, record);
+            var name = scenario.Name;
+            // Several trials: the matrix shows the verdicts over the trials (the distribution's bound), not one trial's.
+            var verdicts = Trials(scenario, record) is { } trials
+                ? [.. (trials["metrics"] as JsonArray ?? []).OfType<JsonObject>().Select(m => new JsonObject
+                {
+                    ["probe"] = Text(m, "probe"), ["metric"] = Text(m, "metric"), ["measured"] = Text(m, "measured"), ["limit"] = Text(m, "limit"),
+                    ["outcome"] = Text(m, "outcome"), ["margin"] = Text(m, "margin"),
+                })]
+                : Verdicts(scenario, record);
             if (verdicts.Count == 0)
             {
-                html.Append(CultureInfo.InvariantCulture, $"""<tr><td>{TimelineChart.Escape(name)}</td><td colspan="4">{TimelineChart.Escape(Text(scenario, "reason"))}</td><td class="verdict">{TimelineChart.Escape(Text(scenario, "status"))}</td><td></td></tr>""");
+                html.Append(CultureInfo.InvariantCulture, $"""<tr><td>{TimelineChart.Escape(name)}</td><td colspan="4">{TimelineChart.Escape(scenario.Reason ?? string.Empty)}</td><td class="verdict">{TimelineChart.Escape(StatusText(scenario.Status))}</td><td></td></tr>""");
             }
 
             foreach (var v in verdicts)
@@ -78,13 +86,20 @@ public static class AcceptanceReport
         html.Append("</table>");
         foreach (var scenario in scenarios)
         {
-            var name = Text(scenario, "name");
-            html.Append(CultureInfo.InvariantCulture, $"""<section class="scenario" id="scenario-{TimelineChart.Escape(name)}"><h2>{TimelineChart.Escape(name)}: {TimelineChart.Escape(Text(scenario, "title"))}</h2>""");
-            html.Append(CultureInfo.InvariantCulture, $"""<p>Suite {TimelineChart.Escape(Text(scenario, "suite"))}.{(Text(scenario, "fault") is { Length: > 0 } fault ? " Fault: " + TimelineChart.Escape(fault) + "." : string.Empty)} Result: <span class="verdict">{TimelineChart.Escape(Text(scenario, "status").ToUpperInvariant())}</span>{(Text(scenario, "reason") is { Length: > 0 } reason ? " — " + TimelineChart.Escape(reason) : string.Empty)}</p>""");
+            var name = scenario.Name;
+            html.Append(CultureInfo.InvariantCulture, $"""<section class="scenario" id="scenario-{TimelineChart.Escape(name)}"><h2>{TimelineChart.Escape(name)}: {TimelineChart.Escape(scenario.Title)}</h2>""");
+            html.Append(CultureInfo.InvariantCulture, $"""<p>Suite {TimelineChart.Escape(scenario.Suite)}.{(scenario.Fault is { Length: > 0 } fault ? " Fault: " + TimelineChart.Escape(fault) + "." : string.Empty)} Result: <span class="verdict">{TimelineChart.Escape(StatusText(scenario.Status).ToUpperInvariant())}</span>{(scenario.Reason is { Length: > 0 } reason ? " — " + TimelineChart.Escape(reason) : string.Empty)}</p>""");
             if (Record(scenario, record) is not { } run)
             {
                 html.Append("<p>No run record: the scenario did not run.</p></section>");
                 continue;
+            }
+
+            if (Trials(scenario, record) is { } document)
+            {
+                // The distribution over the trials first (what the verdicts rest on), then the first trial's timeline and figures.
+                html.Append(TrialsSection.Render(document));
+                html.Append(CultureInfo.InvariantCulture, $"""<h3>Trial 1 of {(document["trials"] as JsonValue)?.ToString() ?? "?"}: timeline and figures</h3>""");
             }
 
             html.Append(TimelineChart.Render(run));
@@ -122,13 +137,13 @@ public static class AcceptanceReport
 
         // The technical detail of what could not be done, kept out of the summary (it is for engineers, not the reader
         // who signs) but not lost.
-        var errored = scenarios.Where(s => Text(s, "detail").Length > 0).ToList();
+        var errored = scenarios.Where(s => s.Detail is { Length: > 0 }).ToList();
         if (errored.Count > 0)
         {
             html.Append("""<h2 id="appendix">Appendix: technical details</h2><p class="note">What the harness reported for each scenario it could not complete, for the engineers who look into it (also in <i>nightly.log</i>).</p><table id="details"><tr><th>Scenario</th><th>Detail</th></tr>""");
             foreach (var scenario in errored)
             {
-                html.Append(CultureInfo.InvariantCulture, $"""<tr><td>{TimelineChart.Escape(Text(scenario, "name"))}</td><td><pre class="detail">{TimelineChart.Escape(Text(scenario, "detail"))}</pre></td></tr>""");
+                html.Append(CultureInfo.InvariantCulture, $"""<tr><td>{TimelineChart.Escape(scenario.Name)}</td><td><pre class="detail">{TimelineChart.Escape(scenario.Detail ?? string.Empty)}</pre></td></tr>""");
             }
 
             html.Append("</table>");
@@ -140,17 +155,23 @@ public static class AcceptanceReport
         return SecretRedactor.Redact(html.ToString());
     }
 
-    private static string Overall(JsonObject summary) => Text(summary, "outcome") switch
+    private static string Overall(NightlySummary summary) => summary.Outcome switch
     {
-        "pass" => "PASS — every SLA verdict passed",
-        "fail" => "FAIL — at least one SLA verdict did not pass",
+        RunOutcome.Pass => "PASS — every SLA verdict passed",
+        RunOutcome.Fail => "FAIL — at least one SLA verdict did not pass",
         _ => "INCOMPLETE — the run could not be completed",
     };
 
-    private static JsonObject? Record(JsonObject scenario, Func<string, JsonObject?> record) =>
-        Text(scenario, "record") is { Length: > 0 } path ? record(path) : null;
+    /// <summary>A status as the summary file writes it (<c>not-run</c>).</summary>
+    public static string StatusText(ScenarioStatus status) => JsonNamingPolicy.KebabCaseLower.ConvertName(status.ToString());
 
-    private static List<JsonObject> Verdicts(JsonObject scenario, Func<string, JsonObject?> record) =>
+    private static JsonObject? Record(ScenarioEntry scenario, Func<string, JsonObject?> record) =>
+        scenario.Record is { Length: > 0 } path ? record(path) : null;
+
+    private static JsonObject? Trials(ScenarioEntry scenario, Func<string, JsonObject?> record) =>
+        scenario.Trials is { Length: > 0 } path ? record(path) : null;
+
+    private static List<JsonObject> Verdicts(ScenarioEntry scenario, Func<string, JsonObject?> record) =>
         (Record(scenario, record)?["verdicts"] as JsonArray ?? []).OfType<JsonObject>().ToList();
 
     private static string Ms(JsonNode? value) => (double?)value is { } ms ? Ms(ms) : "-";

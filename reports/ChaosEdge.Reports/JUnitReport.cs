@@ -12,36 +12,36 @@ namespace ChaosEdge.Reports;
 /// </summary>
 public static class JUnitReport
 {
-    public static string Render(JsonObject summary, Func<string, JsonObject?> record)
+    public static string Render(NightlySummary summary, Func<string, JsonObject?> record)
     {
         ArgumentNullException.ThrowIfNull(summary);
         ArgumentNullException.ThrowIfNull(record);
-        var scenarios = (summary["scenarios"] as JsonArray ?? []).OfType<JsonObject>().ToList();
-        var suites = new XElement("testsuites", new XAttribute("name", "chaosedge nightly " + (string?)summary["runId"]));
-        foreach (var suite in scenarios.GroupBy(s => (string?)s["suite"] ?? "?"))
+        var scenarios = summary.Scenarios;
+        var suites = new XElement("testsuites", new XAttribute("name", "chaosedge nightly " + summary.RunId));
+        foreach (var suite in scenarios.GroupBy(s => s.Suite))
         {
             var element = new XElement("testsuite", new XAttribute("name", suite.Key));
             foreach (var scenario in suite)
             {
-                var status = (string?)scenario["status"] ?? "error";
-                var reason = SecretRedactor.Redact((string?)scenario["reason"] ?? string.Empty);
+                var status = scenario.Status;
+                var reason = SecretRedactor.Redact(scenario.Reason ?? string.Empty);
                 var testCase = new XElement("testcase",
                     new XAttribute("classname", "chaosedge." + suite.Key),
-                    new XAttribute("name", $"{(string?)scenario["name"]}: {(string?)scenario["title"]}"),
-                    new XAttribute("time", ((double?)scenario["seconds"] ?? 0).ToString("0.000", CultureInfo.InvariantCulture)));
+                    new XAttribute("name", $"{scenario.Name}: {scenario.Title}"),
+                    new XAttribute("time", (scenario.Seconds ?? 0).ToString("0.000", CultureInfo.InvariantCulture)));
                 switch (status)
                 {
-                    case "fail" or "inconclusive":
-                        var verdicts = ((string?)scenario["record"] is { } path ? record(path)?["verdicts"] as JsonArray : null) ?? [];
+                    case ScenarioStatus.Fail or ScenarioStatus.Inconclusive:
+                        var verdicts = (scenario.Record is { } path ? record(path)?["verdicts"] as JsonArray : null) ?? [];
                         var details = string.Join('\n', verdicts.OfType<JsonObject>().Where(v => (string?)v["outcome"] != "Pass")
                             .Select(v => $"{((string?)v["outcome"])?.ToUpperInvariant()} {v["probe"]} {v["metric"]}: {v["measured"]} (limit {v["limit"]}) {v["reason"]}"));
                         testCase.Add(new XElement("failure", new XAttribute("message", reason), SecretRedactor.Redact(details)));
                         break;
-                    case "error":
+                    case ScenarioStatus.Error:
                         // The plain summary as the message; the technical detail (for engineers) as the text.
-                        testCase.Add(new XElement("error", new XAttribute("message", reason), SecretRedactor.Redact((string?)scenario["detail"] ?? string.Empty)));
+                        testCase.Add(new XElement("error", new XAttribute("message", reason), SecretRedactor.Redact(scenario.Detail ?? string.Empty)));
                         break;
-                    case "not-run":
+                    case ScenarioStatus.NotRun:
                         testCase.Add(new XElement("skipped", new XAttribute("message", reason)));
                         break;
                 }
@@ -50,9 +50,9 @@ public static class JUnitReport
             }
 
             element.Add(new XAttribute("tests", suite.Count()),
-                new XAttribute("failures", suite.Count(s => (string?)s["status"] is "fail" or "inconclusive")),
-                new XAttribute("errors", suite.Count(s => (string?)s["status"] == "error")),
-                new XAttribute("skipped", suite.Count(s => (string?)s["status"] == "not-run")));
+                new XAttribute("failures", suite.Count(s => s.NotPassed)),
+                new XAttribute("errors", suite.Count(s => s.Status == ScenarioStatus.Error)),
+                new XAttribute("skipped", suite.Count(s => s.Status == ScenarioStatus.NotRun)));
             suites.Add(element);
         }
 

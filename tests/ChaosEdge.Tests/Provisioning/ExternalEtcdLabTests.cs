@@ -1,4 +1,5 @@
 using ChaosEdge.Provision.VirtualLab;
+using ChaosEdge.Reports;
 using ChaosEdge.Ssh;
 using ChaosEdge.Tests.Support;
 
@@ -56,13 +57,13 @@ public sealed class ExternalEtcdLabTests
     public async Task Nightly_passes_the_Failover_suite_and_the_Etcd_suite_on_the_external_members()
     {
         var run = await NightlyOnLab.RunAsync(lab!.InventoryPath, "Failover,Etcd", "etcd-leader-loss", "etcd-follower-loss");
-        var status = run.Scenarios.ToDictionary(s => (string)s["name"]!, s => (string?)s["status"]);
+        var status = run.Scenarios.ToDictionary(s => s.Name, s => s.Status);
 
         Assert.Multiple(() =>
         {
             Assert.That(run.Outcome.ExitCode, Is.Zero, run.Tail);
             Assert.That(status, Has.Count.EqualTo(8));
-            Assert.That(status.Values, Is.All.EqualTo("pass"), run.Tail);
+            Assert.That(status.Values, Is.All.EqualTo(ScenarioStatus.Pass), run.Tail);
             Assert.That(run.Records["etcd-leader-loss"], Does.Match("\"target\": \"etcd-[123]\""), "the leader lost is an external member");
             Assert.That(run.Records["etcd-follower-loss"], Does.Match("\"target\": \"etcd-[123]\""), "the follower lost is an external member");
         });

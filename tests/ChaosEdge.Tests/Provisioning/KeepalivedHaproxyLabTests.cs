@@ -1,5 +1,6 @@
 using ChaosEdge.Processes;
 using ChaosEdge.Provision.VirtualLab;
+using ChaosEdge.Reports;
 using ChaosEdge.Ssh;
 using ChaosEdge.Tests.Support;
 
@@ -64,7 +65,7 @@ public sealed class KeepalivedHaproxyLabTests
         {
             Assert.That(run.Outcome.ExitCode, Is.Zero, run.Tail);
             Assert.That(run.Scenarios, Has.Count.EqualTo(8));
-            Assert.That(run.Scenarios.Select(s => (string?)s["status"]), Is.All.EqualTo("pass"));
+            Assert.That(run.Scenarios.Select(s => s.Status), Is.All.EqualTo(ScenarioStatus.Pass));
             Assert.That(run.Records["vip-holder-kubelet-stop"], Does.Contain("vip-holder-kubelet-stop@keepalived-haproxy"), "judged by the SLA's keepalived + HAProxy entry");
         });
     }

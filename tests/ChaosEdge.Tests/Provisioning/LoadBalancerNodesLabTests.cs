@@ -1,5 +1,6 @@
 using ChaosEdge.Processes;
 using ChaosEdge.Provision.VirtualLab;
+using ChaosEdge.Reports;
 using ChaosEdge.Ssh;
 using ChaosEdge.Tests.Support;
 
@@ -64,15 +65,15 @@ public sealed class LoadBalancerNodesLabTests
     public async Task Nightly_passes_the_Failover_and_Etcd_suites_with_the_VIP_on_the_load_balancers()
     {
         var run = await NightlyOnLab.RunAsync(lab!.InventoryPath, "Failover,Etcd", "vip-holder-power-off", "non-holder-power-off");
-        var status = run.Scenarios.ToDictionary(s => (string)s["name"]!, s => (string?)s["status"]);
+        var status = run.Scenarios.ToDictionary(s => s.Name, s => s.Status);
 
         Assert.Multiple(() =>
         {
             Assert.That(run.Outcome.ExitCode, Is.Zero, run.Tail);
             Assert.That(status, Has.Count.EqualTo(8));
-            Assert.That(status.Where(s => s.Key != "vip-holder-kubelet-stop").Select(s => s.Value), Is.All.EqualTo("pass"), run.Tail);
-            Assert.That(status["vip-holder-kubelet-stop"], Is.EqualTo("not-run"));
-            Assert.That((string?)run.Scenarios.First(s => (string?)s["name"] == "vip-holder-kubelet-stop")["reason"], Does.Contain("held by its load-balancer nodes (lb-1, lb-2)"));
+            Assert.That(status.Where(s => s.Key != "vip-holder-kubelet-stop").Select(s => s.Value), Is.All.EqualTo(ScenarioStatus.Pass), run.Tail);
+            Assert.That(status["vip-holder-kubelet-stop"], Is.EqualTo(ScenarioStatus.NotRun));
+            Assert.That(run.Scenarios.First(s => s.Name == "vip-holder-kubelet-stop").Reason, Does.Contain("held by its load-balancer nodes (lb-1, lb-2)"));
             Assert.That(run.Records["vip-holder-power-off"], Does.Contain("\"lb-1\"").And.Contain("vip-holder-power-off@keepalived-haproxy"), "the load balancer holding the VIP is powered off, judged by the keepalived + HAProxy entry");
             Assert.That(run.Records["non-holder-power-off"], Does.Contain("\"edge-3\""), "a server is the non-holder");
         });

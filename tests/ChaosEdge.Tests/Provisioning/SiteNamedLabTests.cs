@@ -2,6 +2,7 @@ using ChaosEdge.Errors;
 using ChaosEdge.Processes;
 using ChaosEdge.Provision.Cluster;
 using ChaosEdge.Provision.VirtualLab;
+using ChaosEdge.Reports;
 using ChaosEdge.Ssh;
 using ChaosEdge.Tests.Support;
 
@@ -232,13 +233,13 @@ public sealed class SiteNamedLabTests
         Assert.Multiple(() =>
         {
             Assert.That(run.Outcome.ExitCode, Is.Zero, run.Tail);
-            Assert.That(scenarios.Select(s => (string?)s["name"]), Is.EquivalentTo(new[]
+            Assert.That(scenarios.Select(s => s.Name), Is.EquivalentTo(new[]
             {
                 "vip-holder-power-off", "vip-holder-kubelet-stop", "vip-holder-nic-down", "non-holder-power-off", "non-holder-kubelet-stop", "non-holder-nic-down",
                 "dns-default-shape", "dns-ha-shape",
             }));
-            Assert.That(scenarios.Where(s => (string?)s["name"] != "dns-default-shape").Select(s => (string?)s["status"]), Is.All.EqualTo("pass"));
-            Assert.That((string?)scenarios.Single(s => (string?)s["name"] == "dns-default-shape")["reason"], Does.Contain("one replica").And.Contain("3 replicas spread"),
+            Assert.That(scenarios.Where(s => s.Name != "dns-default-shape").Select(s => s.Status), Is.All.EqualTo(ScenarioStatus.Pass));
+            Assert.That(scenarios.Single(s => s.Name == "dns-default-shape").Reason, Does.Contain("one replica").And.Contain("3 replicas spread"),
                 "a lab ChaosEdge did not build is not reshaped: the single-replica scenario says why it did not run");
             Assert.That(record, Does.Contain("n100-").And.Not.Contain("edge-1"), "the run names the site's nodes");
             Assert.That(record, Does.Contain("vip-holder-power-off@kube-vip"), "judged by the SLA's kube-vip entry");

@@ -14,7 +14,7 @@ public sealed partial class AcceptanceReportTests
 {
     private static readonly string Fixtures = Path.Combine(AppContext.BaseDirectory, "Reports", "Fixtures");
 
-    private static JsonObject Summary => (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(Fixtures, "nightly.json")))!;
+    private static NightlySummary Summary => NightlySummary.Read(Path.Combine(Fixtures, "nightly.json"));
 
     private static JsonObject? Record(string relative) =>
         File.Exists(Path.Combine(Fixtures, relative)) ? (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(Fixtures, relative)))! : null;
@@ -97,7 +97,7 @@ public sealed partial class AcceptanceReportTests
         const string Secret = "K10-report-test-token-3f9a7c";
         SecretRedactor.Register(Secret);
         var summary = Summary;
-        summary["reason"] = $"join failed with token {Secret}";
+        summary.Reason = $"join failed with token {Secret}";
 
         var html = AcceptanceReport.Render(summary, Record);
 

@@ -17,7 +17,7 @@ public sealed class ReportRenderingTests
     {
         directory = Directory.CreateTempSubdirectory("chaosedge-report-").FullName;
         var fixtures = Path.Combine(AppContext.BaseDirectory, "Reports", "Fixtures");
-        var summary = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(fixtures, "nightly.json")))!;
+        var summary = NightlySummary.Read(Path.Combine(fixtures, "nightly.json"));
         report = Path.Combine(directory, "report.html");
         File.WriteAllText(report, AcceptanceReport.Render(summary, relative => JsonNode.Parse(File.ReadAllText(Path.Combine(fixtures, relative))) as JsonObject));
     }
@@ -67,14 +67,13 @@ public sealed class ReportRenderingTests
         // size of a full nightly's report.
         var chromium = Prerequisite.Program("chromium", "chromium");
         var fixtures = Path.Combine(AppContext.BaseDirectory, "Reports", "Fixtures");
-        var summary = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(fixtures, "nightly.json")))!;
-        var template = (JsonObject)((JsonArray)summary["scenarios"]!)[0]!;
-        summary["scenarios"] = new JsonArray([.. Enumerable.Range(1, 16).Select(i =>
+        var summary = NightlySummary.Read(Path.Combine(fixtures, "nightly.json"));
+        var template = summary.Scenarios[0];
+        summary.Scenarios = [.. Enumerable.Range(1, 16).Select(i => new ScenarioEntry
         {
-            var entry = (JsonObject)template.DeepClone();
-            entry["name"] = $"scenario-{i:00}";
-            return (JsonNode)entry;
-        })]);
+            Name = $"scenario-{i:00}", Suite = template.Suite, Title = template.Title, Status = template.Status, Reason = template.Reason,
+            Fault = template.Fault, Record = template.Record, Seconds = template.Seconds,
+        })];
         var full = Path.Combine(directory, "full.html");
         var record = File.ReadAllText(Path.Combine(fixtures, "scenarios", "vip-holder-power-off", "run.json"));
         await File.WriteAllTextAsync(full, AcceptanceReport.Render(summary, _ => JsonNode.Parse(record) as JsonObject));

@@ -17,18 +17,21 @@ public sealed class TrendReportTests
     public void RemoveHistory() => Directory.Delete(history, recursive: true);
 
     [Test]
-    public void Two_nights_clearly_slower_than_the_six_before_them_are_flagged_and_steady_nights_are_not()
+    public void Three_nights_clearly_slower_than_the_six_before_them_are_flagged_two_are_not_yet_and_steady_nights_are_not()
     {
+        WriteRuns(3400, 3500, 3450, 3480, 3470, 3460, 4200, 4250);
+        var two = TrendReport.Read(history).Single(s => s.Probe == "api-readyz-fresh" && s.Metric == "Takeover");
         WriteRuns(3400, 3500, 3450, 3480, 3470, 3460, 3440, 3490);
         var steady = TrendReport.Read(history).Single(s => s.Probe == "api-readyz-fresh" && s.Metric == "Takeover");
-        WriteRuns(3400, 3500, 3450, 3480, 3470, 3460, 4200, 4250);
+        WriteRuns(3400, 3500, 3450, 3480, 3470, 3460, 4200, 4250, 4230);
         var slower = TrendReport.Read(history).Single(s => s.Probe == "api-readyz-fresh" && s.Metric == "Takeover");
 
         Assert.That(steady.Points.Select(p => p.Value), Is.EqualTo(new[] { 3400.0, 3500, 3450, 3480, 3470, 3460, 3440, 3490 }));
         Assert.That(steady.Points[^1].Limit, Is.EqualTo(12000));
         Assert.That(steady.Regression, Is.Null);
-        Assert.That(slower.Shift()?.Nights, Is.EqualTo(2));
-        Assert.That(slower.Regression, Is.EqualTo("the latest 2 nights (run-7, run-8) are worse than the 6 before them by 760 ms (Hodges–Lehmann shift; one-sided Mann–Whitney p = 0.0357, k = 2)"));
+        Assert.That(two.Regression, Is.Null, "2 nights against 6: the smallest p is 1/28 = 0.036, above 0.05 / 3");
+        Assert.That(slower.Shift()?.Nights, Is.EqualTo(3));
+        Assert.That(slower.Regression, Is.EqualTo("the latest 3 nights (run-7, run-8, run-9) are worse than the 6 before them by 765 ms (Hodges–Lehmann shift; one-sided Mann–Whitney p = 0.0119, k = 3)"));
     }
 
     [Test]
@@ -99,14 +102,14 @@ public sealed class TrendReportTests
     [Test]
     public void The_trend_page_charts_every_run_with_its_threshold_and_lists_the_regression()
     {
-        WriteRuns(3400, 3500, 3450, 3480, 3470, 3460, 4200, 4250);
+        WriteRuns(3400, 3500, 3450, 3480, 3470, 3460, 4200, 4250, 4230);
 
         var html = TrendReport.Render(TrendReport.Read(history));
 
         Assert.That(html, Does.Contain("<h2>Regressions (1)</h2>"));
-        Assert.That(html, Does.Contain("vip-holder-power-off api-readyz-fresh Takeover: the latest 2 nights (run-7, run-8)"));
+        Assert.That(html, Does.Contain("vip-holder-power-off api-readyz-fresh Takeover: the latest 3 nights (run-7, run-8, run-9)"));
         Assert.That(html, Does.Contain("class=\"threshold\""));
-        Assert.That(html.Split("<g><circle class=\"point\"").Length - 1 + html.Split("<g><rect class=\"point\"").Length - 1, Is.EqualTo(8 * TrendReport.Read(history).Count));
+        Assert.That(html.Split("<g><circle class=\"point\"").Length - 1 + html.Split("<g><rect class=\"point\"").Length - 1, Is.EqualTo(9 * TrendReport.Read(history).Count));
         Assert.That(html, Does.Contain("class=\"median\""));
     }
 

@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using ChaosEdge.Reports;
 using ChaosEdge.Runs;
 
 namespace ChaosEdge.Tests.Support;
@@ -10,7 +10,7 @@ namespace ChaosEdge.Tests.Support;
 public static class NightlyOnLab
 {
     /// <summary>What a run left: its outcome and lines, the summary's scenarios, and each named scenario's <c>run.json</c>.</summary>
-    public sealed record Result(NightlyOutcome Outcome, IReadOnlyList<string> Lines, IReadOnlyList<JsonObject> Scenarios, IReadOnlyDictionary<string, string> Records)
+    public sealed record Result(NightlyOutcome Outcome, IReadOnlyList<string> Lines, IReadOnlyList<ScenarioEntry> Scenarios, IReadOnlyDictionary<string, string> Records)
     {
         /// <summary>The outcome's reason and the last 60 lines, for an assertion's message.</summary>
         public string Tail => Outcome.Reason + "\n" + string.Join('\n', Lines.TakeLast(60));
@@ -24,14 +24,14 @@ public static class NightlyOnLab
         {
             var outcome = await new NightlyRun(new NightlyOptions { InventoryPath = inventoryPath, Filter = filter, OutputDirectory = output },
                 new NightlyObserver(lines), new NightlyLines(lines)).RunAsync();
-            var summary = (JsonObject)JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(output, "nightly.json")))!;
+            var summary = NightlySummary.Read(Path.Combine(output, "nightly.json"));
             var read = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var name in records)
             {
                 read[name] = await File.ReadAllTextAsync(Path.Combine(output, "scenarios", name, "run.json"));
             }
 
-            return new Result(outcome, lines, [.. (summary["scenarios"] as JsonArray)!.OfType<JsonObject>()], read);
+            return new Result(outcome, lines, summary.Scenarios, read);
         }
         finally
         {
