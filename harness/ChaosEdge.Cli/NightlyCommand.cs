@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using ChaosEdge.Cli.Terminal;
+using ChaosEdge.Campaigns;
 using ChaosEdge.Processes;
+using ChaosEdge.Reports;
 using ChaosEdge.Runs;
 using ChaosEdge.Scenarios;
 using ChaosEdge.Scenarios.Catalog;
@@ -20,18 +22,28 @@ internal static class NightlyCommand
     {
         var inventory = new Option<string?>("--inventory", "-i") { Description = "A provisioned lab's inventory; without one the built-in virtual lab is used (as root)." };
         var sla = new Option<string?>("--sla") { Description = "The SLA file (default: the inventory's 'sla:', else the shipped sla/lab-sla.yaml)." };
-        var filter = new Option<string?>("--filter") { Description = $"Suites and scenarios to run, comma-separated: {string.Join(", ", ScenarioCatalog.Suites)} or scenario names (default: all)." };
+        var campaign = new Option<string?>("--campaign") { Description = "A campaign file (YAML: scenarios, targets, application probes, trials, SLA blocks); default: the shipped default campaign. Checked whole before anything runs." };
+        var trials = new Option<int?>("--trials") { Description = "Run every selected scenario this many times (1-100), with a recovery gate between trials, and judge each metric on the distribution (95 % confidence bound)." };
+        var filter = new Option<string?>("--filter") { Description = $"Suites and scenarios of the campaign to run, comma-separated: {string.Join(", ", ScenarioCatalog.Suites)} (the default campaign's), or scenario names (default: all)." };
         var output = new Option<string>("--out", "-o") { Description = "Where the run record, reports and logs go.", DefaultValueFactory = _ => "chaosedge-nightly" };
         var customer = new Option<string>("--customer") { Description = "The customer named on the acceptance report.", DefaultValueFactory = _ => "—" };
         var noProvision = new Option<bool>("--no-provision") { Description = "With --inventory: use the lab as it is after verifying its health, instead of provisioning it (idempotently) first." };
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "With --no-provision: the kubeconfig to reach the lab's API with (default: 'kubeconfig' beside the inventory)." };
         var context = new Option<string?>("--context") { Description = "With --no-provision: the kubeconfig context to use (default: its current context)." };
         var command = new Command("nightly", "Run the scenario suites against a lab and write the run record, the acceptance report (HTML, and PDF when Chromium is installed) and JUnit XML. Exit 0: every SLA passed; 1: an SLA did not; 2: the run could not be completed.")
-            { inventory, sla, filter, output, customer, noProvision, kubeconfig, context };
+            { inventory, sla, campaign, trials, filter, output, customer, noProvision, kubeconfig, context };
         command.SetAction((parse, token) => Output.GuardAsync(async () =>
         {
+            if (parse.GetValue(trials) is { } n && n is < 1 or > 100)
+            {
+                throw new Errors.ChaosEdgeException($"--trials {n}: give 1 to 100 trials.");
+            }
+
+            // The whole campaign file is checked (every problem, located) before anything is touched.
+            var chosen = parse.GetValue(campaign) is { } campaignPath ? CampaignLoader.Load(campaignPath) : null;
             var options = new NightlyOptions
             {
+                Campaign = chosen, Trials = parse.GetValue(trials),
                 InventoryPath = parse.GetValue(inventory), SlaPath = parse.GetValue(sla), Filter = parse.GetValue(filter),
                 OutputDirectory = parse.GetValue(output)!, Customer = parse.GetValue(customer)!, NoProvision = parse.GetValue(noProvision),
                 KubeconfigPath = parse.GetValue(kubeconfig), Context = parse.GetValue(context),
@@ -57,7 +69,7 @@ internal static class NightlyCommand
                 _ = Kubernetes.KubeConfig.Load(options.KubeconfigPath ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(lab))!, "kubeconfig"), options.Context);
             }
 
-            var selected = ScenarioCatalog.Select(options.Filter);
+            var selected = (options.Trials is { } t ? (options.Campaign ?? Campaign.Default).WithTrials(t) : options.Campaign ?? Campaign.Default).Select(options.Filter);
             if (options.InventoryPath is null && !Environment.IsPrivilegedProcess)
             {
                 throw new Errors.PrerequisiteMissingException("The built-in virtual lab needs root (sudo chaosedge nightly), or give --inventory for a provisioned lab.");
@@ -73,8 +85,8 @@ internal static class NightlyCommand
                 }
             });
             await EnsureChromiumAsync(logOnly);
-            var expected = TimeSpan.FromSeconds(30 + selected.Sum(s => (s.Definition.Baseline + s.Definition.MaximumHold + s.Definition.AfterRestore + TimeSpan.FromSeconds(15)).TotalSeconds));
-            var plan = $"{selected.Count} scenario(s): {string.Join(", ", selected.Select(s => s.Name))}; expected about {expected.TotalMinutes:0} min";
+            var expected = TimeSpan.FromSeconds(30 + selected.Sum(s => s.Definition.Trials * (s.Definition.Baseline + s.Definition.MaximumHold + s.Definition.AfterRestore + TimeSpan.FromSeconds(15)).TotalSeconds));
+            var plan = $"{selected.Count} scenario(s): {string.Join(", ", selected.Select(s => s.Definition.Trials == 1 ? s.Name : $"{s.Name} ×{s.Definition.Trials}"))}; expected about {expected.TotalMinutes:0} min";
             NightlyOutcome outcome;
             if (!Console.IsOutputRedirected && !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive)
             {
@@ -84,7 +96,7 @@ internal static class NightlyCommand
                 progress.Report(plan);
                 outcome = await AnsiConsole.Live(view.Render()).AutoClear(false).StartAsync(async live =>
                 {
-                    var run = new NightlyRun(options, new Both(view, new Observer(logOnly)), progress).RunAsync(token);
+                    var run = new NightlyRun(options, new FanOutObserver(view, new ProgressObserver(logOnly)), progress).RunAsync(token);
                     while (!run.IsCompleted)
                     {
                         live.UpdateTarget(view.Render());
@@ -100,14 +112,14 @@ internal static class NightlyCommand
                 // Not a terminal (CI, a pipe): a plain, timestamped log.
                 var progress = new Tee(Output.Progress(), logOnly.Report);
                 progress.Report(plan);
-                outcome = await new NightlyRun(options, new Observer(progress), progress).RunAsync(token);
+                outcome = await new NightlyRun(options, new ProgressObserver(progress), progress).RunAsync(token);
             }
 
             Console.WriteLine();
             Console.WriteLine($"{"scenario",-26} {"status",-13} {"time",7}  reason");
             foreach (var scenario in outcome.Scenarios)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(string?)scenario["name"],-26} {((string?)scenario["status"])!.ToUpperInvariant(),-13} {((double?)scenario["seconds"] ?? 0),6:0.0}s  {(string?)scenario["reason"]}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{scenario.Name,-26} {AcceptanceReport.StatusText(scenario.Status).ToUpperInvariant(),-13} {scenario.Seconds ?? 0,6:0.0}s  {scenario.Reason}"));
             }
 
             var report = Path.Combine(options.OutputDirectory, "report.html");
@@ -172,43 +184,5 @@ internal static class NightlyCommand
             first?.Report(value);
             second(value);
         }
-    }
-
-    private sealed class Both(IScenarioObserver first, IScenarioObserver second) : IScenarioObserver
-    {
-        public void PhaseStarted(ScenarioPhase phase, string description)
-        {
-            first.PhaseStarted(phase, description);
-            second.PhaseStarted(phase, description);
-        }
-
-        public void PhaseEnded(ScenarioPhase phase, Exception? error)
-        {
-            first.PhaseEnded(phase, error);
-            second.PhaseEnded(phase, error);
-        }
-
-        public void Step(string line)
-        {
-            first.Step(line);
-            second.Step(line);
-        }
-
-        public void ProbesNow(IReadOnlyList<LiveProbe> probes) => first.ProbesNow(probes);
-    }
-
-    private sealed class Observer(IProgress<string> progress) : IScenarioObserver
-    {
-        public void PhaseStarted(ScenarioPhase phase, string description) => progress.Report($"  {phase}: {description}");
-
-        public void PhaseEnded(ScenarioPhase phase, Exception? error)
-        {
-            if (error is not null)
-            {
-                progress.Report($"  {phase} failed: {error.Message}");
-            }
-        }
-
-        public void Step(string line) => progress.Report("    " + line);
     }
 }

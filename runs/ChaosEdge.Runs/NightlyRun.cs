@@ -1,8 +1,7 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using ChaosEdge.Campaigns;
 using ChaosEdge.Errors;
-using ChaosEdge.Measurement.Sla;
 using ChaosEdge.Reports;
 using ChaosEdge.Scenarios;
 using ChaosEdge.Scenarios.Catalog;
@@ -18,8 +17,14 @@ public sealed record NightlyOptions
 
     public string? SlaPath { get; init; }
 
-    /// <summary>Suites and scenarios to run (see <see cref="ScenarioCatalog.Select"/>); null for all.</summary>
+    /// <summary>Suites and scenarios of the campaign to run (see <see cref="Campaign.Select"/>); null for all.</summary>
     public string? Filter { get; init; }
+
+    /// <summary>The campaign (<c>--campaign FILE</c>); null for the shipped default campaign.</summary>
+    public Campaign? Campaign { get; init; }
+
+    /// <summary><c>--trials N</c>: every selected scenario runs this many times instead of its campaign's number.</summary>
+    public int? Trials { get; init; }
 
     public required string OutputDirectory { get; init; }
 
@@ -40,7 +45,7 @@ public sealed record NightlyOptions
 }
 
 /// <summary>How a nightly run ended: 0 every SLA verdict passed, 1 one did not, 2 the run could not be completed.</summary>
-public sealed record NightlyOutcome(int ExitCode, string Reason, string SummaryPath, IReadOnlyList<JsonObject> Scenarios);
+public sealed record NightlyOutcome(int ExitCode, string Reason, string SummaryPath, IReadOnlyList<ScenarioEntry> Scenarios);
 
 /// <summary>
 /// The main job: opens the lab (the virtual lab is brought up and provisioned), runs the selected scenarios in catalog
@@ -52,30 +57,34 @@ public sealed record NightlyOutcome(int ExitCode, string Reason, string SummaryP
 /// </summary>
 public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observer, IProgress<string> progress, TimeProvider? time = null)
 {
-    public const string Schema = "chaosedge.nightly/1";
+    public const string Schema = NightlySummary.SchemaName;
 
     private readonly TimeProvider clock = time ?? TimeProvider.System;
 
     public async Task<NightlyOutcome> RunAsync(CancellationToken cancellationToken = default)
     {
-        var selected = ScenarioCatalog.Select(options.Filter);
+        var campaign = options.Campaign ?? Campaign.Default;
+        if (options.Trials is { } trials)
+        {
+            campaign = campaign.WithTrials(trials);
+        }
+
+        var selected = campaign.Select(options.Filter);
         var output = Path.GetFullPath(options.OutputDirectory);
         Directory.CreateDirectory(output);
         var started = clock.GetUtcNow();
         var startedTimestamp = clock.GetTimestamp();
-        var summary = new JsonObject
+        var summary = new NightlySummary
         {
-            ["schema"] = Schema,
-            ["runId"] = started.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(2)),
-            ["startedAt"] = started.ToString("O", CultureInfo.InvariantCulture),
-            ["harness"] = typeof(NightlyRun).Assembly.GetName().Version?.ToString(3) ?? "?",
-            ["customer"] = options.Customer,
-            ["filter"] = options.Filter ?? string.Empty,
+            RunId = started.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(2)),
+            StartedAt = started.ToString("O", CultureInfo.InvariantCulture),
+            Harness = typeof(NightlyRun).Assembly.GetName().Version?.ToString(3) ?? "?",
+            Customer = options.Customer,
+            Filter = options.Filter ?? string.Empty,
+            Campaign = campaign.Name == Campaign.Default.Name && options.Campaign is null ? campaign.Name : $"{campaign.Name} ({campaign.SourcePath})",
+            Scenarios = [.. selected.Select(s => new ScenarioEntry { Name = s.Name, Suite = s.Suite, Title = s.Title, Status = ScenarioStatus.NotRun, Reason = "The run ended before this scenario." })],
         };
-        var entries = selected.Select(s => new JsonObject
-        {
-            ["name"] = s.Name, ["suite"] = s.Suite, ["title"] = s.Title, ["status"] = "not-run", ["reason"] = "The run ended before this scenario.",
-        }).ToList();
+        var entries = summary.Scenarios;
         string? incomplete = null;
         LabSession? lab = null;
         LabSession? twoNodes = null;
@@ -88,11 +97,12 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
             {
                 lab = await LabSession.OpenAsync(options.InventoryPath, options.LabName, 3, Path.Combine(output, "scenarios"), progress,
                     provision: !options.NoProvision, verify: options.NoProvision, options.SlaPath, options.KubeconfigPath, options.Context, cancellationToken).ConfigureAwait(false);
-                summary["lab"] = LabSummary(lab, await lab.HardwareAsync(cancellationToken).ConfigureAwait(false));
+                summary.Lab = LabSummary(lab, await lab.HardwareAsync(cancellationToken).ConfigureAwait(false));
                 AllureResult.WriteEnvironment(Path.Combine(output, "allure-results"), new Dictionary<string, string>
                 {
-                    ["ChaosEdge"] = (string)summary["harness"]!, ["lab"] = lab.Description, ["cluster"] = lab.Environment.Inventory.ClusterName,
+                    ["ChaosEdge"] = summary.Harness, ["lab"] = lab.Description, ["cluster"] = lab.Environment.Inventory.ClusterName,
                     ["control-plane VIP"] = lab.Environment.Inventory.ControlPlane.Vip.ToString(), ["SLA"] = lab.Environment.Sla.SourcePath,
+                    ["campaign"] = summary.Campaign,
                     ["nodes"] = string.Join(", ", lab.Environment.Inventory.Nodes.Select(n => $"{n.Name} {n.Address}")),
                 });
                 AllureResult.WriteCategories(Path.Combine(output, "allure-results"));
@@ -111,46 +121,18 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
             {
                 var scenario = selected[i];
                 var entry = entries[i];
-                await WriteSummaryAsync(output, summary, entries, null, startedTimestamp, CancellationToken.None).ConfigureAwait(false);
+                WriteSummary(output, summary, null, startedTimestamp);
                 if (incomplete is not null || lab is null)
                 {
-                    entry["reason"] = incomplete;
+                    entry.Reason = incomplete;
                     Skipped(output, scenario, incomplete ?? "The lab could not be opened.");
                     continue;
                 }
 
-                if (scenario.VirtualLabOnly && !lab.IsVirtual)
+                if (NotApplicable(scenario, lab) is { } notApplicable)
                 {
-                    entry["reason"] = "Runs on the built-in virtual lab only (it needs a lab of its own).";
-                    Skipped(output, scenario, (string)entry["reason"]!);
-                    continue;
-                }
-
-                if (!lab.IsVirtual && scenario.ShapeMismatch(lab.Environment.Inventory.Cluster.Dns) is { } mismatch)
-                {
-                    entry["reason"] = mismatch;
-                    Skipped(output, scenario, mismatch);
-                    continue;
-                }
-
-                if (!lab.IsVirtual && scenario.Definition.ClientProbe)
-                {
-                    entry["reason"] = "It probes from a client on the cluster's switch, which ChaosEdge puts only on the virtual lab it builds.";
-                    Skipped(output, scenario, (string)entry["reason"]!);
-                    continue;
-                }
-
-                if (scenario.TargetMissing(lab.Environment.Inventory) is { } noTarget)
-                {
-                    entry["reason"] = noTarget;
-                    Skipped(output, scenario, noTarget);
-                    continue;
-                }
-
-                if (!lab.IsVirtual && scenario.AgentsMissing(lab.Environment.Inventory) is { } noAgents)
-                {
-                    entry["reason"] = noAgents;
-                    Skipped(output, scenario, noAgents);
+                    entry.Reason = notApplicable;
+                    Skipped(output, scenario, notApplicable);
                     continue;
                 }
 
@@ -158,6 +140,7 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
                 var scenarioStarted = clock.GetTimestamp();
                 var allure = new AllureResult(Path.Combine(output, "allure-results"), scenario.Title, $"chaosedge.{scenario.Suite}.{scenario.Name}", scenario.Suite, scenario.Name, clock);
                 allure.Parameter("scenario", scenario.Name);
+                allure.Parameter("trials", scenario.Definition.Trials.ToString(CultureInfo.InvariantCulture));
                 try
                 {
                     var session = lab;
@@ -174,30 +157,36 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
                         session = withAgents;
                     }
 
-                    var result = await RunAsync(session, scenario, new AllureObserver(allure, observer), cancellationToken).ConfigureAwait(false);
-                    entry["fault"] = result.FaultDescription;
-                    entry["record"] = $"scenarios/{scenario.Name}/run.json";
-                    (entry["status"], entry["reason"]) = Judge(result);
-                    allure.Attach("timeline", "image/svg+xml", "svg", TimelineChart.Render(result.Record));
-                    allure.Attach("samples", "text/csv", "csv", SamplesCsv.Render(result.Timeline));
-                    allure.Attach("run record", "application/json", "json", result.Record.ToJsonString());
-                    allure.Finish((string?)entry["status"] == "pass" ? "passed" : "failed", (string?)entry["reason"]);
+                    var result = await ScenarioRuns.RunAsync(session, scenario, new FanOutObserver(new AllureObserver(allure), observer), output, progress: progress, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    entry.Fault = result.Trials[0].FaultDescription;
+                    entry.Record = result.Record;
+                    entry.Trials = result.TrialsDocument;
+                    (entry.Status, entry.Reason) = (result.Status, result.Reason);
+                    foreach (var (trial, k) in result.Trials.Select((t, k) => (t, k + 1)))
+                    {
+                        var suffix = result.Trials.Count == 1 ? string.Empty : $" (trial {k})";
+                        allure.Attach("timeline" + suffix, "image/svg+xml", "svg", TimelineChart.Render(trial.Record));
+                        allure.Attach("samples" + suffix, "text/csv", "csv", SamplesCsv.Render(trial.Timeline));
+                        allure.Attach("run record" + suffix, "application/json", "json", trial.Record.ToJsonString());
+                    }
+
+                    allure.Finish(entry.Status == ScenarioStatus.Pass ? "passed" : "failed", entry.Reason);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
                     // Interrupted (Ctrl+C): the fault session restored the fault; what was measured so far is still written.
-                    entry["status"] = "error";
-                    entry["reason"] = "Interrupted during this scenario; its fault was restored.";
-                    allure.Finish("broken", (string)entry["reason"]!);
+                    entry.Status = ScenarioStatus.Error;
+                    entry.Reason = "Interrupted during this scenario; its fault was restored.";
+                    allure.Finish("broken", entry.Reason);
                     incomplete = $"The run was interrupted during '{scenario.Name}'.";
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
                     var dirty = lab.Environment.Condition.IsDirty || twoNodes?.Environment.Condition.IsDirty == true || withAgents?.Environment.Condition.IsDirty == true;
-                    entry["status"] = "error";
-                    entry["reason"] = ErrorSummary(e, dirty);
-                    entry["detail"] = SecretRedactor.Redact(e.Message);
-                    progress.Report($"[{i + 1}/{selected.Count}] {scenario.Name}: technical detail: {entry["detail"]}");
+                    entry.Status = ScenarioStatus.Error;
+                    entry.Reason = ErrorSummary(e, dirty);
+                    entry.Detail = SecretRedactor.Redact(e.Message);
+                    progress.Report($"[{i + 1}/{selected.Count}] {scenario.Name}: technical detail: {entry.Detail}");
                     allure.Finish("broken", e.Message, e.StackTrace);
                     if (dirty)
                     {
@@ -212,8 +201,8 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
                     withAgents = null;
                 }
 
-                entry["seconds"] = Math.Round(clock.GetElapsedTime(scenarioStarted).TotalSeconds, 1);
-                progress.Report($"[{i + 1}/{selected.Count}] {scenario.Name}: {((string?)entry["status"])!.ToUpperInvariant()} {entry["reason"]}");
+                entry.Seconds = Math.Round(clock.GetElapsedTime(scenarioStarted).TotalSeconds, 1);
+                progress.Report($"[{i + 1}/{selected.Count}] {scenario.Name}: {AcceptanceReport.StatusText(entry.Status).ToUpperInvariant()} {entry.Reason}");
             }
         }
         finally
@@ -235,25 +224,47 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
             }
         }
 
-        var errors = entries.Count(e => (string?)e["status"] == "error");
-        var failed = entries.Count(e => (string?)e["status"] is "fail" or "inconclusive");
-        var passed = entries.Count(e => (string?)e["status"] == "pass");
+        var errors = entries.Where(e => e.Status == ScenarioStatus.Error).ToList();
+        var failed = entries.Where(e => e.NotPassed).ToList();
+        var passed = entries.Count(e => e.Status == ScenarioStatus.Pass);
         var (exit, outcome, reason) =
-            incomplete is not null ? (2, "incomplete", incomplete)
-            : errors > 0 ? (2, "incomplete", $"{errors} scenario(s) could not be completed, so they have no verdicts: {string.Join(", ", entries.Where(e => (string?)e["status"] == "error").Select(e => (string?)e["name"]))}. What went wrong is told with each scenario, and in technical terms in the report's appendix and in nightly.log.")
-            : failed > 0 ? (1, "fail", $"{failed} of {passed + failed} scenarios did not pass their SLA: {string.Join(", ", entries.Where(e => (string?)e["status"] is "fail" or "inconclusive").Select(e => (string?)e["name"]))}")
-            : (0, "pass", $"All {passed} scenarios passed their SLA.");
-        summary["outcome"] = outcome;
-        summary["reason"] = reason;
-        summary["finishedAt"] = clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+            incomplete is not null ? (2, RunOutcome.Incomplete, incomplete)
+            : errors.Count > 0 ? (2, RunOutcome.Incomplete, $"{errors.Count} scenario(s) could not be completed, so they have no verdicts: {string.Join(", ", errors.Select(e => e.Name))}. What went wrong is told with each scenario, and in technical terms in the report's appendix and in nightly.log.")
+            : failed.Count > 0 ? (1, RunOutcome.Fail, $"{failed.Count} of {passed + failed.Count} scenarios did not pass their SLA: {string.Join(", ", failed.Select(e => e.Name))}")
+            : (0, RunOutcome.Pass, $"All {passed} scenarios passed their SLA.");
+        summary.Outcome = outcome;
+        summary.Reason = reason;
+        summary.FinishedAt = clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
         // Written even when the run was interrupted: nothing measured is lost.
-        var path = await WriteSummaryAsync(output, summary, entries, reason, startedTimestamp, CancellationToken.None).ConfigureAwait(false);
+        var path = WriteSummary(output, summary, reason, startedTimestamp);
         await WriteReportsAsync(output, summary, CancellationToken.None).ConfigureAwait(false);
         return new NightlyOutcome(exit, reason, path, entries);
     }
 
+    /// <summary>Why <paramref name="scenario"/> does not run on <paramref name="lab"/>, or null when it does.</summary>
+    internal static string? NotApplicable(CatalogScenario scenario, LabSession lab)
+    {
+        var inventory = lab.Environment.Inventory;
+        if (scenario.VirtualLabOnly && !lab.IsVirtual)
+        {
+            return "Runs on the built-in virtual lab only (it needs a lab of its own).";
+        }
+
+        if (!lab.IsVirtual && scenario.ShapeMismatch(inventory.Cluster.Dns) is { } mismatch)
+        {
+            return mismatch;
+        }
+
+        if (!lab.IsVirtual && scenario.Definition.ClientProbe)
+        {
+            return "It probes from a client on the cluster's switch, which ChaosEdge puts only on the virtual lab it builds.";
+        }
+
+        return scenario.TargetMissing(inventory) ?? (lab.IsVirtual ? null : scenario.AgentsMissing(inventory));
+    }
+
     /// <summary>Writes <c>report.html</c> and <c>junit.xml</c> from the summary and the run records on disk.</summary>
-    public static async Task WriteReportsAsync(string output, JsonObject summary, CancellationToken cancellationToken = default)
+    public static async Task WriteReportsAsync(string output, NightlySummary summary, CancellationToken cancellationToken = default)
     {
         JsonObject? Record(string relative)
         {
@@ -265,53 +276,8 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
         await File.WriteAllTextAsync(Path.Combine(output, "junit.xml"), JUnitReport.Render(summary, Record), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<ScenarioResult> RunAsync(LabSession session, CatalogScenario scenario, IScenarioObserver observer, CancellationToken cancellationToken)
-    {
-        var runner = new ScenarioRunner(session.Environment);
-        var original = session.Environment.Inventory.Cluster.Dns;
-        if (scenario.DnsShape is not { } shape || !session.IsVirtual || CatalogScenario.Fits(shape, original))
-        {
-            return await runner.RunAsync(scenario.Definition, observer, scenario.CreateWorkload(session.Environment), cancellationToken).ConfigureAwait(false);
-        }
-
-        progress.Report($"Reshaping cluster DNS to {shape.Replicas} replica(s) for '{scenario.Name}'");
-        await session.ReshapeAsync(c => c with { Dns = shape }, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await runner.RunAsync(scenario.Definition, observer, scenario.CreateWorkload(session.Environment), cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            await session.ReshapeAsync(c => c with { Dns = original }, CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
     private void Skipped(string output, CatalogScenario scenario, string reason) =>
         new AllureResult(Path.Combine(output, "allure-results"), scenario.Title, $"chaosedge.{scenario.Suite}.{scenario.Name}", scenario.Suite, scenario.Name, clock).Finish("skipped", reason);
-
-    /// <summary>Reports phases to the run's observer and records them as Allure steps.</summary>
-    private sealed class AllureObserver(AllureResult allure, IScenarioObserver inner) : IScenarioObserver
-    {
-        public void PhaseStarted(ScenarioPhase phase, string description)
-        {
-            allure.StartStep($"{phase}: {description}");
-            inner.PhaseStarted(phase, description);
-        }
-
-        public void PhaseEnded(ScenarioPhase phase, Exception? error)
-        {
-            allure.StopStep(error);
-            inner.PhaseEnded(phase, error);
-        }
-
-        public void Step(string line)
-        {
-            allure.Step(line);
-            inner.Step(line);
-        }
-
-        public void ProbesNow(IReadOnlyList<LiveProbe> probes) => inner.ProbesNow(probes);
-    }
 
     /// <summary>
     /// What a scenario that could not be completed means, in plain words for the report's reader: what could not be
@@ -340,54 +306,25 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
         static string FirstLower(string text) => text.Length > 0 && char.IsUpper(text[0]) && (text.Length == 1 || !char.IsUpper(text[1])) ? char.ToLowerInvariant(text[0]) + text[1..] : text;
     }
 
-    private static (string Status, string Reason) Judge(ScenarioResult result)
-    {
-        if (result.DataLoss is { } loss)
-        {
-            return ("fail", "Data loss: " + loss);
-        }
-
-        var notPassed = result.Verdicts.Where(v => v.Outcome != SlaOutcome.Pass).ToList();
-        if (notPassed.Count == 0)
-        {
-            return ("pass", $"{result.Verdicts.Count} verdicts passed.");
-        }
-
-        var status = notPassed.Any(v => v.Outcome == SlaOutcome.Fail) ? "fail" : "inconclusive";
-        return (status, string.Join("; ", notPassed.Select(v => v.Summary)));
-    }
-
-    private static JsonObject LabSummary(LabSession lab, IReadOnlyDictionary<string, string> hardware)
+    private static LabSummary LabSummary(LabSession lab, IReadOnlyDictionary<string, string> hardware)
     {
         var inventory = lab.Environment.Inventory;
-        return new JsonObject
-        {
-            ["description"] = lab.Description,
-            ["cluster"] = inventory.ClusterName,
-            ["vip"] = inventory.ControlPlane.Vip.ToString(),
-            ["sla"] = lab.Environment.Sla.SourcePath,
-            ["versions"] = $"ChaosEdge {typeof(NightlyRun).Assembly.GetName().Version?.ToString(3)}, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}" + (lab.IsVirtual ? ", virtual lab node runtime (k3s-shaped)" : string.Empty),
-            ["nodes"] = new JsonArray([.. inventory.Nodes.Select(n => (JsonNode)new JsonObject
-            {
-                ["name"] = n.Name, ["address"] = n.Address.ToString(), ["role"] = n.Role.ToString().ToLowerInvariant(),
-                ["bmc"] = n.Bmc is { } b ? $"{b.Kind.ToString().ToLowerInvariant()} {b.Address}" : string.Empty,
-                ["hardware"] = hardware.GetValueOrDefault(n.Name, string.Empty),
-            })]),
-        };
+        return new LabSummary(lab.Description, inventory.ClusterName, inventory.ControlPlane.Vip.ToString(), lab.Environment.Sla.SourcePath,
+            $"ChaosEdge {typeof(NightlyRun).Assembly.GetName().Version?.ToString(3)}, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}" + (lab.IsVirtual ? ", virtual lab node runtime (k3s-shaped)" : string.Empty),
+            [.. inventory.Nodes.Select(n => new LabNodeSummary(n.Name, n.Address.ToString(), n.Role.ToString().ToLowerInvariant(),
+                n.Bmc is { } b ? $"{b.Kind.ToString().ToLowerInvariant()} {b.Address}" : string.Empty, hardware.GetValueOrDefault(n.Name, string.Empty)))]);
     }
 
-    private async Task<string> WriteSummaryAsync(string output, JsonObject summary, List<JsonObject> entries, string? reason, long startedTimestamp, CancellationToken cancellationToken)
+    private string WriteSummary(string output, NightlySummary summary, string? reason, long startedTimestamp)
     {
-        summary["wallSeconds"] = Math.Round(clock.GetElapsedTime(startedTimestamp).TotalSeconds, 1);
-        summary["scenarios"] = new JsonArray([.. entries.Select(e => (JsonNode)e.DeepClone())]);
+        summary.WallSeconds = Math.Round(clock.GetElapsedTime(startedTimestamp).TotalSeconds, 1);
         if (reason is null)
         {
-            summary["outcome"] = "running";
+            summary.Outcome = RunOutcome.Running;
         }
 
         var path = Path.Combine(output, "nightly.json");
-        await File.WriteAllTextAsync(path + ".tmp", SecretRedactor.Redact(summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true })), cancellationToken).ConfigureAwait(false);
-        File.Move(path + ".tmp", path, overwrite: true);
+        summary.Write(path);
         return path;
     }
 }

@@ -20,6 +20,12 @@ public sealed record ScenarioEnvironment(
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Where a scenario's run record and diagnostics go; null: <c>OutputDirectory/NAME</c>. One folder per trial when there are several.</summary>
+    public string? RecordDirectory { get; init; }
+
+    /// <summary>The folder of <paramref name="scenario"/>'s run record and diagnostics.</summary>
+    public string RecordDirectoryOf(string scenario) => RecordDirectory ?? Path.Combine(OutputDirectory, scenario);
+
     /// <summary>Puts a client on the cluster's switch (<see cref="ISwitchClient"/>); null where there is none to put (a real lab).</summary>
     public Func<CancellationToken, Task<ISwitchClient>>? AttachClient { get; init; }
 }

@@ -68,8 +68,16 @@ public sealed partial class ScenarioRunner
                 probes = [.. probes, new WorkloadReadyProbe(WorkloadProbeName, environment.KubeConfig, SampleWorkload.Namespace, SampleWorkload.Name, timeline, targets)];
             }
 
-            // Scenario's extra probes: the one place the scenario's own probes join the defaults (the campaign's
-            // application probes belong here), before the client's, which need the switch.
+            // Scenario's extra probes: the one place the scenario's own probes join the defaults — the campaign's
+            // application probes (their service's address looked up now), then the client's, which need the switch.
+            foreach (var spec in scenario.ApplicationProbes)
+            {
+                var endpoint = await ApplicationProbes.ResolveAsync(spec, client, cancellationToken).ConfigureAwait(false);
+                var probe = ApplicationProbes.Create(spec, endpoint);
+                observer.Step($"Application probe {spec.Name}: {probe.Series.Target} every {probe.Series.Interval.TotalMilliseconds:0} ms, timeout {probe.Series.Timeout.TotalMilliseconds:0} ms");
+                probes = [.. probes, probe];
+            }
+
             switchClient = scenario.ClientProbe ? await runner.AttachClientAsync(scenario, service, observer, cancellationToken).ConfigureAwait(false) : null;
             if (switchClient is not null)
             {
@@ -210,7 +218,7 @@ public sealed partial class ScenarioRunner
                 ["notes"] = string.Join(" | ", notes),
                 ["clientArp"] = clientArp?.ToString() ?? string.Empty,
             }, verdicts);
-            await RunRecord.WriteAsync(Path.Combine(environment.OutputDirectory, scenario.Name, "run.json"), record, cancellationToken).ConfigureAwait(false);
+            await RunRecord.WriteAsync(Path.Combine(environment.RecordDirectoryOf(scenario.Name), "run.json"), record, cancellationToken).ConfigureAwait(false);
             foreach (var verdict in verdicts)
             {
                 observer.Step($"{verdict.Outcome.ToString().ToUpperInvariant()} {verdict.Threshold.Probe} {verdict.Threshold.Metric}: {verdict.Measured} (limit {verdict.Threshold.Text}, margin {verdict.Margin}) {verdict.Reason}");

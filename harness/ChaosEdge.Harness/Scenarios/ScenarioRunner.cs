@@ -109,7 +109,7 @@ public sealed partial class ScenarioRunner(ScenarioEnvironment environment)
             observer.Step("diagnostics: " + line);
         }
 
-        var path = Path.Combine(environment.OutputDirectory, scenario, "diagnostics.txt");
+        var path = Path.Combine(environment.RecordDirectoryOf(scenario), "diagnostics.txt");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await File.WriteAllTextAsync(path, report, CancellationToken.None).ConfigureAwait(false);
     }

@@ -51,4 +51,15 @@ public sealed record SlaDocument(string SourcePath, IReadOnlyDictionary<string, 
     /// for clusters of that shape.
     /// </summary>
     public static readonly IReadOnlyList<string> Shapes = ["keepalived", "kube-vip", "keepalived-haproxy"];
+
+    /// <summary>
+    /// This document with <paramref name="scenario"/> judged by <paramref name="thresholds"/> alone, on every shape: a
+    /// campaign scenario's own <c>sla:</c> block replaces the SLA file's entries for it.
+    /// </summary>
+    public SlaDocument WithScenario(string scenario, IReadOnlyList<SlaThreshold> thresholds, string source)
+    {
+        var entries = Scenarios.Where(e => e.Key != scenario && !e.Key.StartsWith(scenario + "@", StringComparison.Ordinal)).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        entries[scenario] = thresholds;
+        return new SlaDocument($"{SourcePath} and {source}", entries);
+    }
 }
