@@ -13,10 +13,21 @@ public sealed class ScenarioLab(LabSession session) : IAsyncDisposable
 {
     public ScenarioEnvironment Environment => session.Environment;
 
+    /// <summary>The run layer's session, which <see cref="ScenarioRuns"/> runs scenarios on.</summary>
+    public LabSession Session => session;
+
     /// <summary>Whether this is the built-in virtual lab (so its shape may be changed, and it is torn down).</summary>
     public bool IsVirtual => session.IsVirtual;
 
     public string Description => session.Description;
+
+    /// <summary>
+    /// The campaign file named by the <c>CHAOSEDGE_CAMPAIGN</c> environment variable or the <c>campaign</c> runsettings
+    /// parameter, if any: its scenarios are the Campaign suite's test cases.
+    /// </summary>
+    public static string? ConfiguredCampaign =>
+        System.Environment.GetEnvironmentVariable("CHAOSEDGE_CAMPAIGN") is { Length: > 0 } fromEnvironment ? fromEnvironment
+        : TestContext.Parameters.Get("campaign") is { Length: > 0 } fromRunSettings ? fromRunSettings : null;
 
     /// <summary>The inventory named by the environment or runsettings, if any.</summary>
     public static string? ConfiguredInventory =>

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using ChaosEdge.Measurement.Sla;
+using ChaosEdge.Runs;
 using ChaosEdge.Reports;
 using ChaosEdge.Scenarios.Catalog;
 
@@ -32,67 +32,63 @@ public abstract class ScenarioSuite
     }
 
     /// <summary>
-    /// Runs a catalog scenario on <paramref name="lab"/> — in its DNS shape if it has one (the virtual lab is reshaped
-    /// and back), with its workload — and asserts every SLA verdict passed and no acknowledged write was lost.
+    /// Runs a campaign's scenario on <paramref name="lab"/> the way <c>chaosedge nightly</c> does (<see cref="ScenarioRuns"/>:
+    /// its DNS shape, its SLA block, its workload, its trials) and asserts it passed — every verdict (over the trials
+    /// when there are several) and no acknowledged write lost. Returns the first trial's result.
     /// </summary>
-    protected async Task<ScenarioResult> RunAsync(ScenarioLab lab, CatalogScenario scenario)
+    protected async Task<ScenarioResult> RunAsync(ScenarioLab lab, CatalogScenario scenario) => (await RunTrialsAsync(lab, scenario)).Trials[0];
+
+    /// <summary>As <see cref="RunAsync"/>, with every trial and the verdicts over them.</summary>
+    protected async Task<ScenarioRunOutcome> RunTrialsAsync(ScenarioLab lab, CatalogScenario scenario)
     {
-        var original = lab.Environment.Inventory.Cluster.Dns;
-        if (!lab.IsVirtual && scenario.ShapeMismatch(original) is { } mismatch)
+        if (!lab.IsVirtual && scenario.ShapeMismatch(lab.Environment.Inventory.Cluster.Dns) is { } mismatch)
         {
             Assert.Ignore(mismatch);
         }
 
-        if (scenario.DnsShape is { } shape && lab.IsVirtual && !CatalogScenario.Fits(shape, original))
+        allure!.Parameter("scenario", scenario.Name);
+        allure.Parameter("lab", lab.Environment.Inventory.ClusterName);
+        allure.Parameter("trials", scenario.Definition.Trials.ToString(CultureInfo.InvariantCulture));
+        // Each suite's records in a folder of its own: NoisyNeighbour runs the Failover scenarios again under the same names.
+        var output = Path.Combine(lab.Environment.OutputDirectory, Suite);
+        var progress = new Progress<string>(line => TestContext.Progress.WriteLine($"[{TestContext.CurrentContext.Test.Name}] {line}"));
+        var outcome = await ScenarioRuns.RunAsync(lab.Session, scenario, new FanOutObserver(new AllureObserver(allure), new TestOutputObserver()), output, output, progress);
+        foreach (var (result, trial) in outcome.Trials.Select((t, k) => (t, k + 1)))
         {
-            await lab.ReshapeAsync(c => c with { Dns = shape });
-            try
-            {
-                return await RunAsync(lab, scenario.Definition, scenario.CreateWorkload(lab.Environment));
-            }
-            finally
-            {
-                await lab.ReshapeAsync(c => c with { Dns = original });
-            }
+            var suffix = outcome.Trials.Count == 1 ? string.Empty : $" (trial {trial})";
+            allure.Attach("run record" + suffix, "application/json", "json", result.Record.ToJsonString());
+            allure.Attach("samples" + suffix, "text/csv", "csv", SamplesCsv.Render(result.Timeline));
+            allure.Attach("timeline" + suffix, "image/svg+xml", "svg", TimelineChart.Render(result.Record));
+            var summary = Summary(result);
+            allure.Attach("figures" + suffix, "text/plain", "txt", summary);
+            TestContext.Out.WriteLine(summary);
         }
 
-        var result = await RunAsync(lab, scenario.Definition, scenario.CreateWorkload(lab.Environment));
+        if (Suite == "Failover")
+        {
+            QuietRuns[scenario.Name] = outcome.Trials[0];
+        }
+
+        if (outcome.Trials.Count > 1)
+        {
+            var lines = string.Join(Environment.NewLine, outcome.Metrics.Select(m => $"  {m.Outcome.ToString().ToUpperInvariant(),-12} {m.Threshold.Probe} {m.Threshold.Metric} {m.Verdict.Measured} limit {m.Threshold.Text} {m.Reason}"));
+            allure.Attach("verdicts over the trials", "text/plain", "txt", lines);
+            TestContext.Out.WriteLine($"Over {outcome.Trials.Count} trials:{Environment.NewLine}{lines}");
+        }
+
+        // An inconclusive verdict is not a pass: the measurement could not decide, and the test says why.
+        Assert.That(outcome.DataLoss, Is.Empty, "Data loss");
+        Assert.That(outcome.Status, Is.EqualTo(ScenarioStatus.Pass), () => "SLA verdicts not passed: " + outcome.Reason);
         if (scenario.Workload != WorkloadKind.None)
         {
-            Assert.That(result.Notes, Has.Some.Contains("0 acknowledged writes lost"));
+            Assert.That(outcome.Trials.SelectMany(t => t.Notes), Has.Some.Contains("0 acknowledged writes lost"));
         }
 
-        return result;
+        return outcome;
     }
 
     /// <summary>The Failover suite's run of <paramref name="scenario"/> in this test run, with no neighbour, if it ran.</summary>
     protected static ScenarioResult? QuietRun(string scenario) => QuietRuns.GetValueOrDefault(scenario);
-
-    private async Task<ScenarioResult> RunAsync(ScenarioLab lab, ScenarioDefinition scenario, IScenarioWorkload? workload)
-    {
-        allure!.Parameter("scenario", scenario.Name);
-        allure.Parameter("lab", lab.Environment.Inventory.ClusterName);
-        // Each suite's records in a folder of its own: NoisyNeighbour runs the Failover scenarios again under the same names.
-        var environment = lab.Environment with { OutputDirectory = Path.Combine(lab.Environment.OutputDirectory, Suite) };
-        var result = await new ScenarioRunner(environment).RunAsync(scenario, new Observer(allure), workload);
-        allure.Attach("run record", "application/json", "json", result.Record.ToJsonString());
-        allure.Attach("samples", "text/csv", "csv", SamplesCsv.Render(result.Timeline));
-        allure.Attach("timeline", "image/svg+xml", "svg", TimelineChart.Render(result.Record));
-        if (Suite == "Failover")
-        {
-            QuietRuns[scenario.Name] = result;
-        }
-
-        var summary = Summary(result);
-        allure.Attach("figures", "text/plain", "txt", summary);
-        TestContext.Out.WriteLine(summary);
-
-        // An inconclusive verdict is not a pass: the measurement could not decide, and the test says why.
-        var failed = result.Verdicts.Where(v => v.Outcome != SlaOutcome.Pass).ToList();
-        Assert.That(result.DataLoss, Is.Null, "Data loss");
-        Assert.That(failed, Is.Empty, () => "SLA verdicts not passed: " + string.Join("; ", failed.Select(v => $"{v.Summary} {v.Reason}")));
-        return result;
-    }
 
     private static string Summary(ScenarioResult result)
     {
@@ -117,23 +113,23 @@ public abstract class ScenarioSuite
         return text.ToString();
     }
 
-    private sealed class Observer(AllureResult allure) : IScenarioObserver
+    /// <summary>A scenario's events in the test's output: live (Progress) and kept with its result (Out), so a failure on CI says what happened.</summary>
+    private sealed class TestOutputObserver : IScenarioObserver
     {
         public void PhaseStarted(ScenarioPhase phase, string description)
         {
             TestContext.Progress.WriteLine($"[{TestContext.CurrentContext.Test.Name}] {phase}: {description}");
             TestContext.Out.WriteLine($"{phase}: {description}");
-            allure.StartStep($"{phase}: {description}");
         }
 
-        public void PhaseEnded(ScenarioPhase phase, Exception? error) => allure.StopStep(error);
+        public void PhaseEnded(ScenarioPhase phase, Exception? error)
+        {
+        }
 
         public void Step(string line)
         {
-            // Progress shows it live; Out keeps it with the test's result, so a failure on CI says what happened.
             TestContext.Progress.WriteLine($"[{TestContext.CurrentContext.Test.Name}]   {line}");
             TestContext.Out.WriteLine("  " + line);
-            allure.Step(line);
         }
     }
 }
