@@ -1,5 +1,10 @@
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
+using ChaosEdge.Campaigns;
+using ChaosEdge.Faults.Targets;
+using ChaosEdge.Measurement.Sla;
+using ChaosEdge.Measurement.Trials;
+using ChaosEdge.Reports;
 using ChaosEdge.Runs;
 using ChaosEdge.Scenarios;
 using ChaosEdge.Tests.Support;
@@ -118,6 +123,58 @@ public sealed class NightlyRunTests
         {
             Directory.Delete(output, recursive: true);
             await ClusterLab.WaitHealthyAsync();
+        }
+    }
+
+    /// <summary>
+    /// The done-when of campaigns as data: a customer's campaign (the shipped example: the node running an edge-app pod
+    /// powered off, an HTTP probe on its LoadBalancer service, its own SLA block) run by <c>nightly --campaign</c> with 3
+    /// trials: every trial's record, the statistics over them, bounded verdicts, and the distribution in the report.
+    /// </summary>
+    [Test]
+    public async Task Nightly_runs_a_customer_campaign_with_trials_and_reports_the_distribution_and_bounded_verdicts()
+    {
+        var output = Directory.CreateTempSubdirectory("chaosedge-campaign-").FullName;
+        var lines = new List<string>();
+        try
+        {
+            // The node the scenario must pick: the first by name running a Ready edge-app pod when it starts.
+            using var client = ClusterLab.Client();
+            var expected = (await ClusterRoles.WorkloadPodsAsync(client, "default", "app=edge-app")).Where(p => p.Ready).Select(p => p.Node).Order(StringComparer.Ordinal).First();
+            var campaign = CampaignLoader.Load(Path.Combine(AppContext.BaseDirectory, "campaigns", "examples", "edge-app-power-off.yaml"));
+            var outcome = await new NightlyRun(
+                new NightlyOptions { InventoryPath = ClusterLab.Inventory.SourcePath, Campaign = campaign, Trials = 3, OutputDirectory = output },
+                new NightlyObserver(lines), new NightlyLines(lines)).RunAsync();
+
+            var summary = NightlySummary.Read(Path.Combine(output, "nightly.json"));
+            var entry = summary.Scenarios.Single();
+            var trials = TrialsDocument.Read((JsonObject)JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(output, entry.Trials!)))!);
+            var firstRecord = await File.ReadAllTextAsync(Path.Combine(output, trials.Records[0]));
+            var report = await File.ReadAllTextAsync(Path.Combine(output, "report.html"));
+            var tail = outcome.Reason + "\n" + string.Join('\n', lines.TakeLast(40));
+            Assert.Multiple(() =>
+            {
+                Assert.That(outcome.ExitCode, Is.Not.EqualTo(2), tail);
+                Assert.That(summary.Campaign, Does.StartWith("edge-app-power-off"));
+                Assert.That(entry.Name, Is.EqualTo("edge-app-node-power-off"));
+                Assert.That(entry.Status, Is.Not.EqualTo(ScenarioStatus.Error), tail);
+                Assert.That(trials.Records, Has.Count.EqualTo(3));
+                Assert.That(trials.Records.Select(r => File.Exists(Path.Combine(output, r))), Is.All.True);
+                Assert.That(firstRecord, Does.Contain("\"edge-http\""), "the application probe ran and was analysed");
+                Assert.That(firstRecord, Does.Contain($"\"target\": \"{expected}\""), "the first trial's target ran a Ready edge-app pod (the first by node name)");
+                var http = trials.Metrics.Single(m => m.Threshold.Probe == "edge-http" && m.Threshold.Metric == SlaMetric.Takeover);
+                Assert.That(http.Values, Has.Count.EqualTo(3).And.All.Not.Null, "a takeover per trial");
+                Assert.That(http.Statistics!.CiLow, Is.LessThanOrEqualTo(http.Statistics.Mean));
+                Assert.That(http.Statistics.CiHigh, Is.GreaterThanOrEqualTo(http.Statistics.Mean));
+                Assert.That(http.Threshold.Source, Does.Contain("edge-app-power-off.yaml:"), "judged by the campaign's own SLA block");
+                Assert.That(report, Does.Contain("class=\"trials\"").And.Contain("class=\"trial-chart\""));
+                Assert.That(entry.Status, Is.EqualTo(trials.Metrics.Any(m => m.Outcome == SlaOutcome.Fail) ? ScenarioStatus.Fail
+                    : trials.Metrics.Any(m => m.Outcome == SlaOutcome.Inconclusive) ? ScenarioStatus.Inconclusive : ScenarioStatus.Pass));
+            });
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
         }
     }
 }
