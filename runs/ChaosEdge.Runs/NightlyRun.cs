@@ -129,7 +129,7 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
                     continue;
                 }
 
-                if (NotApplicable(scenario, lab) is { } notApplicable)
+                if (ScenarioRuns.NotApplicable(scenario, lab) is { } notApplicable)
                 {
                     entry.Reason = notApplicable;
                     Skipped(output, scenario, notApplicable);
@@ -239,28 +239,6 @@ public sealed class NightlyRun(NightlyOptions options, IScenarioObserver observe
         var path = WriteSummary(output, summary, reason, startedTimestamp);
         await WriteReportsAsync(output, summary, CancellationToken.None).ConfigureAwait(false);
         return new NightlyOutcome(exit, reason, path, entries);
-    }
-
-    /// <summary>Why <paramref name="scenario"/> does not run on <paramref name="lab"/>, or null when it does.</summary>
-    internal static string? NotApplicable(CatalogScenario scenario, LabSession lab)
-    {
-        var inventory = lab.Environment.Inventory;
-        if (scenario.VirtualLabOnly && !lab.IsVirtual)
-        {
-            return "Runs on the built-in virtual lab only (it needs a lab of its own).";
-        }
-
-        if (!lab.IsVirtual && scenario.ShapeMismatch(inventory.Cluster.Dns) is { } mismatch)
-        {
-            return mismatch;
-        }
-
-        if (!lab.IsVirtual && scenario.Definition.ClientProbe)
-        {
-            return "It probes from a client on the cluster's switch, which ChaosEdge puts only on the virtual lab it builds.";
-        }
-
-        return scenario.TargetMissing(inventory) ?? (lab.IsVirtual ? null : scenario.AgentsMissing(inventory));
     }
 
     /// <summary>Writes <c>report.html</c> and <c>junit.xml</c> from the summary and the run records on disk.</summary>

@@ -60,6 +60,32 @@ public static class ScenarioRuns
         }
     }
 
+    /// <summary>
+    /// Why <paramref name="scenario"/> does not run on <paramref name="lab"/>, or null when it does: it needs a lab of its
+    /// own, a client on the lab switch, a DNS shape a given lab does not have, agents it does not name, or a target its
+    /// shape lacks. The nightly reports it as not run with this reason; the NUnit suites ignore it with it.
+    /// </summary>
+    public static string? NotApplicable(CatalogScenario scenario, LabSession lab)
+    {
+        var inventory = lab.Environment.Inventory;
+        if (scenario.VirtualLabOnly && !lab.IsVirtual)
+        {
+            return "Runs on the built-in virtual lab only (it needs a lab of its own).";
+        }
+
+        if (!lab.IsVirtual && scenario.ShapeMismatch(inventory.Cluster.Dns) is { } mismatch)
+        {
+            return mismatch;
+        }
+
+        if (!lab.IsVirtual && scenario.Definition.ClientProbe)
+        {
+            return "It probes from a client on the cluster's switch, which ChaosEdge puts only on the virtual lab it builds.";
+        }
+
+        return scenario.TargetMissing(inventory) ?? (lab.IsVirtual ? null : scenario.AgentsMissing(inventory));
+    }
+
     private static async Task<ScenarioRunOutcome> TrialsAsync(LabSession session, CatalogScenario scenario, IScenarioObserver observer, string output, string? recordRoot, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         var trials = Math.Max(1, scenario.Definition.Trials);

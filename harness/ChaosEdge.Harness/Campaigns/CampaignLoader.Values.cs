@@ -10,35 +10,9 @@ public static partial class CampaignLoader
     /// <summary>Values in a campaign file's words: kebab-case names for enums, durations such as <c>5s</c>.</summary>
     private sealed partial class Reader(YamlProblems problems)
     {
-        public int ReadInt(YamlScope scope, string key, int fallback, int min, int max)
-        {
-            var text = scope.Scalar(key, required: false);
-            if (text is null)
-            {
-                return fallback;
-            }
+        public int ReadInt(YamlScope scope, string key, int fallback, int min, int max) => scope.Int(key, fallback, min, max);
 
-            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-            {
-                problems.Add(scope.NodeOf(key)!, scope.FieldPath(key), $"'{text}' is not a whole number from {min} to {max}.");
-                return fallback;
-            }
-
-            return value;
-        }
-
-        public bool ReadBool(YamlScope scope, string key, bool fallback)
-        {
-            switch (scope.Scalar(key, required: false))
-            {
-                case null: return fallback;
-                case "true": return true;
-                case "false": return false;
-                case var text:
-                    problems.Add(scope.NodeOf(key)!, scope.FieldPath(key), $"'{text}' is not 'true' or 'false'.");
-                    return fallback;
-            }
-        }
+        public bool ReadBool(YamlScope scope, string key, bool fallback) => scope.Bool(key, fallback);
 
         /// <summary>A duration from <paramref name="min"/> to <paramref name="max"/>, or <paramref name="fallback"/> when absent or wrong.</summary>
         public TimeSpan ReadDuration(YamlScope scope, string key, TimeSpan fallback, TimeSpan min, TimeSpan max)

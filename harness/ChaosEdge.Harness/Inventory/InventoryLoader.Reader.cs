@@ -197,36 +197,9 @@ public static partial class InventoryLoader
             return value;
         }
 
-        private int ReadInt(YamlScope scope, string key, int fallback, int min, int max)
-        {
-            var text = scope.Scalar(key, required: false);
-            if (text is null)
-            {
-                return fallback;
-            }
+        private int ReadInt(YamlScope scope, string key, int fallback, int min, int max) => scope.Int(key, fallback, min, max);
 
-            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-            {
-                problems.Add(scope.NodeOf(key)!, scope.FieldPath(key), $"'{text}' is not a whole number from {min} to {max}.");
-                return fallback;
-            }
-
-            return value;
-        }
-
-        private bool ReadBool(YamlScope scope, string key, bool fallback)
-        {
-            var text = scope.Scalar(key, required: false);
-            switch (text)
-            {
-                case null: return fallback;
-                case "true": return true;
-                case "false": return false;
-                default:
-                    problems.Add(scope.NodeOf(key)!, scope.FieldPath(key), $"'{text}' is not 'true' or 'false'.");
-                    return fallback;
-            }
-        }
+        private bool ReadBool(YamlScope scope, string key, bool fallback) => scope.Bool(key, fallback);
 
         private IPNetwork? ReadSubnet(YamlScope root)
         {

@@ -35,6 +35,38 @@ internal sealed class YamlScope(YamlMappingNode node, string path, YamlProblems 
 
     public string FieldPath(string key) => Path.Length == 0 ? key : $"{Path}.{key}";
 
+    /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>; <paramref name="fallback"/> when absent, or (reported) when wrong.</summary>
+    public int Int(string key, int fallback, int min, int max)
+    {
+        var text = Scalar(key, required: false);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            Problems.Add(NodeOf(key)!, FieldPath(key), $"'{text}' is not a whole number from {min} to {max}.");
+            return fallback;
+        }
+
+        return value;
+    }
+
+    /// <summary><c>true</c> or <c>false</c>; <paramref name="fallback"/> when absent, or (reported) when anything else.</summary>
+    public bool Bool(string key, bool fallback)
+    {
+        switch (Scalar(key, required: false))
+        {
+            case null: return fallback;
+            case "true": return true;
+            case "false": return false;
+            case var text:
+                Problems.Add(NodeOf(key)!, FieldPath(key), $"'{text}' is not 'true' or 'false'.");
+                return fallback;
+        }
+    }
+
     /// <summary>Opens <paramref name="node"/> as a mapping, or reports that it is not one.</summary>
     public static YamlScope? Open(YamlNode? node, string path, YamlProblems problems)
     {

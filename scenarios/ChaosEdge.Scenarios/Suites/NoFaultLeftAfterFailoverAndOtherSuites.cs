@@ -16,6 +16,7 @@ namespace ChaosEdge.Scenarios.Suites;
 [Category("Storage")]
 [Category("Workload")]
 [Category("Client")]
+[Category("Campaign")]
 [Order(99)]
 public sealed class NoFaultLeftAfterFailoverAndOtherSuites
 {

@@ -41,9 +41,9 @@ public abstract class ScenarioSuite
     /// <summary>As <see cref="RunAsync"/>, with every trial and the verdicts over them.</summary>
     protected async Task<ScenarioRunOutcome> RunTrialsAsync(ScenarioLab lab, CatalogScenario scenario)
     {
-        if (!lab.IsVirtual && scenario.ShapeMismatch(lab.Environment.Inventory.Cluster.Dns) is { } mismatch)
+        if (ScenarioRuns.NotApplicable(scenario, lab.Session) is { } notApplicable)
         {
-            Assert.Ignore(mismatch);
+            Assert.Ignore(notApplicable);
         }
 
         allure!.Parameter("scenario", scenario.Name);
