@@ -32,7 +32,9 @@ public static class JUnitReport
                 switch (status)
                 {
                     case ScenarioStatus.Fail or ScenarioStatus.Inconclusive:
-                        var verdicts = (scenario.Record is { } path ? record(path)?["verdicts"] as JsonArray : null) ?? [];
+                        // Several trials: the verdicts over them (trials.json's metrics, same fields), not the first trial's.
+                        var verdicts = (scenario.Trials is { } trials ? record(trials)?["metrics"] as JsonArray
+                            : scenario.Record is { } path ? record(path)?["verdicts"] as JsonArray : null) ?? [];
                         var details = string.Join('\n', verdicts.OfType<JsonObject>().Where(v => (string?)v["outcome"] != "Pass")
                             .Select(v => $"{((string?)v["outcome"])?.ToUpperInvariant()} {v["probe"]} {v["metric"]}: {v["measured"]} (limit {v["limit"]}) {v["reason"]}"));
                         testCase.Add(new XElement("failure", new XAttribute("message", reason), SecretRedactor.Redact(details)));

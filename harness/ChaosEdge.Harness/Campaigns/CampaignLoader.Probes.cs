@@ -16,6 +16,9 @@ public static partial class CampaignLoader
     /// <summary>The built-in probes a scenario adds by name in its <c>probes:</c> list; a declared probe may not take these names.</summary>
     private static readonly string[] OptionalProbes = [ScenarioRunner.WorkloadProbeName, ScenarioRunner.ClientProbeName];
 
+    /// <summary>The probes every scenario runs (ProbeSet.Default, the volume probe): a timeline holds one probe of a name.</summary>
+    private static readonly string[] BuiltInProbes = ["vip-tcp", "vip-icmp", "api-readyz-fresh", "api-readyz-long", "service-vip-tcp", "vip-owner", "etcd", "volume-write"];
+
     private sealed partial class Reader
     {
         /// <summary>The <c>probes:</c> mapping: application probes by name, each with the place it was declared.</summary>
@@ -32,9 +35,10 @@ public static partial class CampaignLoader
                     continue;
                 }
 
-                if (OptionalProbes.Contains(name, StringComparer.Ordinal))
+                if (OptionalProbes.Contains(name, StringComparer.Ordinal) || BuiltInProbes.Contains(name, StringComparer.Ordinal)
+                    || name.StartsWith("dns-", StringComparison.Ordinal) || name.StartsWith("arp-", StringComparison.Ordinal))
                 {
-                    problems.Add(key, all.FieldPath(name), $"'{name}' is a built-in probe's name; give the application probe another.");
+                    problems.Add(key, all.FieldPath(name), $"'{name}' is a built-in probe's name ({string.Join(", ", [.. BuiltInProbes, .. OptionalProbes, "dns-NODE", "arp-VIP"])}); give the application probe another.");
                     continue;
                 }
 
@@ -81,9 +85,9 @@ public static partial class CampaignLoader
             var http = kind is null or ApplicationProbeKind.Http;
             var exchange = kind is null or ApplicationProbeKind.RequestResponse;
             var path = OnlyFor(scope, "path", http, "http") ?? "/";
-            if (!path.StartsWith('/'))
+            if (!path.StartsWith('/') || path.Any(c => c <= ' ' || c >= '\x7f'))
             {
-                problems.Add(scope.NodeOf("path")!, scope.FieldPath("path"), $"'{path}' is not a path; it starts with '/'.");
+                problems.Add(scope.NodeOf("path")!, scope.FieldPath("path"), $"'{path}' is not an HTTP path: it starts with '/' and holds no spaces, control or non-ASCII characters (percent-encode them).");
             }
 
             var status = OnlyFor(scope, "expectStatus", http, "http") is null ? 200 : ReadInt(scope, "expectStatus", 200, 100, 599);
@@ -92,6 +96,10 @@ public static partial class CampaignLoader
             if (kind == ApplicationProbeKind.RequestResponse && expect.Length == 0)
             {
                 problems.Add(scope.NodeOf("expect") ?? scope.Node, scope.FieldPath("expect"), "is required for a request-response probe: the text its response must contain.");
+            }
+            else if (System.Text.Encoding.UTF8.GetByteCount(expect) > ProbeExchange.BufferSize)
+            {
+                problems.Add(scope.NodeOf("expect")!, scope.FieldPath("expect"), $"is longer than the {ProbeExchange.BufferSize} bytes a sample reads of the response.");
             }
 
             var interval = ReadDuration(scope, "interval", TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(10));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using ChaosEdge.Errors;
@@ -55,8 +56,19 @@ public sealed partial class ScenarioRunner
             BlastRadius.Check(inventory, [fault], scenario.QuorumLossIntended);
             observer.Step($"Target: {fault.Description} (role {scenario.Target})");
 
+            // The campaign's application probes first (they hold nothing until they sample): their service's address is
+            // looked up now, so a service that is missing fails the scenario before any other probe is made.
+            var application = new List<IProbe>();
+            foreach (var spec in scenario.ApplicationProbes)
+            {
+                var endpoint = await ApplicationProbes.ResolveAsync(spec, client, cancellationToken).ConfigureAwait(false);
+                var probe = ApplicationProbes.Create(spec, endpoint);
+                observer.Step(string.Create(CultureInfo.InvariantCulture, $"Application probe {spec.Name}: {probe.Series.Target} every {probe.Series.Interval.TotalMilliseconds:0} ms, timeout {probe.Series.Timeout.TotalMilliseconds:0} ms"));
+                application.Add(probe);
+            }
+
             var lifetime = scenario.Baseline + scenario.MaximumHold + scenario.AfterRestore + TimeSpan.FromMinutes(5);
-            probes = ProbeSet.Default(inventory, environment.KubeConfig, service, environment.Shells, lifetime, fault.UnreachableNodes);
+            probes = [.. ProbeSet.Default(inventory, environment.KubeConfig, service, environment.Shells, lifetime, fault.UnreachableNodes), .. application];
             volume = await VolumeWatch.TryCreateAsync(inventory, client, environment.Shells, timeline, scenario.VolumeProbeInterval, Time, cancellationToken).ConfigureAwait(false);
             if (volume is not null)
             {
@@ -68,16 +80,7 @@ public sealed partial class ScenarioRunner
                 probes = [.. probes, new WorkloadReadyProbe(WorkloadProbeName, environment.KubeConfig, SampleWorkload.Namespace, SampleWorkload.Name, timeline, targets)];
             }
 
-            // Scenario's extra probes: the one place the scenario's own probes join the defaults — the campaign's
-            // application probes (their service's address looked up now), then the client's, which need the switch.
-            foreach (var spec in scenario.ApplicationProbes)
-            {
-                var endpoint = await ApplicationProbes.ResolveAsync(spec, client, cancellationToken).ConfigureAwait(false);
-                var probe = ApplicationProbes.Create(spec, endpoint);
-                observer.Step($"Application probe {spec.Name}: {probe.Series.Target} every {probe.Series.Interval.TotalMilliseconds:0} ms, timeout {probe.Series.Timeout.TotalMilliseconds:0} ms");
-                probes = [.. probes, probe];
-            }
-
+            // The client's probes, which need the switch.
             switchClient = scenario.ClientProbe ? await runner.AttachClientAsync(scenario, service, observer, cancellationToken).ConfigureAwait(false) : null;
             if (switchClient is not null)
             {
@@ -131,26 +134,36 @@ public sealed partial class ScenarioRunner
         public async Task StopProbesAsync()
         {
             probesStopped = true;
-            await stopProbes.CancelAsync().ConfigureAwait(false);
-            await running.ConfigureAwait(false);
-            await live.ConfigureAwait(false);
-            await following.ConfigureAwait(false);
-            end = Time.GetTimestamp();
-            foreach (var probe in probes)
+            try
             {
-                await probe.DisposeAsync().ConfigureAwait(false);
+                await stopProbes.CancelAsync().ConfigureAwait(false);
+                await running.ConfigureAwait(false);
+                await live.ConfigureAwait(false);
+                await following.ConfigureAwait(false);
             }
-
-            if (workload is not null)
+            finally
             {
-                await workload.StopAsync().ConfigureAwait(false);
-            }
-
-            if (switchClient is not null)
-            {
-                // The client and the switch's ARP guard go with the probes, before the recovery gate.
-                await switchClient.DisposeAsync().ConfigureAwait(false);
-                switchClient = null;
+                // Each release happens whatever the one before it threw: the probes' connections and agents, the
+                // workload's writers, and the client with the switch's ARP guard (before the recovery gate).
+                end = Time.GetTimestamp();
+                try
+                {
+                    await DisposeProbesAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    try
+                    {
+                        if (workload is not null)
+                        {
+                            await workload.StopAsync().ConfigureAwait(false);
+                        }
+                    }
+                    finally
+                    {
+                        await DisposeClientAsync().ConfigureAwait(false);
+                    }
+                }
             }
         }
 
@@ -229,13 +242,52 @@ public sealed partial class ScenarioRunner
 
         public async ValueTask DisposeAsync()
         {
-            // Probes never started (a failure while preparing): the client put on the switch still goes.
-            if (!probesStopped && switchClient is not null)
+            // Probes never started or never stopped (a failure while preparing): what was made still goes.
+            try
             {
-                await switchClient.DisposeAsync().ConfigureAwait(false);
+                if (!probesStopped)
+                {
+                    await DisposeProbesAsync().ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                await DisposeClientAsync().ConfigureAwait(false);
+                stopProbes.Dispose();
+            }
+        }
+
+        /// <summary>Disposes every probe made, each whatever the others threw (the first error is rethrown).</summary>
+        private async Task DisposeProbesAsync()
+        {
+            var made = probes;
+            probes = [];
+            List<Exception>? errors = null;
+            foreach (var probe in made)
+            {
+                try
+                {
+                    await probe.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is ChaosEdgeException or IOException or InvalidOperationException or OperationCanceledException)
+                {
+                    (errors ??= []).Add(e);
+                }
             }
 
-            stopProbes.Dispose();
+            if (errors is { Count: > 0 })
+            {
+                throw errors[0];
+            }
+        }
+
+        private async Task DisposeClientAsync()
+        {
+            if (switchClient is { } attached)
+            {
+                switchClient = null;
+                await attached.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 

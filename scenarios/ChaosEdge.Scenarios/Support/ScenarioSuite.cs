@@ -38,8 +38,12 @@ public abstract class ScenarioSuite
     /// </summary>
     protected async Task<ScenarioResult> RunAsync(ScenarioLab lab, CatalogScenario scenario) => (await RunTrialsAsync(lab, scenario)).Trials[0];
 
-    /// <summary>As <see cref="RunAsync"/>, with every trial and the verdicts over them.</summary>
-    protected async Task<ScenarioRunOutcome> RunTrialsAsync(ScenarioLab lab, CatalogScenario scenario)
+    /// <summary>
+    /// As <see cref="RunAsync"/>, with every trial and the verdicts over them. With <paramref name="trialsCappedFrom"/>
+    /// (the campaign asked for more trials than this run gives it) an inconclusive verdict is accepted and said: too few
+    /// trials to bound it is the run's limit, not the system's; a failed one still fails.
+    /// </summary>
+    protected async Task<ScenarioRunOutcome> RunTrialsAsync(ScenarioLab lab, CatalogScenario scenario, int? trialsCappedFrom = null)
     {
         if (ScenarioRuns.NotApplicable(scenario, lab.Session) is { } notApplicable)
         {
@@ -78,7 +82,15 @@ public abstract class ScenarioSuite
 
         // An inconclusive verdict is not a pass: the measurement could not decide, and the test says why.
         Assert.That(outcome.DataLoss, Is.Empty, "Data loss");
-        Assert.That(outcome.Status, Is.EqualTo(ScenarioStatus.Pass), () => "SLA verdicts not passed: " + outcome.Reason);
+        if (trialsCappedFrom is { } asked && outcome.Status == ScenarioStatus.Inconclusive)
+        {
+            await TestContext.Out.WriteLineAsync($"INCONCLUSIVE with {outcome.Trials.Count} of the campaign's {asked} trials (capped for this run): {outcome.Reason}");
+        }
+        else
+        {
+            Assert.That(outcome.Status, Is.EqualTo(ScenarioStatus.Pass), () => "SLA verdicts not passed: " + outcome.Reason);
+        }
+
         if (scenario.Workload != WorkloadKind.None)
         {
             Assert.That(outcome.Trials.SelectMany(t => t.Notes), Has.Some.Contains("0 acknowledged writes lost"));

@@ -187,6 +187,7 @@ public sealed class CampaignLoaderTests
     [TestCase("kind: http\n    service: edge-app", "'edge-app' is not a service as namespace/name")]
     [TestCase("kind: http\n    service: default/edge-app\n    interval: 5ms", "'5ms' is not a duration from 10ms to 10s.")]
     [TestCase("kind: http\n    address: 10.1\n    port: 80", "'10.1' is not an IPv4 address")]
+    [TestCase("kind: http\n    service: default/edge-app\n    path: /a b", "probes.p.path: '/a b' is not an HTTP path")]
     public void A_probe_mistake_is_reported_with_its_field(string body, string message)
     {
         var yaml = $"version: 1\nname: t\nprobes:\n  p:\n    {body}\nscenarios:\n  - name: s\n    suite: S\n    title: T\n    fault: power-off\n    target: vip-holder\n    probes: [p]\n";
@@ -194,6 +195,28 @@ public sealed class CampaignLoaderTests
         var error = Assert.Throws<ConfigurationInvalidException>(() => CampaignLoader.Parse(yaml, "c.yaml"))!;
 
         Assert.That(error.Problems.Select(p => p.ToString()), Has.One.Contains(message));
+    }
+
+    [TestCase("vip-tcp")]
+    [TestCase("dns-edge-1")]
+    [TestCase("volume-write")]
+    public void A_probe_may_not_take_a_built_in_probes_name(string name)
+    {
+        var yaml = $"version: 1\nname: t\nprobes:\n  {name}:\n    kind: tcp\n    address: 198.18.0.40\n    port: 80\nscenarios:\n  - name: s\n    suite: S\n    title: T\n    fault: power-off\n    target: vip-holder\n";
+
+        var error = Assert.Throws<ConfigurationInvalidException>(() => CampaignLoader.Parse(yaml, "c.yaml"))!;
+
+        Assert.That(error.Problems.Select(p => p.ToString()), Has.One.Contains($"c.yaml:4:3 probes.{name}: '{name}' is a built-in probe's name"));
+    }
+
+    [Test]
+    public void An_expected_text_longer_than_a_sample_reads_is_reported()
+    {
+        var yaml = $"version: 1\nname: t\nprobes:\n  p:\n    kind: request-response\n    address: 198.18.0.40\n    port: 502\n    expect: {new string('x', 4097)}\nscenarios:\n  - name: s\n    suite: S\n    title: T\n    fault: power-off\n    target: vip-holder\n    probes: [p]\n";
+
+        var error = Assert.Throws<ConfigurationInvalidException>(() => CampaignLoader.Parse(yaml, "c.yaml"))!;
+
+        Assert.That(error.Problems.Select(p => p.ToString()), Has.One.Contains("probes.p.expect: is longer than the 4096 bytes"));
     }
 
     [TestCase("app=edge-app", "app=edge-app")]

@@ -35,13 +35,17 @@ public sealed class TrialJudgeTests
         Assert.That(TrialStatistics.Of([7])!.CiLow, Is.Null, "one value has no interval");
     }
 
+    // Above 30: the published t(0.975) values (31: 2.0395, 40: 2.0211, 60: 2.0003, 100: 1.9840, 500: 1.9647).
     [TestCase(1, 12.706)]
     [TestCase(2, 4.303)]
     [TestCase(30, 2.042)]
-    [TestCase(31, 1.96)]
-    [TestCase(500, 1.96)]
-    public void The_t_quantile_is_the_table_then_the_normal_one(int df, double t) =>
-        Assert.That(TrialStatistics.TQuantile975(df), Is.EqualTo(t));
+    [TestCase(31, 2.0395)]
+    [TestCase(40, 2.0211)]
+    [TestCase(60, 2.0003)]
+    [TestCase(100, 1.9840)]
+    [TestCase(500, 1.9647)]
+    public void The_t_quantile_is_the_table_then_its_expansion(int df, double t) =>
+        Assert.That(TrialStatistics.TQuantile975(df), Is.EqualTo(t).Within(0.0005));
 
     [Test]
     public void Equal_values_give_a_zero_width_interval_that_passes_a_limit_equal_to_them()
@@ -122,6 +126,24 @@ public sealed class TrialJudgeTests
 
         Assert.That(metric.Outcome, Is.EqualTo(SlaOutcome.Inconclusive));
         Assert.That(metric.Reason, Does.StartWith("Only 1 of 3 trials have a Takeover figure"));
+    }
+
+    [Test]
+    public void A_trial_without_a_value_makes_the_bound_inconclusive_however_clear_the_others_are()
+    {
+        var withoutFault = Figures(3000) with { FaultTookEffect = null };
+        var sla = Sla("takeover: 5s");
+        var trials = new (IReadOnlyList<ProbeFigures>, IReadOnlyList<SlaVerdict>)[]
+        {
+            Trial("takeover: 5s", 3000),
+            Trial("takeover: 5s", 3010),
+            ([withoutFault], SlaJudge.Judge(sla, "s", [withoutFault])),
+        };
+
+        var metric = Single(TrialJudge.Judge(trials));
+
+        Assert.That(metric.Outcome, Is.EqualTo(SlaOutcome.Inconclusive));
+        Assert.That(metric.Reason, Does.StartWith("Only 2 of 3 trials have a Takeover figure").And.Contain("needs every trial's"));
     }
 
     [TestCase(3000.0)]

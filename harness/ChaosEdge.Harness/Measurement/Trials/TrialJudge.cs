@@ -38,7 +38,13 @@ public static class TrialJudge
         var verdicts = trials.Select(t => t.Verdicts.FirstOrDefault(v => v.Threshold.Probe == threshold.Probe && v.Threshold.Metric == threshold.Metric)).ToList();
         var values = trials.Select(t => MetricValue.Of(t.Figures.FirstOrDefault(f => f.Probe == threshold.Probe), threshold.Metric)).ToList();
         var outcomes = verdicts.Select(v => v?.Outcome ?? SlaOutcome.Inconclusive).ToList();
-        var statistics = TrialStatistics.Of(values.OfType<double>());
+        // The interval of a time cannot reach below zero, nor an availability above 100 %: cut there (a t interval is
+        // symmetric, the quantity is not); which side decides PASS and FAIL is unchanged.
+        var statistics = TrialStatistics.Of(values.OfType<double>()) is { } raw
+            ? MetricValue.HigherIsBetter(threshold.Metric)
+                ? raw with { CiHigh = raw.CiHigh is { } h ? Math.Min(h, 100) : null }
+                : raw with { CiLow = raw.CiLow is { } l ? Math.Max(l, 0) : null }
+            : null;
         if (trials.Count == 1 && verdicts[0] is { } only)
         {
             return new TrialMetric(threshold, values, outcomes, statistics, only);
@@ -55,6 +61,13 @@ public static class TrialJudge
         {
             return new SlaVerdict(threshold, SlaOutcome.Fail, NotRecovered, "-", string.Create(CultureInfo.InvariantCulture,
                 $"Probe '{threshold.Probe}' had not recovered by the end of the window in trial{(notRecovered.Count == 1 ? string.Empty : "s")} {string.Join(", ", notRecovered)} of {verdicts.Count}."));
+        }
+
+        // A trial that measured nothing is not left out quietly: the interval would speak for trials it did not see.
+        if (withValue < verdicts.Count && withValue > 0)
+        {
+            return new SlaVerdict(threshold, SlaOutcome.Inconclusive, statistics is null ? "-" : MetricValue.Format(statistics.Mean, unit), "-", string.Create(CultureInfo.InvariantCulture,
+                $"Only {withValue} of {verdicts.Count} trials have a {threshold.Metric} figure for probe '{threshold.Probe}'; a bound over the trials needs every trial's."));
         }
 
         if (statistics is not { CiLow: { } low, CiHigh: { } high } s)
