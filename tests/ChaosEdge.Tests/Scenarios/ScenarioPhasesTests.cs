@@ -9,7 +9,6 @@ namespace ChaosEdge.Tests.Scenarios;
 [FixtureLifeCycle(LifeCycle.InstancePerTestCase)]
 public sealed class ScenarioPhasesTests
 {
-    private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(10);
 
     /// <summary>The observe loop looks every 250 ms; a hold ends within one look (and one step of the driver) of its moment.</summary>
     private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(300);
@@ -208,14 +207,33 @@ public sealed class ScenarioPhasesTests
         });
     }
 
-    /// <summary>Runs the phases, moving the clock on in small steps while the run waits on it.</summary>
+    /// <summary>
+    /// Runs the phases, moving the clock to the next timer only when the run waits on one: after each timer fires, the
+    /// run's continuation (on the thread pool) is given the time it needs to act and wait again. Moving the clock on in
+    /// fixed steps regardless let it run ahead of a continuation queued behind a busy machine's other work (a 20 s hold
+    /// once measured 23.7 s on CI).
+    /// </summary>
     private async Task RunAsync(ScenarioDefinition scenario, FakeSteps steps, CancellationToken cancellationToken = default)
     {
         var run = new ScenarioPhases(scenario, steps, observer, condition, clock).RunAsync(cancellationToken);
-        for (var i = 0; i < 1_000_000 && !run.IsCompleted; i++)
+        var idle = System.Diagnostics.Stopwatch.StartNew();
+        while (!run.IsCompleted)
         {
-            clock.Advance(Step);
-            await Task.Yield();
+            if (clock.HasPendingTimers)
+            {
+                clock.AdvanceToNextTimer();
+                idle.Restart();
+            }
+            else if (idle.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                Assert.Fail("The run neither finished nor waited on the clock for 30 s of real time.");
+            }
+
+            await Task.Delay(1, CancellationToken.None);
+            while (!run.IsCompleted && !clock.HasPendingTimers && idle.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(1, CancellationToken.None);
+            }
         }
 
         await run;

@@ -43,6 +43,36 @@ public sealed class ManualClock(DateTimeOffset? start = null) : TimeProvider
         Interlocked.Exchange(ref now, Math.Max(Interlocked.Read(ref now), target));
     }
 
+    /// <summary>Whether anything waits on one of this clock's timers.</summary>
+    public bool HasPendingTimers
+    {
+        get
+        {
+            lock (gate)
+            {
+                return timers.Count > 0;
+            }
+        }
+    }
+
+    /// <summary>Moves the clock to the earliest timer's due time and fires it (and any due with it); false when none waits.</summary>
+    public bool AdvanceToNextTimer()
+    {
+        long due;
+        lock (gate)
+        {
+            if (timers.Count == 0)
+            {
+                return false;
+            }
+
+            due = timers.Min(t => t.Due);
+        }
+
+        Advance(TimeSpan.FromMilliseconds(Math.Max(0, due - Interlocked.Read(ref now)) / 1000.0));
+        return true;
+    }
+
     /// <summary>The timestamp <paramref name="milliseconds"/> after the clock's zero.</summary>
     public static long At(double milliseconds) => (long)(milliseconds * 1000);
 
