@@ -78,15 +78,7 @@ public static class SlaJudge
                 (margin >= 0 ? string.Empty : $"Availability {Percent(value)} is below {threshold.Text}.") + missedNote);
         }
 
-        TimeSpan? measured = threshold.Metric switch
-        {
-            SlaMetric.Takeover => figures.FaultTookEffect is null ? null : figures.TakeoverTime,
-            SlaMetric.LongestOutage => figures.LongestOutage,
-            SlaMetric.LatencyP99 => figures.Latency?.P99,
-            SlaMetric.LatencyMax => figures.Latency?.Max,
-            SlaMetric.DuplicateOwner => figures.DuplicateOwnerTime,
-            _ => null,
-        };
+        var measured = TimeOf(figures, threshold.Metric);
 
         if (threshold.Metric == SlaMetric.Takeover && figures.FaultTookEffect is not null && !figures.Recovered)
         {
@@ -115,6 +107,25 @@ public static class SlaJudge
 
         return new SlaVerdict(threshold, marginMs >= 0 ? SlaOutcome.Pass : SlaOutcome.Fail, text, Signed(marginMs, " ms"),
             (marginMs >= 0 ? string.Empty : $"{text} exceeds {threshold.Text}.") + missedNote);
+    }
+
+    /// <summary>
+    /// The time figure <paramref name="metric"/> bounds in <paramref name="figures"/>, or null where there is none (a
+    /// takeover without a fault taking effect, no latency, no duplicate-owner measurement; availability is no time). The
+    /// one definition of what a metric means, for the verdicts and for the statistics over trials.
+    /// </summary>
+    public static TimeSpan? TimeOf(ProbeFigures figures, SlaMetric metric)
+    {
+        ArgumentNullException.ThrowIfNull(figures);
+        return metric switch
+        {
+            SlaMetric.Takeover => figures.FaultTookEffect is null ? null : figures.TakeoverTime,
+            SlaMetric.LongestOutage => figures.LongestOutage,
+            SlaMetric.LatencyP99 => figures.Latency?.P99,
+            SlaMetric.LatencyMax => figures.Latency?.Max,
+            SlaMetric.DuplicateOwner => figures.DuplicateOwnerTime,
+            _ => null,
+        };
     }
 
     /// <summary>The least and the most a time figure can be, given where the probe's samples fell; null for latencies (measured directly).</summary>

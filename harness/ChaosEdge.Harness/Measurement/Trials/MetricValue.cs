@@ -19,17 +19,7 @@ public static class MetricValue
             return null;
         }
 
-        TimeSpan? time = metric switch
-        {
-            SlaMetric.Availability => null,
-            SlaMetric.Takeover => figures.FaultTookEffect is null ? null : figures.TakeoverTime,
-            SlaMetric.LongestOutage => figures.LongestOutage,
-            SlaMetric.LatencyP99 => figures.Latency?.P99,
-            SlaMetric.LatencyMax => figures.Latency?.Max,
-            SlaMetric.DuplicateOwner => figures.DuplicateOwnerTime,
-            _ => null,
-        };
-        return metric == SlaMetric.Availability ? figures.Availability * 100 : time?.TotalMilliseconds;
+        return metric == SlaMetric.Availability ? figures.Availability * 100 : SlaJudge.TimeOf(figures, metric)?.TotalMilliseconds;
     }
 
     /// <summary>A value in its unit as verdicts write it: <c>3012.4 ms</c>, <c>99.950 %</c>, <c>+0.120 pp</c>.</summary>
