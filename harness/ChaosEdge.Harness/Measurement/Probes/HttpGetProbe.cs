@@ -43,23 +43,10 @@ public sealed class HttpGetProbe : IProbe
 
     public ProbeSeries Series { get; }
 
-    public async ValueTask<Sample> SampleAsync(long sentAt, TimeProvider clock, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(clock);
-        using var timeoutSource = new CancellationTokenSource(Series.Timeout, clock);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
-        try
-        {
-            var status = await ProbeExchange.RunAsync(endpoint, request, StatusLineRead, static (answer, _) => ClientRequestProbe.Status(Encoding.ASCII.GetString(answer)), linked.Token)
-                .ConfigureAwait(false);
-            var outcome = status == expectStatus ? ProbeOutcome.Success : status == 0 ? ProbeOutcome.Error : ProbeOutcome.HttpStatus;
-            return new Sample(sentAt, ProbeErrors.Latency(clock, sentAt), outcome, (ushort)status);
-        }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return new Sample(sentAt, ProbeErrors.Latency(clock, sentAt), ProbeErrors.Classify(e), 0);
-        }
-    }
+    public ValueTask<Sample> SampleAsync(long sentAt, TimeProvider clock, CancellationToken cancellationToken) =>
+        ProbeExchange.SampleAsync(endpoint, request, StatusLineRead, static (answer, _) => ClientRequestProbe.Status(Encoding.ASCII.GetString(answer)),
+            status => (status == expectStatus ? ProbeOutcome.Success : status == 0 ? ProbeOutcome.Error : ProbeOutcome.HttpStatus, (ushort)status),
+            Series.Timeout, sentAt, clock, cancellationToken);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

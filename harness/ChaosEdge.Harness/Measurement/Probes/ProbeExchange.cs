@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using ChaosEdge.Measurement.Timeline;
 
 namespace ChaosEdge.Measurement.Probes;
 
@@ -13,6 +14,31 @@ internal static class ProbeExchange
 {
     /// <summary>The most bytes read per sample: a probe reads a status line or a short reply, never a body.</summary>
     public const int BufferSize = 4096;
+
+    /// <summary>
+    /// One sample of an exchange (<see cref="RunAsync"/>) under <paramref name="timeout"/> on <paramref name="clock"/>:
+    /// its result made the sample's outcome and detail by <paramref name="outcome"/>; a refused, reset or timed-out
+    /// exchange classified by <see cref="ProbeErrors.Classify"/>. The probes' shared sampling, so they differ only in
+    /// what they send and how they read the answer.
+    /// </summary>
+    public static async ValueTask<Sample> SampleAsync<T>(
+        IPEndPoint endpoint, ReadOnlyMemory<byte> request, Func<ReadOnlySpan<byte>, bool> complete, Func<ReadOnlySpan<byte>, bool, T> judge,
+        Func<T, (ProbeOutcome Outcome, ushort Detail)> outcome, TimeSpan timeout, long sentAt, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        ArgumentNullException.ThrowIfNull(clock);
+        using var timeoutSource = new CancellationTokenSource(timeout, clock);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        try
+        {
+            var (result, detail) = outcome(await RunAsync(endpoint, request, complete, judge, linked.Token).ConfigureAwait(false));
+            return new Sample(sentAt, ProbeErrors.Latency(clock, sentAt), result, detail);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return new Sample(sentAt, ProbeErrors.Latency(clock, sentAt), ProbeErrors.Classify(e), 0);
+        }
+    }
 
     /// <summary>
     /// Runs the exchange and hands what was received to <paramref name="judge"/>. <paramref name="complete"/> says, for

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using ChaosEdge.Measurement.Timeline;
 
@@ -49,21 +48,9 @@ public sealed class RequestResponseProbe : IProbe
 
     public ProbeSeries Series { get; }
 
-    public async ValueTask<Sample> SampleAsync(long sentAt, TimeProvider clock, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(clock);
-        using var timeoutSource = new CancellationTokenSource(Series.Timeout, clock);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
-        try
-        {
-            var ok = await ProbeExchange.RunAsync(endpoint, request, answered, judge, linked.Token).ConfigureAwait(false);
-            return new Sample(sentAt, ProbeErrors.Latency(clock, sentAt), ok ? ProbeOutcome.Success : ProbeOutcome.Error, 0);
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return new Sample(sentAt, ProbeErrors.Latency(clock, sentAt), ProbeErrors.Classify(e), 0);
-        }
-    }
+    public ValueTask<Sample> SampleAsync(long sentAt, TimeProvider clock, CancellationToken cancellationToken) =>
+        ProbeExchange.SampleAsync(endpoint, request, answered, judge, static ok => (ok ? ProbeOutcome.Success : ProbeOutcome.Error, (ushort)0),
+            Series.Timeout, sentAt, clock, cancellationToken);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
