@@ -12,7 +12,7 @@ internal static class TrendsCommand
     {
         var history = new Option<string>("--history") { Description = "A directory holding past nightly runs' output directories (each with its nightly.json).", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "The trend page to write.", DefaultValueFactory = _ => "trends.html" };
-        var command = new Command("trends", "Read past nightly runs and write a trend page: each metric over the runs with its threshold, regressions (a failed verdict, or the latest 1-3 nights worse than the nights before them: one-sided Mann-Whitney p < 0.05 and a shift of at least 100 ms or 0.1 pp) flagged. Exit 1 when the latest run regressed.")
+        var command = new Command("trends", "Read past nightly runs and write a trend page: each metric over the runs with its threshold, regressions (a failed verdict, or the latest 1-3 nights worse than the nights before them: one-sided Mann-Whitney p < 0.05/3 per look and a shift of at least 100 ms or 0.1 pp) flagged. Exit 1 when the latest run regressed.")
             { history, output };
         command.SetAction((parse, token) => Output.GuardAsync(async () =>
         {
