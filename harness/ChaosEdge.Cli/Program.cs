@@ -17,4 +17,7 @@ foreach (var command in FaultCommands.Create())
 }
 
 
-return await root.Parse(args).InvokeAsync();
+// Ctrl+C, SIGINT and SIGTERM (a pod being stopped) cancel the command's token; the command then restores the fault in
+// flight, takes a virtual lab down and writes what it measured. System.CommandLine's default would end the process
+// 2 s after the signal, in the middle of that: it is given the time a restore and a lab's teardown take.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromMinutes(5) });
