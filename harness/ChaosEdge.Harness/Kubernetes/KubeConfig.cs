@@ -31,6 +31,9 @@ public sealed record KubeConfig(Uri Server, string CertificateAuthorityPem, stri
     /// <summary>The kubeconfig context these settings came from.</summary>
     public string? Context { get; init; }
 
+    /// <summary>The context's namespace (in a pod: the service account's); <c>null</c> when it names none.</summary>
+    public string? Namespace { get; init; }
+
     /// <summary>The CA certificate the server's certificate is verified against.</summary>
     public X509Certificate2 CertificateAuthority() => X509Certificate2.CreateFromPem(CertificateAuthorityPem);
 
@@ -98,6 +101,22 @@ public sealed record KubeConfig(Uri Server, string CertificateAuthorityPem, stri
         return From(path, context, () => k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(path, context, useRelativePaths: true));
     }
 
+    /// <summary>
+    /// The API of the cluster this process runs in as a pod: its service account's token (read again as the kubelet
+    /// rotates it), the cluster CA and the namespace the kubelet mounts at
+    /// <c>/var/run/secrets/kubernetes.io/serviceaccount</c>, and the <c>kubernetes</c> service's address.
+    /// </summary>
+    public static KubeConfig InCluster()
+    {
+        if (!k8s.KubernetesClientConfiguration.IsInCluster())
+        {
+            throw new ConfigurationInvalidException("in-cluster", [new ConfigurationProblem("in-cluster", 0, 0, "in-cluster",
+                "This process does not run in a Kubernetes pod with a service account (no KUBERNETES_SERVICE_HOST, or no token under /var/run/secrets/kubernetes.io/serviceaccount); give a kubeconfig file instead.")]);
+        }
+
+        return From("in-cluster service account", null, k8s.KubernetesClientConfiguration.InClusterConfig);
+    }
+
     /// <summary>Reads a kubeconfig's text (as <see cref="Load"/> does, without files by relative path); <paramref name="source"/> names it in errors.</summary>
     public static KubeConfig Parse(string text, string source, string? context = null)
     {
@@ -161,6 +180,7 @@ public sealed record KubeConfig(Uri Server, string CertificateAuthorityPem, stri
             TokenProvider = config.TokenProvider,
             TlsServerName = string.IsNullOrEmpty(config.TlsServerName) ? null : config.TlsServerName,
             Context = config.CurrentContext,
+            Namespace = string.IsNullOrEmpty(config.Namespace) ? null : config.Namespace,
         };
         if (result.Token.Length == 0 && result.ClientCertificatePem is null && result.TokenProvider is null)
         {
