@@ -29,8 +29,10 @@ internal static class FaultCommands
         var peers = new Option<string[]>("--peer") { Description = "Partition: the other side (default: every other node).", AllowMultipleArgumentsPerToken = true };
         var duration = new Option<string>("--duration", "-d") { Description = "How long the fault stays applied; node-side timers restore NIC and partition faults after it.", DefaultValueFactory = _ => "20s" };
         var quorum = new Option<bool>("--allow-quorum-loss") { Description = "Inject even though etcd would lose its quorum." };
+        var reserve = new ReservationCommandOptions();
         var command = new Command("fault", "Inject one fault, hold it for the duration, restore it and verify (journalled: 'chaosedge recover' undoes it after a crash).")
             { inventory, kind, node, peers, duration, quorum };
+        reserve.AddTo(command);
         command.SetAction((parse, token) => Output.GuardAsync(async () =>
         {
             var lab = InventoryLoader.Load(parse.GetValue(inventory)!);
@@ -50,25 +52,31 @@ internal static class FaultCommands
             var others = parse.GetValue(peers) is { Length: > 0 } given ? given : [.. lab.Nodes.Select(n => n.Name).Except(targets)];
             var fault = FaultFactory.Create(faultKind, targets, length, TimeProvider.System, faultKind == FaultKind.Partition ? others : null);
             BlastRadius.Check(lab, [fault], parse.GetValue(quorum));
+            var reservation = reserve.Read(parse, lab, $"chaosedge fault {parse.GetValue(kind)} --inventory {lab.SourcePath}");
             var progress = Output.Progress();
-            await using var shells = new Shells(lab);
-            var context = new FaultContext(lab, shells.ByName, TimeProvider.System, progress.Report);
-            var journal = FaultJournal.For(lab);
-            progress.Report($"Injecting {fault.Description} (journal '{journal.Path}', id {fault.Record.Id})");
-            await using var session = await FaultSession.InjectAsync(fault, context, journal, cancellationToken: token);
-            progress.Report($"In effect; holding for {length.TotalSeconds:0.#} s");
-            try
+            return await ReservationCommandOptions.RunAsync(reservation, lab, progress, recoverFirst: true, async run =>
             {
-                await Task.Delay(length, TimeProvider.System, token);
-            }
-            catch (OperationCanceledException)
-            {
-                progress.Report("Interrupted: restoring now");
-            }
+                await using var shells = new Shells(lab);
+                var context = new FaultContext(lab, shells.ByName, TimeProvider.System, progress.Report);
+                var journal = FaultJournal.For(lab);
+                progress.Report($"Injecting {fault.Description} (journal '{journal.Path}', id {fault.Record.Id})");
+                await using var session = await FaultSession.InjectAsync(fault, context, journal, cancellationToken: run);
+                progress.Report($"In effect; holding for {length.TotalSeconds:0.#} s");
+                var interrupted = false;
+                try
+                {
+                    await Task.Delay(length, TimeProvider.System, run);
+                }
+                catch (OperationCanceledException)
+                {
+                    interrupted = true;
+                    progress.Report("Interrupted: restoring now");
+                }
 
-            await session.RestoreAsync(CancellationToken.None);
-            progress.Report($"Restored and verified; journal entry {fault.Record.Id} removed");
-            return Output.Success;
+                await session.RestoreAsync(CancellationToken.None);
+                progress.Report($"Restored and verified; journal entry {fault.Record.Id} removed");
+                return interrupted ? Output.CouldNotComplete : Output.Success;
+            }, token);
         }));
         return command;
     }
@@ -76,26 +84,32 @@ internal static class FaultCommands
     private static Command RecoverCommand()
     {
         var inventory = InventoryCommands.InventoryOption();
+        var reserve = new ReservationCommandOptions();
         var command = new Command("recover", "Undo every fault the lab's journal says may still be applied (after a crash or kill of the harness), verify each, and report what was done.") { inventory };
+        reserve.AddTo(command);
         command.SetAction((parse, token) => Output.GuardAsync(async () =>
         {
             var lab = InventoryLoader.Load(parse.GetValue(inventory)!);
-            var journal = FaultJournal.For(lab);
-            var pending = journal.Pending();
-            if (pending.Count == 0)
+            var reservation = reserve.Read(parse, lab, $"chaosedge recover --inventory {lab.SourcePath}");
+            return await ReservationCommandOptions.RunAsync(reservation, lab, Output.Progress(), recoverFirst: false, async run =>
             {
-                Console.WriteLine($"The journal '{journal.Path}' lists no applied fault; nothing to recover.");
-                return Output.Success;
-            }
+                var journal = FaultJournal.For(lab);
+                var pending = journal.Pending();
+                if (pending.Count == 0)
+                {
+                    Console.WriteLine($"The journal '{journal.Path}' lists no applied fault; nothing to recover.");
+                    return Output.Success;
+                }
 
-            await using var shells = new Shells(lab);
-            var outcomes = await FaultRecovery.RecoverAsync(new FaultContext(lab, shells.ByName, TimeProvider.System, Output.Progress().Report), journal, token);
-            foreach (var outcome in outcomes)
-            {
-                Console.WriteLine($"  {(outcome.Restored ? "RESTORED" : "FAILED  ")} {outcome.Record.Id}: {outcome.Detail}");
-            }
+                await using var shells = new Shells(lab);
+                var outcomes = await FaultRecovery.RecoverAsync(new FaultContext(lab, shells.ByName, TimeProvider.System, Output.Progress().Report), journal, run);
+                foreach (var outcome in outcomes)
+                {
+                    Console.WriteLine($"  {(outcome.Restored ? "RESTORED" : "FAILED  ")} {outcome.Record.Id}: {outcome.Detail}");
+                }
 
-            return outcomes.All(o => o.Restored) ? Output.Success : Output.Failed;
+                return outcomes.All(o => o.Restored) ? Output.Success : Output.Failed;
+            }, token);
         }));
         return command;
     }
@@ -135,7 +149,8 @@ internal static class FaultCommands
         _ => throw new ChaosEdgeException($"Fault '{text}' is not one of power-off, kubelet-stop, nic-down, etcd-member-loss, partition."),
     };
 
-    private sealed class Shells(LabInventory lab) : IAsyncDisposable
+    /// <summary>An SSH shell per node of the lab, closed together.</summary>
+    internal sealed class Shells(LabInventory lab) : IAsyncDisposable
     {
         public IReadOnlyDictionary<string, INodeShell> ByName { get; } = lab.Nodes.ToDictionary(n => n.Name, n => (INodeShell)new SshNodeShell(n), StringComparer.Ordinal);
 

@@ -32,6 +32,8 @@ internal static class NightlyCommand
         var context = new Option<string?>("--context") { Description = "With --no-provision: the kubeconfig context to use (default: its current context)." };
         var command = new Command("nightly", "Run the scenario suites against a lab and write the run record, the acceptance report (HTML, and PDF when Chromium is installed) and JUnit XML. Exit 0: every SLA passed; 1: an SLA did not; 2: the run could not be completed.")
             { inventory, sla, campaign, trials, filter, output, customer, noProvision, kubeconfig, context };
+        var reserve = new ReservationCommandOptions();
+        reserve.AddTo(command);
         command.SetAction((parse, token) => Output.GuardAsync(async () =>
         {
             if (parse.GetValue(trials) is { } n && n is < 1 or > 100)
@@ -75,63 +77,68 @@ internal static class NightlyCommand
                 throw new Errors.PrerequisiteMissingException("The built-in virtual lab needs root (sudo chaosedge nightly), or give --inventory for a provisioned lab.");
             }
 
-            Directory.CreateDirectory(options.OutputDirectory);
-            await using var log = new StreamWriter(Path.Combine(options.OutputDirectory, "nightly.log"), append: false) { AutoFlush = true };
-            var logOnly = new Tee(null, line =>
+            var reservedLab = options.InventoryPath is { } labPath ? Inventory.InventoryLoader.Load(labPath) : null;
+            var reservation = reserve.Read(parse, reservedLab, $"chaosedge nightly --inventory {options.InventoryPath} --out {Path.GetFullPath(options.OutputDirectory)}");
+            return await ReservationCommandOptions.RunAsync(reservation, reservedLab, Output.Progress(), recoverFirst: true, async stopping =>
             {
-                lock (log)
+                Directory.CreateDirectory(options.OutputDirectory);
+                await using var log = new StreamWriter(Path.Combine(options.OutputDirectory, "nightly.log"), append: false) { AutoFlush = true };
+                var logOnly = new Tee(null, line =>
                 {
-                    log.WriteLine($"{TimeProvider.System.GetUtcNow():O} {SecretRedactor.Redact(line)}");
-                }
-            });
-            await EnsureChromiumAsync(logOnly);
-            var expected = TimeSpan.FromSeconds(30 + selected.Sum(s => s.Definition.Trials * (s.Definition.Baseline + s.Definition.MaximumHold + s.Definition.AfterRestore + TimeSpan.FromSeconds(15)).TotalSeconds));
-            var plan = $"{selected.Count} scenario(s): {string.Join(", ", selected.Select(s => s.Definition.Trials == 1 ? s.Name : $"{s.Name} ×{s.Definition.Trials}"))}; expected about {expected.TotalMinutes:0} min";
-            NightlyOutcome outcome;
-            if (!Console.IsOutputRedirected && !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive)
-            {
-                // A terminal: a live view of scenario, phase, probes and times; the full log goes to nightly.log.
-                var view = new NightlyView(expected);
-                var progress = new Tee(view, logOnly.Report);
-                progress.Report(plan);
-                outcome = await AnsiConsole.Live(view.Render()).AutoClear(false).StartAsync(async live =>
-                {
-                    var run = new NightlyRun(options, new FanOutObserver(view, new ProgressObserver(logOnly)), progress).RunAsync(token);
-                    while (!run.IsCompleted)
+                    lock (log)
                     {
-                        live.UpdateTarget(view.Render());
-                        await Task.WhenAny(run, Task.Delay(250, CancellationToken.None));
+                        log.WriteLine($"{TimeProvider.System.GetUtcNow():O} {SecretRedactor.Redact(line)}");
                     }
-
-                    live.UpdateTarget(view.Render());
-                    return await run;
                 });
-            }
-            else
-            {
-                // Not a terminal (CI, a pipe): a plain, timestamped log.
-                var progress = new Tee(Output.Progress(), logOnly.Report);
-                progress.Report(plan);
-                outcome = await new NightlyRun(options, new ProgressObserver(progress), progress).RunAsync(token);
-            }
+                await EnsureChromiumAsync(logOnly);
+                var expected = TimeSpan.FromSeconds(30 + selected.Sum(s => s.Definition.Trials * (s.Definition.Baseline + s.Definition.MaximumHold + s.Definition.AfterRestore + TimeSpan.FromSeconds(15)).TotalSeconds));
+                var plan = $"{selected.Count} scenario(s): {string.Join(", ", selected.Select(s => s.Definition.Trials == 1 ? s.Name : $"{s.Name} ×{s.Definition.Trials}"))}; expected about {expected.TotalMinutes:0} min";
+                NightlyOutcome outcome;
+                if (!Console.IsOutputRedirected && !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive)
+                {
+                    // A terminal: a live view of scenario, phase, probes and times; the full log goes to nightly.log.
+                    var view = new NightlyView(expected);
+                    var progress = new Tee(view, logOnly.Report);
+                    progress.Report(plan);
+                    outcome = await AnsiConsole.Live(view.Render()).AutoClear(false).StartAsync(async live =>
+                    {
+                        var run = new NightlyRun(options, new FanOutObserver(view, new ProgressObserver(logOnly)), progress).RunAsync(stopping);
+                        while (!run.IsCompleted)
+                        {
+                            live.UpdateTarget(view.Render());
+                            await Task.WhenAny(run, Task.Delay(250, CancellationToken.None));
+                        }
 
-            Console.WriteLine();
-            Console.WriteLine($"{"scenario",-26} {"status",-13} {"time",7}  reason");
-            foreach (var scenario in outcome.Scenarios)
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{scenario.Name,-26} {AcceptanceReport.StatusText(scenario.Status).ToUpperInvariant(),-13} {scenario.Seconds ?? 0,6:0.0}s  {scenario.Reason}"));
-            }
+                        live.UpdateTarget(view.Render());
+                        return await run;
+                    });
+                }
+                else
+                {
+                    // Not a terminal (CI, a pipe): a plain, timestamped log.
+                    var progress = new Tee(Output.Progress(), logOnly.Report);
+                    progress.Report(plan);
+                    outcome = await new NightlyRun(options, new ProgressObserver(progress), progress).RunAsync(stopping);
+                }
 
-            var report = Path.Combine(options.OutputDirectory, "report.html");
-            if (!token.IsCancellationRequested)
-            {
-                await PrintPdfAsync(report, Path.Combine(options.OutputDirectory, "report.pdf"), new Tee(Output.Progress(), logOnly.Report), token);
-            }
-            Console.WriteLine();
-            Console.WriteLine($"Report: {Path.GetFullPath(report)}");
-            Console.WriteLine($"Run record: {outcome.SummaryPath}");
-            Console.WriteLine(SecretRedactor.Redact(outcome.Reason));
-            return outcome.ExitCode;
+                Console.WriteLine();
+                Console.WriteLine($"{"scenario",-26} {"status",-13} {"time",7}  reason");
+                foreach (var scenario in outcome.Scenarios)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{scenario.Name,-26} {AcceptanceReport.StatusText(scenario.Status).ToUpperInvariant(),-13} {scenario.Seconds ?? 0,6:0.0}s  {scenario.Reason}"));
+                }
+
+                var report = Path.Combine(options.OutputDirectory, "report.html");
+                if (!stopping.IsCancellationRequested)
+                {
+                    await PrintPdfAsync(report, Path.Combine(options.OutputDirectory, "report.pdf"), new Tee(Output.Progress(), logOnly.Report), stopping);
+                }
+                Console.WriteLine();
+                Console.WriteLine($"Report: {Path.GetFullPath(report)}");
+                Console.WriteLine($"Run record: {outcome.SummaryPath}");
+                Console.WriteLine(SecretRedactor.Redact(outcome.Reason));
+                return outcome.ExitCode;
+            }, token);
         }));
         return command;
     }
