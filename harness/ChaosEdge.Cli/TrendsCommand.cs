@@ -5,14 +5,14 @@ using ChaosEdge.Reports;
 
 namespace ChaosEdge.Cli;
 
-/// <summary><c>chaosedge trends</c>: every judged metric over past nightly runs, with regressions flagged.</summary>
+/// <summary><c>chaosedge trends</c>: every judged metric over past nightly runs, with regressions flagged; one page per lab and an index over several labs.</summary>
 internal static class TrendsCommand
 {
     public static Command Create()
     {
-        var history = new Option<string>("--history") { Description = "A directory holding past nightly runs' output directories (each with its nightly.json).", Required = true };
-        var output = new Option<string>("--out", "-o") { Description = "The trend page to write.", DefaultValueFactory = _ => "trends.html" };
-        var command = new Command("trends", "Read past nightly runs and write a trend page: each metric over the runs with its threshold, regressions (a failed verdict, or the latest 1-3 nights worse than the nights before them: one-sided Mann-Whitney p < 0.05/3 per look and a shift of at least 100 ms or 0.1 pp) flagged. Exit 1 when the latest run regressed.")
+        var history = new Option<string>("--history") { Description = "A directory holding past nightly runs' output directories (each with its nightly.json), of one lab or of many (e.g. DIR/LAB/NIGHT/nightly.json).", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "The trend page to write; with several labs, the index page, each lab's page beside it as trends-LAB.html.", DefaultValueFactory = _ => "trends.html" };
+        var command = new Command("trends", "Read past nightly runs and write a trend page: each metric over the runs with its threshold, regressions (a failed verdict, or the latest 1-3 nights worse than the nights before them: one-sided Mann-Whitney p < 0.05/3 per look and a shift of at least 100 ms or 0.1 pp) flagged. Runs of several labs (a lab is its nightly.json's lab.cluster, else the directory under --history holding it) give a page per lab, never mixing their metrics, and an index at --out: each lab's latest run, outcome, scenario counts, regressions and latest nights, labs with regressions first. Exit 1 when the latest run of a lab regressed.")
             { history, output };
         command.SetAction((parse, token) => Output.GuardAsync(async () =>
         {
@@ -22,23 +22,13 @@ internal static class TrendsCommand
                 throw new ChaosEdgeException($"--history '{directory}' is not a directory.");
             }
 
-            var series = TrendReport.Read(directory);
-            if (series.Count == 0)
+            var written = await TrendPages.WriteAsync(directory, parse.GetValue(output)!, token);
+            foreach (var line in written.Lines)
             {
-                throw new ChaosEdgeException($"No nightly run (nightly.json with its run records) under '{directory}'.");
+                Console.WriteLine(line);
             }
 
-            var path = parse.GetValue(output)!;
-            await File.WriteAllTextAsync(path, TrendReport.Render(series), token);
-            var regressions = series.Where(s => s.Regression is not null).ToList();
-            Console.WriteLine($"{series.Count} metrics over {series.Max(s => s.Points.Count)} runs; {regressions.Count} regression(s).");
-            foreach (var r in regressions)
-            {
-                Console.WriteLine($"  REGRESSION {r.Scenario} {r.Probe} {r.Metric}: {r.Regression}");
-            }
-
-            Console.WriteLine($"Trend page: {Path.GetFullPath(path)}");
-            return regressions.Count == 0 ? Output.Success : Output.Failed;
+            return written.Regressed ? Output.Failed : Output.Success;
         }));
         return command;
     }

@@ -6,98 +6,6 @@ using ChaosEdge.Measurement.Trials;
 
 namespace ChaosEdge.Reports;
 
-/// <summary>One judged metric in one nightly run: its value (the median of the night's trials), and each trial's value.</summary>
-/// <param name="RunId">The nightly run.</param>
-/// <param name="StartedAt">When it started (ISO 8601).</param>
-/// <param name="Value">The night's value: the single run's, or the median of its trials.</param>
-/// <param name="Limit">The threshold in the series' unit.</param>
-/// <param name="Outcome">The night's verdict (over all its trials).</param>
-/// <param name="Values">Every trial's value; <c>null</c> means the one <paramref name="Value"/>.</param>
-public sealed record TrendPoint(string RunId, string StartedAt, double Value, double? Limit, string Outcome, IReadOnlyList<double>? Values = null)
-{
-    /// <summary>The night's values: each trial's, or the one value.</summary>
-    public IReadOnlyList<double> Samples => Values ?? [Value];
-}
-
-/// <summary>One scenario's metric (probe + metric) over the nightly runs, oldest first, and whether its latest nights regressed.</summary>
-public sealed record TrendSeries(string Scenario, string Probe, string Metric, string Unit, IReadOnlyList<TrendPoint> Points)
-{
-    /// <summary>Values needed before the latest nights before they are compared with them: 3.</summary>
-    public const int MinimumHistory = 3;
-
-    /// <summary>The most latest nights pooled against the nights before them: 3.</summary>
-    public const int MaximumRecentNights = 3;
-
-    /// <summary>
-    /// The family-wise p-value below which a shift counts: 0.05 over the three looks (k = 1, 2, 3), so each look is
-    /// tested at 0.05 / 3 (Bonferroni). Without the correction one trial a night raised a false alarm on about 10 % of
-    /// simulated histories over four nights; a +500 ms shift with six nights before it is still flagged by the third
-    /// night (all three above all six: exact p = 1/84).
-    /// </summary>
-    public const double Significance = 0.05;
-
-    /// <summary>The p-value each look is tested at: <see cref="Significance"/> / <see cref="MaximumRecentNights"/>.</summary>
-    public const double PerLook = Significance / MaximumRecentNights;
-
-    /// <summary>The least shift that counts: 100 ms, or 0.1 percentage points of availability.</summary>
-    public double MinimumShift => Unit == "%" ? 0.1 : 100;
-
-    /// <summary>
-    /// Why the latest night is a regression, or null: it failed its verdict; or, for the latest k = 1, 2, 3 nights
-    /// pooled against every night before them (at least <see cref="MinimumHistory"/> values), a one-sided
-    /// Mann–Whitney U test finds them worse with p &lt; 0.05 / 3 (one look per k) and the Hodges–Lehmann shift is at least
-    /// <see cref="MinimumShift"/>. The smallest such k is named.
-    /// </summary>
-    public string? Regression
-    {
-        get
-        {
-            if (Points.Count == 0)
-            {
-                return null;
-            }
-
-            var latest = Points[^1];
-            if (latest.Outcome == "Fail")
-            {
-                return $"failed its SLA in run {latest.RunId}";
-            }
-
-            return Shift() is { } shift
-                ? string.Create(CultureInfo.InvariantCulture,
-                    $"{(shift.Nights == 1 ? "the latest night" : $"the latest {shift.Nights} nights")} ({string.Join(", ", Points.Skip(Points.Count - shift.Nights).Select(p => p.RunId))}) {(shift.Nights == 1 ? "is" : "are")} worse than the {Points.Count - shift.Nights} before {(shift.Nights == 1 ? "it" : "them")} by {shift.Result.Shift:0.###} {(Unit == "%" ? "pp" : Unit)} (Hodges–Lehmann shift; one-sided Mann–Whitney p = {shift.Result.P:0.####}, k = {shift.Nights})")
-                : null;
-        }
-    }
-
-    /// <summary>
-    /// The smallest k (latest nights) whose values are significantly and materially worse than the nights before them,
-    /// with the test's result; its shift is positive in the worse direction (slower, or less available).
-    /// </summary>
-    public (int Nights, RankTestResult Result)? Shift()
-    {
-        // Worse is larger for times and smaller for availability: negate availability so one test serves both.
-        var sign = Unit == "%" ? -1 : 1;
-        for (var k = 1; k <= MaximumRecentNights && k < Points.Count; k++)
-        {
-            var before = Points.Take(Points.Count - k).SelectMany(p => p.Samples).Select(v => sign * v).ToList();
-            var recent = Points.Skip(Points.Count - k).SelectMany(p => p.Samples).Select(v => sign * v).ToList();
-            if (before.Count < MinimumHistory || recent.Count == 0)
-            {
-                continue;
-            }
-
-            var result = RankTest.Greater(recent, before);
-            if (result.P < PerLook && result.Shift >= MinimumShift)
-            {
-                return (k, result);
-            }
-        }
-
-        return null;
-    }
-}
-
 /// <summary>
 /// Trends across nightly runs: every judged metric of every scenario over the runs found under a history directory
 /// (each run's output directory with its <c>nightly.json</c> and run records), its threshold, and regressions flagged —
@@ -108,17 +16,15 @@ public sealed record TrendSeries(string Scenario, string Probe, string Metric, s
 public static class TrendReport
 {
     /// <summary>Reads every <c>nightly.json</c> under <paramref name="history"/> (any depth) and the run records it names.</summary>
-    public static IReadOnlyList<TrendSeries> Read(string history)
+    public static IReadOnlyList<TrendSeries> Read(string history) => Read(HistoryRun.Find(history));
+
+    /// <summary>The series of the given runs (oldest first) from the run records they name.</summary>
+    internal static IReadOnlyList<TrendSeries> Read(IEnumerable<HistoryRun> runs)
     {
-        var runs = Directory.EnumerateFiles(history, "nightly.json", SearchOption.AllDirectories)
-            .Select(path => (Path: path, Summary: NightlySummary.TryRead(path)))
-            .Where(r => r.Summary is not null)
-            .OrderBy(r => r.Summary!.StartedAt, StringComparer.Ordinal)
-            .ToList();
         var series = new Dictionary<(string, string, string), (string Unit, List<TrendPoint> Points)>();
         foreach (var (path, summary) in runs)
         {
-            foreach (var scenario in summary!.Scenarios)
+            foreach (var scenario in summary.Scenarios)
             {
                 if (scenario.Trials is { } trialsRelative && Path.Combine(Path.GetDirectoryName(path)!, trialsRelative) is var trialsFile && File.Exists(trialsFile))
                 {
@@ -173,14 +79,10 @@ public static class TrendReport
     public static string Render(IReadOnlyList<TrendSeries> series)
     {
         ArgumentNullException.ThrowIfNull(series);
-        var html = new StringBuilder("""
-            <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>ChaosEdge trends</title>
-            <style>body{font:11pt/1.4 sans-serif;max-width:960px;margin:24px auto} table{border-collapse:collapse;width:100%} th,td{border:1px solid #777;padding:3px 6px;font-size:9.5pt;text-align:left} th{background:#e5e5e5} .regression{font-weight:bold;text-decoration:underline} section{break-inside:avoid}</style>
-            </head><body><h1>ChaosEdge trends</h1>
-            """);
+        var html = new StringBuilder(Head("ChaosEdge trends"));
         var regressions = series.Where(s => s.Regression is not null).ToList();
         html.Append(CultureInfo.InvariantCulture, $"<h2>Regressions ({regressions.Count})</h2>");
-        html.Append(regressions.Count == 0 ? "<p>None: every latest value is within its history and its SLA.</p>" : "<ul>" + string.Concat(regressions.Select(r => $"<li class=\"regression\">{TimelineChart.Escape($"{r.Scenario} {r.Probe} {r.Metric}: {r.Regression}")}</li>")) + "</ul>");
+        html.Append(regressions.Count == 0 ? "<p>None: every latest value is within its history and its SLA.</p>" : "<ul>" + string.Concat(regressions.Select(r => $"<li class=\"regression\">{TimelineChart.Escape($"{r.Name}: {r.Regression}")}</li>")) + "</ul>");
         foreach (var scenario in series.GroupBy(s => s.Scenario))
         {
             html.Append(CultureInfo.InvariantCulture, $"<h2>{TimelineChart.Escape(scenario.Key)}</h2>");
@@ -195,6 +97,16 @@ public static class TrendReport
         html.Append("</body></html>");
         return html.ToString();
     }
+
+    /// <summary>
+    /// The start of a trend page up to its heading: <paramref name="title"/> (HTML, escaped by the caller) as title and
+    /// heading, and the trend pages' one style block with <paramref name="css"/> added to it.
+    /// </summary>
+    internal static string Head(string title, string css = "") => $$"""
+        <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{{title}}</title>
+        <style>body{font:11pt/1.4 sans-serif;max-width:960px;margin:24px auto} table{border-collapse:collapse;width:100%} th,td{border:1px solid #777;padding:3px 6px;font-size:9.5pt;text-align:left} th{background:#e5e5e5} .regression{font-weight:bold;text-decoration:underline} section{break-inside:avoid}{{css}}</style>
+        </head><body><h1>{{title}}</h1>
+        """;
 
     private static string Chart(TrendSeries s)
     {

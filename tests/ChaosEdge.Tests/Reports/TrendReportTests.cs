@@ -141,19 +141,6 @@ public sealed class TrendReportTests
             Directory.Delete(stale, recursive: true);
         }
 
-        var fixtures = Path.Combine(AppContext.BaseDirectory, "Reports", "Fixtures");
-        for (var i = 0; i < takeovers.Length; i++)
-        {
-            var run = Path.Combine(history, $"night-{i + 1}");
-            Directory.CreateDirectory(Path.Combine(run, "scenarios", "vip-holder-power-off"));
-            var summary = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(fixtures, "nightly.json")))!;
-            summary["runId"] = $"run-{i + 1}";
-            summary["startedAt"] = $"2026-11-{10 + i:00}T02:00:00.0000000+00:00";
-            File.WriteAllText(Path.Combine(run, "nightly.json"), summary.ToJsonString());
-            var record = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(fixtures, "scenarios", "vip-holder-power-off", "run.json")))!;
-            var figures = (record["figures"] as JsonArray)!.OfType<JsonObject>().Single(f => (string?)f["probe"] == "api-readyz-fresh");
-            figures["takeoverMs"] = takeovers[i];
-            File.WriteAllText(Path.Combine(run, "scenarios", "vip-holder-power-off", "run.json"), record.ToJsonString());
-        }
+        NightlyHistory.Write(history, takeovers);
     }
 }
