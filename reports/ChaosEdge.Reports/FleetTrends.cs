@@ -13,7 +13,21 @@ public static class FleetTrends
     /// <summary>Reads every <c>nightly.json</c> under <paramref name="history"/> (any depth), one entry per lab, in the index's order.</summary>
     public static IReadOnlyList<LabTrends> Read(string history)
     {
-        var labs = HistoryRun.Find(history).GroupBy(r => LabOf(history, r), StringComparer.Ordinal).ToList();
+        var runs = HistoryRun.Find(history);
+        var named = runs.Where(r => Named(r) is not null).ToList();
+        var everyLab = named.Select(r => Named(r)!).Distinct(StringComparer.Ordinal).ToList();
+        var byFolder = named.GroupBy(r => TopFolder(history, r), StringComparer.Ordinal)
+            .Select(g => (Folder: g.Key, Labs: g.Select(r => Named(r)!).Distinct(StringComparer.Ordinal).ToList()))
+            .Where(g => g.Folder is not null && g.Labs.Count == 1)
+            .ToDictionary(g => g.Folder!, g => g.Labs[0], StringComparer.Ordinal);
+
+        // A run that could not open its lab has no lab block: it belongs to the lab its folder's other runs name
+        // (DIR/LAB/NIGHT), or in one lab's history of a folder per night (DIR/NIGHT) to that lab, so a failed night
+        // stays in its lab's row instead of making a row of its own.
+        var folderPerNight = everyLab.Count == 1 && named.GroupBy(r => TopFolder(history, r), StringComparer.Ordinal).All(g => g.Count() == 1);
+        string Lab(HistoryRun run) =>
+            Named(run) ?? (TopFolder(history, run) is { } folder && byFolder.TryGetValue(folder, out var lab) ? lab : folderPerNight ? everyLab[0] : LabOf(history, run));
+        var labs = runs.GroupBy(Lab, StringComparer.Ordinal).ToList();
         var pages = Pages(labs.Select(l => l.Key));
         return [.. labs.Select(l => new LabTrends(l.Key, pages[l.Key], [.. l], TrendReport.Read(l)))
             .OrderByDescending(l => l.Regressions.Count > 0)
@@ -22,20 +36,23 @@ public static class FleetTrends
     }
 
     /// <summary>
-    /// The lab a run belongs to: its <c>lab.cluster</c> (the inventory's cluster name); without a <c>lab</c> block (the
-    /// run could not open its lab), the directory directly under <paramref name="history"/> that holds it, or
-    /// <see cref="UnnamedLab"/> when it lies in <paramref name="history"/> itself.
+    /// The lab a run names: its <c>lab.cluster</c> (the inventory's cluster name); without a <c>lab</c> block (the run
+    /// could not open its lab), the directory directly under <paramref name="history"/> that holds it, or
+    /// <see cref="UnnamedLab"/> when it lies in <paramref name="history"/> itself. (<see cref="Read"/> first gives such a
+    /// run to the one lab its folder's other runs name, or in a one-lab history of a folder per night to that lab.)
     /// </summary>
     public static string LabOf(string history, HistoryRun run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        if (run.Summary.Lab?.Cluster is { } cluster && !string.IsNullOrWhiteSpace(cluster))
-        {
-            return cluster;
-        }
+        return Named(run) ?? TopFolder(history, run) ?? UnnamedLab;
+    }
 
+    private static string? Named(HistoryRun run) => run.Summary.Lab?.Cluster is { } cluster && !string.IsNullOrWhiteSpace(cluster) ? cluster : null;
+
+    private static string? TopFolder(string history, HistoryRun run)
+    {
         var parts = Path.GetRelativePath(history, run.Path).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
-        return parts.Length > 1 ? parts[0] : UnnamedLab;
+        return parts.Length > 1 ? parts[0] : null;
     }
 
     /// <summary>

@@ -97,6 +97,29 @@ public sealed class FleetTrendsTests
     }
 
     [Test]
+    public void A_night_that_could_not_open_its_lab_stays_in_its_labs_row()
+    {
+        WriteLab("plant-a", Steady);
+        WriteLab("plant-b", Steady[..3]);
+        NightlyHistory.Write(Path.Combine(History, "plant-a-failed"), Steady[..1], s => s.Remove("lab"));
+        Directory.Move(Path.Combine(History, "plant-a-failed", "night-1"), Path.Combine(History, "plant-a", "night-failed"));
+
+        Assert.That(FleetTrends.Read(History).Select(l => (l.Lab, l.Runs.Count)), Is.EquivalentTo(new[] { ("plant-a", 7), ("plant-b", 3) }));
+    }
+
+    [Test]
+    public void In_one_labs_history_of_a_folder_per_night_a_night_without_its_lab_is_that_labs()
+    {
+        NightlyHistory.Write(History, Steady);
+        NightlyHistory.Write(Path.Combine(root, "failed"), Steady[..1], s => s.Remove("lab"));
+        Directory.Move(Path.Combine(root, "failed", "night-1"), Path.Combine(History, "night-failed"));
+
+        var labs = FleetTrends.Read(History);
+        Assert.That(labs, Has.Count.EqualTo(1));
+        Assert.That(labs[0].Runs, Has.Count.EqualTo(Steady.Length + 1));
+    }
+
+    [Test]
     public async Task One_lab_gives_the_single_trend_page_as_before_and_no_other_file()
     {
         NightlyHistory.Write(History, Slower);
