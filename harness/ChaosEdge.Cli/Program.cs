@@ -16,5 +16,7 @@ foreach (var command in FaultCommands.Create())
     root.Subcommands.Add(command);
 }
 
-
-return await root.Parse(args).InvokeAsync();
+// Ctrl+C and SIGTERM cancel the running command, which then restores the fault in flight and verifies it (bounded by
+// the fault session itself: 15 min). System.CommandLine's default gives a command 2 s before it returns 143 and the
+// process exits mid-restore; here it waits for the command.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = Timeout.InfiniteTimeSpan });
