@@ -10,7 +10,8 @@ internal sealed partial class ObjectStore
     private async Task AdmitAsync(ResourceInfo resource, JsonObject obj, CancellationToken cancellationToken)
     {
         // The lab's own admission: a workload whose containers the lab's kubelet cannot run is refused at once, naming
-        // them, instead of being stored and never becoming ready.
+        // them, instead of being stored and never becoming ready. Jobs and CronJobs are not checked: the lab stores them
+        // but never runs them (it has no Job controller), so what their containers run is no concern of its kubelet.
         if ((resource == ResourceCatalog.Pods || resource == ResourceCatalog.Deployments || resource == ResourceCatalog.DaemonSets)
             && ChaosEdge.Kubernetes.LabImages.Problems([obj], null) is { Count: > 0 } problems)
         {

@@ -47,11 +47,15 @@ internal sealed class ResourceCatalog
     public static readonly ResourceInfo Roles = new("rbac.authorization.k8s.io", "v1", "roles", "role", "Role", true, [], HasStatus: false);
     public static readonly ResourceInfo RoleBindings = new("rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", true, [], HasStatus: false);
     public static readonly ResourceInfo PodDisruptionBudgets = new("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", true, ["pdb"]);
+    // Jobs and CronJobs are stored and served (ChaosEdge's own deployment manifests carry a CronJob per lab), not run:
+    // the lab has no Job or CronJob controller, so no schedule fires and no Job starts a pod.
+    public static readonly ResourceInfo Jobs = new("batch", "v1", "jobs", "job", "Job", true, []);
+    public static readonly ResourceInfo CronJobs = new("batch", "v1", "cronjobs", "cronjob", "CronJob", true, ["cj"]);
     public static readonly ResourceInfo CustomResourceDefinitions = new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", false, ["crd", "crds"]);
 
     private static readonly ResourceInfo[] BuiltIn =
         [Namespaces, Nodes, Pods, Services, Endpoints, ConfigMaps, Secrets, PersistentVolumeClaims, Events, Leases, Deployments, DaemonSets, ServiceAccounts,
-         ClusterRoles, ClusterRoleBindings, Roles, RoleBindings, PodDisruptionBudgets, CustomResourceDefinitions];
+         ClusterRoles, ClusterRoleBindings, Roles, RoleBindings, PodDisruptionBudgets, Jobs, CronJobs, CustomResourceDefinitions];
 
     private volatile ResourceInfo[] custom = [];
 

@@ -80,6 +80,19 @@ internal static class Tables
                  (int?)o["status"]?["updatedNumberScheduled"] ?? 0, (int?)o["status"]?["numberAvailable"] ?? 0, Age(o)]);
         }
 
+        if (resource == ResourceCatalog.CronJobs)
+        {
+            // As kube-apiserver prints cronjobs. In the lab no controller runs them: Active stays 0 and Last Schedule <none>.
+            return ([("Name", 0), ("Schedule", 0), ("Timezone", 0), ("Suspend", 0), ("Active", 0), ("Last Schedule", 0), ("Age", 0), ("Containers", 1), ("Images", 1)], o =>
+            {
+                var containers = (o["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"]?["containers"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+                var last = DateTimeOffset.TryParse(o.Text("status.lastScheduleTime"), CultureInfo.InvariantCulture, out var scheduled) ? Human(time.GetUtcNow() - scheduled) : "<none>";
+                return [o.Name(), o.Text("spec.schedule") ?? string.Empty, o.Text("spec.timeZone") ?? "<none>", (bool?)o["spec"]?["suspend"] == true ? "True" : "False",
+                    (o["status"]?["active"] as JsonArray)?.Count ?? 0, last, Age(o),
+                    string.Join(',', containers.Select(c => (string?)c["name"])), string.Join(',', containers.Select(c => (string?)c["image"]))];
+            });
+        }
+
         if (resource == ResourceCatalog.Services)
         {
             return ([("Name", 0), ("Type", 0), ("Cluster-IP", 0), ("External-IP", 0), ("Port(s)", 0), ("Age", 0)], o =>

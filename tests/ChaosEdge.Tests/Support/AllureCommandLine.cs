@@ -24,7 +24,7 @@ public static class AllureCommandLine
 
     private static async Task<string> InstalledAsync()
     {
-        var tool = Path.Combine(RepositoryRoot(), "reports", "allure");
+        var tool = Repository.Path("reports", "allure");
         var allure = Path.Combine(tool, "node_modules", ".bin", "allure");
         await Installing.WaitAsync();
         try
@@ -43,19 +43,6 @@ public static class AllureCommandLine
         {
             Installing.Release();
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ChaosEdge.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No ChaosEdge.sln above {TestContext.CurrentContext.TestDirectory}.");
     }
 
     private static Task<ProcessResult> RunAsync(string program, params string[] arguments) =>
