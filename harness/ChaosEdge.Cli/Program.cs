@@ -18,6 +18,7 @@ foreach (var command in FaultCommands.Create())
 
 
 // Ctrl+C and SIGTERM (a pod being stopped) cancel the running command, which then restores the fault in flight and
-// verifies it (bounded by the fault session itself: 15 min), takes a virtual lab down and writes what it measured. System.CommandLine's default gives a command 2 s before it returns 143 and the
-// process exits mid-restore; here it waits for the command.
+// verifies it (bounded by the fault session itself: 15 min), takes a virtual lab down and writes what it measured.
+// System.CommandLine's default gives a command 2 s before it returns 143 and the process exits mid-restore; here it
+// waits for the command.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = Timeout.InfiniteTimeSpan });
