@@ -71,16 +71,8 @@ public sealed partial class ReservedFaultCommandTests
         await LabReservationTests.DeleteAsync(client, LeaseName);
         try
         {
-            using var killed = ProcessRunner.Start("dotnet", [Cli, "fault", "--inventory", inventory.SourcePath, "kubelet-stop", "--node", node, "--duration", "120s",
-                "--reserve-with", ClusterLab.Provisioned.KubeconfigPath, "--reserve-duration", "6s"], redirectInput: false);
-            _ = killed.StandardOutput.ReadToEndAsync();
-            var killedLog = killed.StandardError.ReadToEndAsync();
-            var watch = Stopwatch.StartNew();
-            while (!journal.Pending().Any(r => r.Kind == FaultKind.KubeletStop && r.State == FaultState.Applied))
-            {
-                Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), "The first run's fault never took effect.");
-                await Task.Delay(100);
-            }
+            var (killed, killedLog) = await StartHoldingAsync(node, journal, "--reserve-duration", "6s");
+            using var _ = killed;
 
             killed.Kill(entireProcessTree: true);
             await killed.WaitForExitAsync();
@@ -121,16 +113,8 @@ public sealed partial class ReservedFaultCommandTests
         await LabReservationTests.DeleteAsync(client, LeaseName);
         try
         {
-            using var harness = ProcessRunner.Start("dotnet", [Cli, "fault", "--inventory", inventory.SourcePath, "kubelet-stop", "--node", node, "--duration", "120s",
-                "--reserve-with", ClusterLab.Provisioned.KubeconfigPath], redirectInput: false);
-            _ = harness.StandardOutput.ReadToEndAsync();
-            var log = harness.StandardError.ReadToEndAsync();
-            var watch = Stopwatch.StartNew();
-            while (!journal.Pending().Any(r => r.Kind == FaultKind.KubeletStop && r.State == FaultState.Applied))
-            {
-                Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), "The fault never took effect.");
-                await Task.Delay(100);
-            }
+            var (harness, log) = await StartHoldingAsync(node, journal);
+            using var _ = harness;
 
             // What the kubelet sends a pod's process when the pod is stopped.
             var signal = await ProcessRunner.RunAsync("kill", ["-TERM", harness.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
@@ -156,6 +140,28 @@ public sealed partial class ReservedFaultCommandTests
             await LabReservationTests.DeleteAsync(client, LeaseName);
             await ClusterLab.WaitHealthyAsync();
         }
+    }
+
+    /// <summary>Starts <c>chaosedge fault kubelet-stop</c> for 120 s with the lab reserved, and waits until the fault is journalled as applied.</summary>
+    private static async Task<(Process Harness, Task<string> Log)> StartHoldingAsync(string node, FaultJournal journal, params string[] reservation)
+    {
+        var harness = ProcessRunner.Start("dotnet", [Cli, "fault", "--inventory", ClusterLab.Inventory.SourcePath, "kubelet-stop", "--node", node, "--duration", "120s",
+            "--reserve-with", ClusterLab.Provisioned.KubeconfigPath, .. reservation], redirectInput: false);
+        _ = harness.StandardOutput.ReadToEndAsync();
+        var log = harness.StandardError.ReadToEndAsync();
+        var watch = Stopwatch.StartNew();
+        while (!journal.Pending().Any(r => r.Kind == FaultKind.KubeletStop && r.State == FaultState.Applied))
+        {
+            if (watch.Elapsed > TimeSpan.FromSeconds(60) || harness.HasExited)
+            {
+                harness.Kill(entireProcessTree: true);
+                Assert.Fail("The fault never took effect:\n" + await log);
+            }
+
+            await Task.Delay(100);
+        }
+
+        return (harness, log);
     }
 
     /// <summary>A server that does not hold the control-plane VIP, so the management API (through the VIP) stays up.</summary>
