@@ -60,7 +60,18 @@ internal static class FaultCommands
                 var context = new FaultContext(lab, shells.ByName, TimeProvider.System, progress.Report);
                 var journal = FaultJournal.For(lab);
                 progress.Report($"Injecting {fault.Description} (journal '{journal.Path}', id {fault.Record.Id})");
-                await using var session = await FaultSession.InjectAsync(fault, context, journal, cancellationToken: run);
+                FaultSession started;
+                try
+                {
+                    started = await FaultSession.InjectAsync(fault, context, journal, cancellationToken: run);
+                }
+                catch (OperationCanceledException) when (run.IsCancellationRequested)
+                {
+                    // Interrupted before the fault took effect; the session restored what was applied.
+                    return Output.CouldNotComplete;
+                }
+
+                await using var session = started;
                 progress.Report($"In effect; holding for {length.TotalSeconds:0.#} s");
                 var interrupted = false;
                 try

@@ -46,6 +46,14 @@ public sealed class FaultSession : IAsyncDisposable
             timeline?.Mark(TimelineEventKind.FaultTookEffect, fault.Description, fault.Record.Id, session.TookEffect);
             return session;
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped (Ctrl+C, SIGTERM, a lost reservation) while injecting: not a failed injection.
+            context.Report($"Interrupted while injecting {fault.Description}; restoring what was applied");
+            await session.DisposeAsync().ConfigureAwait(false);
+            context.Report($"Restored and verified {fault.Description}");
+            throw;
+        }
         catch (Exception e)
         {
             context.Report($"Injecting {fault.Description} failed ({e.Message}); restoring what was applied");

@@ -142,23 +142,83 @@ public sealed partial class ReservedFaultCommandTests
         }
     }
 
-    /// <summary>Starts <c>chaosedge fault kubelet-stop</c> for 120 s with the lab reserved, and waits until the fault is journalled as applied.</summary>
+    [Test]
+    public async Task A_harness_stopped_with_SIGTERM_while_injecting_restores_what_was_applied()
+    {
+        var node = await NonHolderAsync();
+        var journal = FaultJournal.For(ClusterLab.Inventory);
+        using var client = ClusterLab.Client();
+        await LabReservationTests.DeleteAsync(client, LeaseName);
+        try
+        {
+            using var harness = ProcessRunner.Start("dotnet", [Cli, "fault", "--inventory", ClusterLab.Inventory.SourcePath, "kubelet-stop", "--node", node, "--duration", "120s",
+                "--reserve-with", ClusterLab.Provisioned.KubeconfigPath], redirectInput: false);
+            _ = harness.StandardOutput.ReadToEndAsync();
+            var lines = new System.Text.StringBuilder();
+            while (await harness.StandardError.ReadLineAsync() is { } line)
+            {
+                lines.AppendLine(line);
+                if (line.Contains("Injecting kubelet stop", StringComparison.Ordinal))
+                {
+                    // The signal lands while the fault is being injected (stopping K3s and verifying takes about a second).
+                    var signal = await ProcessRunner.RunAsync("kill", ["-TERM", harness.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                    Assert.That(signal.ExitCode, Is.Zero, signal.Stderr);
+                    break;
+                }
+            }
+
+            lines.Append(await harness.StandardError.ReadToEndAsync());
+            await harness.WaitForExitAsync();
+            var text = lines.ToString();
+            TestContext.Out.WriteLine($"exit {harness.ExitCode}\n{text}");
+            var lease = await client.Api.CoordinationV1.ReadNamespacedLeaseAsync(LeaseName, "default");
+            Assert.Multiple(() =>
+            {
+                Assert.That(harness.ExitCode, Is.EqualTo(2));
+                Assert.That(text, Does.Contain("Restored and verified"));
+                Assert.That(text, Does.Not.Contain("failed"), "An interrupted injection is not a failed one.");
+                Assert.That(journal.Pending(), Is.Empty, "What was applied must be restored before the harness exits.");
+                Assert.That(lease.Spec.HolderIdentity, Is.Null.Or.Empty);
+            });
+        }
+        finally
+        {
+            await LabReservationTests.DeleteAsync(client, LeaseName);
+            await ClusterLab.WaitHealthyAsync();
+        }
+    }
+
+    /// <summary>
+    /// Starts <c>chaosedge fault kubelet-stop</c> for 120 s with the lab reserved, and waits until it holds the fault:
+    /// journalled as applied and its effect verified (the harness says "In effect"), so the test's signal or kill lands
+    /// in the hold, not in the injection.
+    /// </summary>
     private static async Task<(Process Harness, Task<string> Log)> StartHoldingAsync(string node, FaultJournal journal, params string[] reservation)
     {
         var harness = ProcessRunner.Start("dotnet", [Cli, "fault", "--inventory", ClusterLab.Inventory.SourcePath, "kubelet-stop", "--node", node, "--duration", "120s",
             "--reserve-with", ClusterLab.Provisioned.KubeconfigPath, .. reservation], redirectInput: false);
         _ = harness.StandardOutput.ReadToEndAsync();
-        var log = harness.StandardError.ReadToEndAsync();
-        var watch = Stopwatch.StartNew();
-        while (!journal.Pending().Any(r => r.Kind == FaultKind.KubeletStop && r.State == FaultState.Applied))
+        var lines = new System.Text.StringBuilder();
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var log = Task.Run(async () =>
         {
-            if (watch.Elapsed > TimeSpan.FromSeconds(60) || harness.HasExited)
+            while (await harness.StandardError.ReadLineAsync() is { } line)
             {
-                harness.Kill(entireProcessTree: true);
-                Assert.Fail("The fault never took effect:\n" + await log);
+                lines.AppendLine(line);
+                if (line.Contains("In effect; holding", StringComparison.Ordinal))
+                {
+                    holding.TrySetResult();
+                }
             }
 
-            await Task.Delay(100);
+            holding.TrySetResult();
+            return lines.ToString();
+        });
+        await Task.WhenAny(holding.Task, Task.Delay(TimeSpan.FromSeconds(60)));
+        if (harness.HasExited || !holding.Task.IsCompleted || !journal.Pending().Any(r => r.Kind == FaultKind.KubeletStop && r.State == FaultState.Applied))
+        {
+            harness.Kill(entireProcessTree: true);
+            Assert.Fail("The fault never took effect:\n" + await log);
         }
 
         return (harness, log);
